@@ -1,0 +1,43 @@
+# Makefile for the tags PostgreSQL extension (PGXS)
+#
+#   make && sudo make install     build and install into the server
+#   make demo                     try it in a throwaway cluster
+#   make test                     the whole test suite in a throwaway cluster
+
+EXTENSION = tags
+MODULE_big = tags
+OBJS = src/tags.o src/normalize.o src/spi_cache.o src/tagging.o src/queries.o
+DATA = tags--1.0.sql
+
+PG_CPPFLAGS = -I$(srcdir)/src $(ICU_CFLAGS)
+SHLIB_LINK = $(ICU_LIBS)
+
+# every file is a test: a new test is just a new file
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --load-extension=tags
+ISOLATION = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
+ISOLATION_OPTS = --load-extension=tags
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+
+# Without the server headers only the targets that install them work.
+ifneq ($(wildcard $(PGXS)),)
+include $(PGXS)
+else
+all install installcheck:
+	@echo "PostgreSQL server headers not found: run 'make deps' (or 'make test', which does it)" >&2
+	@exit 1
+endif
+
+.PHONY: deps demo test
+
+# Debian/Ubuntu packages the build and the tests need
+deps:
+	scripts/install-deps.sh
+
+demo: deps
+	scripts/demo.sh
+
+test: deps
+	scripts/test.sh

@@ -1,0 +1,471 @@
+/*-------------------------------------------------------------------------
+ *
+ * normalize.c
+ *	  Tag name normalization and URL slugs, with ICU.
+ *
+ * A tag's identity is its normalized name: two names are the same tag when
+ * they normalize to the same string.  Normalization is, in this order:
+ *
+ *	1. Unicode NFKC ('ＰＹＴＨＯＮ' becomes 'PYTHON', 'ﬁ' becomes 'fi');
+ *	2. full Unicode lower case, with ICU's root locale (never the database
+ *	   collation, so 'ÉCOLE' is 'école' in a "C" database too);
+ *	3. every White_Space character becomes an ASCII space; controls and
+ *	   default-ignorable characters (zero-width space and joiners, soft
+ *	   hyphen, byte order mark, variation selectors) are removed;
+ *	4. NFKC again, since step 3 can leave a combining mark next to a new
+ *	   base character;
+ *	5. spaces trimmed at both ends and runs of them collapsed to one.
+ *
+ * The result is idempotent: no step produces anything an earlier step would
+ * change.  The regression test normalize.sql checks that for every code
+ * point.
+ *
+ * A slug is derived from the normalized name: the symbols that carry meaning
+ * in tag names become words ('c++' is 'c-plus-plus', not 'c'), ICU's
+ * "Any-Latin; Latin-ASCII" transliterator turns the rest into ASCII, and
+ * every run of characters other than [a-z0-9] becomes one hyphen.  A name
+ * that leaves nothing (emoji, symbols) is spelled with its characters'
+ * Unicode names instead ('🐍' is 'snake').  Base slugs are cut at 90
+ * characters so that a "-N" suffix always fits in tags.slug.
+ *
+ * Text arrives in the database encoding and is converted to UTF-16 for ICU
+ * and back.  The transliterator is costly to open, so it is opened once per
+ * backend and kept; ICU allocates it with malloc, outside any memory context.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+#include <unicode/utrans.h>
+
+#include "fmgr.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+
+#include "tags.h"
+
+PG_FUNCTION_INFO_V1(tag_normalize);
+PG_FUNCTION_INFO_V1(tag_slugify);
+
+/* A string of UTF-16 code units, not terminated */
+typedef struct UStr
+{
+	UChar	   *data;
+	int32_t		len;
+} UStr;
+
+static UStr ustr_from_server(const char *s, int len);
+static char *ustr_to_server(UStr u);
+static UStr icu_nfkc(UStr src);
+static UStr icu_lower(UStr src);
+static UStr normalize_ustr(UStr src);
+static UStr spell_symbols(UStr src);
+static UStr transliterate(UStr src);
+static char *ascii_slug(UStr src);
+static char *slug_from_char_names(UStr src);
+static char *cut_slug(char *slug);
+
+/* "Any-Latin; Latin-ASCII", opened on first use */
+static UTransliterator *slug_transliterator = NULL;
+
+/* Raise an error if an ICU call failed */
+static inline void
+check_icu(UErrorCode status, const char *action)
+{
+	if (U_FAILURE(status))
+		ereport(ERROR,
+				errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+				errmsg("could not %s: %s", action, u_errorName(status)));
+}
+
+/*
+ * Convert len bytes of database-encoded text to UTF-16.
+ */
+static UStr
+ustr_from_server(const char *s, int len)
+{
+	char	   *utf8 = pg_server_to_any(s, len, PG_UTF8);
+	int32_t		utf8len = (utf8 == s) ? len : (int32_t) strlen(utf8);
+	UErrorCode	status = U_ZERO_ERROR;
+	UStr		u;
+
+	u.data = palloc((utf8len + 1) * sizeof(UChar));
+	u_strFromUTF8(u.data, utf8len + 1, &u.len, utf8, utf8len, &status);
+	if (status == U_INVALID_CHAR_FOUND)
+		ereport(ERROR,
+				errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				errmsg("tag name is not valid UTF-8"));
+	check_icu(status, "convert tag name to UTF-16");
+	return u;
+}
+
+/*
+ * Convert UTF-16 to a NUL-terminated string in the database encoding.
+ */
+static char *
+ustr_to_server(UStr u)
+{
+	UErrorCode	status = U_ZERO_ERROR;
+	int32_t		utf8len;
+	char	   *utf8;
+
+	/* UTF-8 takes at most 3 bytes per UTF-16 code unit */
+	utf8 = palloc(u.len * 3 + 1);
+	u_strToUTF8(utf8, u.len * 3 + 1, &utf8len, u.data, u.len, &status);
+	check_icu(status, "convert tag name to UTF-8");
+	return pg_any_to_server(utf8, utf8len, PG_UTF8);
+}
+
+/*
+ * NFKC.  Compatibility decomposition can grow a string a great deal (one
+ * code point becomes up to 18), so the buffer is sized by a first attempt.
+ */
+static UStr
+icu_nfkc(UStr src)
+{
+	UErrorCode	status = U_ZERO_ERROR;
+	const UNormalizer2 *nfkc = unorm2_getNFKCInstance(&status);
+	UStr		dst;
+	int32_t		capacity = src.len * 2 + 8;
+
+	check_icu(status, "load the NFKC normalizer");
+	dst.data = palloc(capacity * sizeof(UChar));
+	dst.len = unorm2_normalize(nfkc, src.data, src.len,
+							   dst.data, capacity, &status);
+	if (status == U_BUFFER_OVERFLOW_ERROR)
+	{
+		status = U_ZERO_ERROR;
+		capacity = dst.len;
+		dst.data = repalloc(dst.data, capacity * sizeof(UChar));
+		dst.len = unorm2_normalize(nfkc, src.data, src.len,
+								   dst.data, capacity, &status);
+	}
+	check_icu(status, "normalize tag name");
+	return dst;
+}
+
+/*
+ * Full lower case in ICU's root locale (no Turkish dotless i rules).
+ */
+static UStr
+icu_lower(UStr src)
+{
+	UErrorCode	status = U_ZERO_ERROR;
+	UStr		dst;
+	int32_t		capacity = src.len + 8;
+
+	dst.data = palloc(capacity * sizeof(UChar));
+	dst.len = u_strToLower(dst.data, capacity, src.data, src.len,
+						   "", &status);
+	if (status == U_BUFFER_OVERFLOW_ERROR)
+	{
+		status = U_ZERO_ERROR;
+		capacity = dst.len;
+		dst.data = repalloc(dst.data, capacity * sizeof(UChar));
+		dst.len = u_strToLower(dst.data, capacity, src.data, src.len,
+							   "", &status);
+	}
+	check_icu(status, "lower-case tag name");
+	return dst;
+}
+
+/*
+ * The normalization described at the top of this file.
+ */
+static UStr
+normalize_ustr(UStr src)
+{
+	UStr		lowered = icu_lower(icu_nfkc(src));
+	UStr		filtered;
+	UStr		renormalized;
+	UStr		dst;
+	int32_t		i = 0;
+
+	/* Step 3: white space to ' ', controls and ignorables removed */
+	filtered.data = palloc((lowered.len + 1) * sizeof(UChar));
+	filtered.len = 0;
+	while (i < lowered.len)
+	{
+		UChar32		c;
+
+		U16_NEXT(lowered.data, i, lowered.len, c);
+		if (u_isUWhiteSpace(c))
+			filtered.data[filtered.len++] = ' ';
+		else if (u_charType(c) != U_CONTROL_CHAR &&
+				 !u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT))
+			U16_APPEND_UNSAFE(filtered.data, filtered.len, c);
+	}
+
+	renormalized = icu_nfkc(filtered);
+
+	/* Step 5: trim, and collapse runs of spaces */
+	dst.data = palloc((renormalized.len + 1) * sizeof(UChar));
+	dst.len = 0;
+	for (i = 0; i < renormalized.len; i++)
+	{
+		UChar		c = renormalized.data[i];
+
+		if (c == ' ' && (dst.len == 0 || dst.data[dst.len - 1] == ' '))
+			continue;
+		dst.data[dst.len++] = c;
+	}
+	if (dst.len > 0 && dst.data[dst.len - 1] == ' ')
+		dst.len--;
+	return dst;
+}
+
+/*
+ * Normalize a tag name given in the database encoding; the result is
+ * palloc'd, in the database encoding.
+ */
+char *
+tags_normalize_cstring(const char *name, int len)
+{
+	return ustr_to_server(normalize_ustr(ustr_from_server(name, len)));
+}
+
+/*
+ * Raise 22001 if a normalized name is longer than tags.name can hold.  The
+ * limit counts characters, as varchar(100) does.
+ */
+void
+tags_check_name_length(const char *normalized)
+{
+	int			nchars = pg_mbstrlen(normalized);
+
+	if (nchars > TAGS_NAME_MAX_CHARS)
+		ereport(ERROR,
+				errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				errmsg("tag name \"%s...\" is too long",
+					   pnstrdup(normalized,
+								pg_mbcliplen(normalized,
+											 strlen(normalized), 40))),
+				errdetail("The name has %d characters after normalization, and at most %d are allowed.",
+						  nchars, TAGS_NAME_MAX_CHARS));
+}
+
+/*
+ * Replace the symbols that distinguish tags ("c", "c++", "c#") by words, so
+ * that transliteration, which drops them, keeps the tags apart.
+ */
+static UStr
+spell_symbols(UStr src)
+{
+	UStr		dst;
+	int32_t		i;
+
+	/* the longest word, " sharp ", takes 7 code units */
+	dst.data = palloc((src.len * 7 + 1) * sizeof(UChar));
+	dst.len = 0;
+	for (i = 0; i < src.len; i++)
+	{
+		const char *word = NULL;
+
+		switch (src.data[i])
+		{
+			case '+':
+				word = " plus ";
+				break;
+			case '#':
+				word = " sharp ";
+				break;
+			case '&':
+				word = " and ";
+				break;
+			case '@':
+				word = " at ";
+				break;
+		}
+		if (word == NULL)
+			dst.data[dst.len++] = src.data[i];
+		else
+			while (*word)
+				dst.data[dst.len++] = (UChar) *word++;
+	}
+	return dst;
+}
+
+/*
+ * Transliterate to Latin, then to ASCII, with the backend's transliterator.
+ */
+static UStr
+transliterate(UStr src)
+{
+	UErrorCode	status = U_ZERO_ERROR;
+	int32_t		capacity = src.len * 4 + 16;
+
+	if (slug_transliterator == NULL)
+	{
+		static const char id[] = "Any-Latin; Latin-ASCII";
+		UChar		uid[sizeof(id)];
+		UParseError parse_error;
+
+		u_charsToUChars(id, uid, sizeof(id));
+		slug_transliterator = utrans_openU(uid, -1, UTRANS_FORWARD,
+										   NULL, 0, &parse_error, &status);
+		check_icu(status, "open the slug transliterator");
+	}
+
+	for (;;)
+	{
+		UStr		dst;
+		int32_t		limit = src.len;
+
+		dst.data = palloc(capacity * sizeof(UChar));
+		memcpy(dst.data, src.data, src.len * sizeof(UChar));
+		dst.len = src.len;
+		utrans_transUChars(slug_transliterator, dst.data, &dst.len, capacity,
+						   0, &limit, &status);
+		if (status != U_BUFFER_OVERFLOW_ERROR)
+		{
+			check_icu(status, "transliterate tag name");
+			return dst;
+		}
+		status = U_ZERO_ERROR;
+		capacity = dst.len + 16;
+		pfree(dst.data);
+	}
+}
+
+/*
+ * Keep [a-z0-9] (A-Z lower-cased), drop apostrophes ("don't" is "dont"),
+ * and turn every other run of characters into one hyphen.
+ */
+static char *
+ascii_slug(UStr src)
+{
+	char	   *slug = palloc(src.len + 1);
+	int			len = 0;
+	int32_t		i;
+
+	for (i = 0; i < src.len; i++)
+	{
+		UChar		c = src.data[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			slug[len++] = (char) c;
+		else if (c >= 'A' && c <= 'Z')
+			slug[len++] = (char) (c - 'A' + 'a');
+		else if (c == '\'' || c == 0x2019)
+			continue;
+		else if (len > 0 && slug[len - 1] != '-')
+			slug[len++] = '-';
+	}
+	if (len > 0 && slug[len - 1] == '-')
+		len--;
+	slug[len] = '\0';
+	return slug;
+}
+
+/*
+ * Spell a name that transliterates to nothing with the Unicode names of its
+ * characters ("snake" for U+1F40D), or "u" and the code point in hex for a
+ * character without a name.
+ */
+static char *
+slug_from_char_names(UStr src)
+{
+	StringInfoData buf;
+	UStr		names;
+	int32_t		i = 0;
+
+	initStringInfo(&buf);
+	while (i < src.len)
+	{
+		UChar32		c;
+		char		name[256];
+		UErrorCode	status = U_ZERO_ERROR;
+		int32_t		namelen;
+
+		U16_NEXT(src.data, i, src.len, c);
+		if (c == ' ')
+			continue;
+		namelen = u_charName(c, U_UNICODE_CHAR_NAME, name, sizeof(name),
+							 &status);
+		if (buf.len > 0)
+			appendStringInfoChar(&buf, ' ');
+		if (U_SUCCESS(status) && namelen > 0)
+			appendBinaryStringInfo(&buf, name, namelen);
+		else
+			appendStringInfo(&buf, "u%04x", (unsigned int) c);
+	}
+
+	/* the names are ASCII: widen them for ascii_slug() */
+	names.data = palloc((buf.len + 1) * sizeof(UChar));
+	u_charsToUChars(buf.data, names.data, buf.len);
+	names.len = buf.len;
+	return ascii_slug(names);
+}
+
+/*
+ * Cut a slug to the base length, at a hyphen where one is near enough.
+ */
+static char *
+cut_slug(char *slug)
+{
+	int			len = strlen(slug);
+	bool		mid_word;
+	char	   *hyphen;
+
+	if (len <= TAGS_SLUG_BASE_MAX_CHARS)
+		return slug;
+	mid_word = slug[TAGS_SLUG_BASE_MAX_CHARS] != '-';
+	slug[TAGS_SLUG_BASE_MAX_CHARS] = '\0';
+	/* a word cut in the middle: keep only the whole words before it */
+	if (mid_word && (hyphen = strrchr(slug, '-')) != NULL)
+		*hyphen = '\0';
+	/* never end on a hyphen */
+	len = strlen(slug);
+	while (len > 0 && slug[len - 1] == '-')
+		slug[--len] = '\0';
+	return slug;
+}
+
+/*
+ * The base slug of a normalized name (in the database encoding): ASCII,
+ * matching ^[a-z0-9]+(-[a-z0-9]+)*$, at most 90 characters, never empty.
+ */
+char *
+tags_slugify_cstring(const char *normalized)
+{
+	UStr		name = ustr_from_server(normalized, strlen(normalized));
+	char	   *slug;
+
+	slug = ascii_slug(transliterate(spell_symbols(name)));
+	if (slug[0] == '\0')
+		slug = slug_from_char_names(name);
+	if (slug[0] == '\0')
+		slug = pstrdup("tag");
+	return cut_slug(slug);
+}
+
+/*
+ * tag_normalize(name text) RETURNS text
+ */
+Datum
+tag_normalize(PG_FUNCTION_ARGS)
+{
+	text	   *name = PG_GETARG_TEXT_PP(0);
+
+	PG_RETURN_TEXT_P(cstring_to_text(tags_normalize_cstring(VARDATA_ANY(name),
+															VARSIZE_ANY_EXHDR(name))));
+}
+
+/*
+ * tag_slugify(name text) RETURNS text
+ *
+ * The name is normalized first, so any spelling of a tag's name gives the
+ * same base slug.
+ */
+Datum
+tag_slugify(PG_FUNCTION_ARGS)
+{
+	text	   *name = PG_GETARG_TEXT_PP(0);
+	char	   *normalized = tags_normalize_cstring(VARDATA_ANY(name),
+													VARSIZE_ANY_EXHDR(name));
+
+	PG_RETURN_TEXT_P(cstring_to_text(tags_slugify_cstring(normalized)));
+}

@@ -1,0 +1,300 @@
+/*-------------------------------------------------------------------------
+ *
+ * spi_cache.c
+ *	  The extension's SQL statements, prepared once per backend and kept.
+ *
+ * Every statement the extension runs is in the table below, and nowhere
+ * else.  Their text follows the rules that make them independent of the
+ * caller's search_path, as ri_triggers.c does:
+ *	- the extension's tables are written @extschema@.name, and @extschema@
+ *	  is replaced by the quoted name of the extension's schema;
+ *	- operators are OPERATOR(pg_catalog.x), functions and types are
+ *	  pg_catalog-qualified;
+ *	- values are only ever $n parameters.
+ *
+ * The schema is the one holding the SQL function being called, taken from
+ * its pg_proc row at each tags_spi_connect(); if it differs from the one the
+ * kept plans were made for (the extension was dropped and created again in
+ * another schema), the plans are dropped.  A plan that SPI reports invalid
+ * is prepared again from its text, so a renamed schema is picked up too.
+ *
+ * Statements whose parameters are arrays are prepared with
+ * CURSOR_OPT_GENERIC_PLAN: an array behind unnest() or = ANY makes the
+ * generic plan look costlier than a custom one to the plan cache, which
+ * would otherwise plan them anew at every call.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/tuplestore.h"
+
+#include "tags.h"
+
+#define TAGS_MAX_ARGS 4
+
+/* One statement: its text, parameters and the SPI result it must give */
+typedef struct TagsStmtDef
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[TAGS_MAX_ARGS];
+	int			cursor_options;
+	int			expected_rc;
+} TagsStmtDef;
+
+static SPIPlanPtr prepare_stmt(TagsStmt stmt);
+static void forget_plans(void);
+
+static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
+	[STMT_TAGS_BY_NAMES] = {
+		"SELECT t.id, t.name, t.slug, t.created_at"
+		" FROM @extschema@.tags t"
+		" WHERE t.name OPERATOR(pg_catalog.=) ANY ($1)",
+		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
+	},
+	[STMT_TAGS_INSERT] = {
+		"INSERT INTO @extschema@.tags (name)"
+		" SELECT u.name FROM pg_catalog.unnest($1) AS u(name)"
+		" ON CONFLICT (name) DO NOTHING"
+		" RETURNING id, name, slug, created_at",
+		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_INSERT_RETURNING
+	},
+	[STMT_SLUGS_TAKEN] = {
+		/* C collation: the slugs that start with "base-" sort in [$2, $3) */
+		"SELECT t.slug FROM @extschema@.tags t"
+		" WHERE (t.slug OPERATOR(pg_catalog.=) $1"
+		"        OR (t.slug OPERATOR(pg_catalog.>=) $2"
+		"            AND t.slug OPERATOR(pg_catalog.<) $3))"
+		"   AND t.id OPERATOR(pg_catalog.<>) $4",
+		4, {TEXTOID, TEXTOID, TEXTOID, INT4OID}, 0, SPI_OK_SELECT
+	},
+	[STMT_POST_EXISTS] = {
+		"SELECT p.id FROM @extschema@.posts p"
+		" WHERE p.id OPERATOR(pg_catalog.=) $1",
+		1, {INT4OID}, 0, SPI_OK_SELECT
+	},
+	[STMT_POST_LOCK] = {
+		"SELECT p.id FROM @extschema@.posts p"
+		" WHERE p.id OPERATOR(pg_catalog.=) $1"
+		" FOR NO KEY UPDATE OF p",
+		1, {INT4OID}, 0, SPI_OK_SELECT
+	},
+	[STMT_POST_TAGS] = {
+		"SELECT t.id, t.name, t.slug, t.created_at"
+		" FROM @extschema@.post_tags pt"
+		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) pt.tag_id"
+		" WHERE pt.post_id OPERATOR(pg_catalog.=) $1"
+		" ORDER BY pt.position NULLS LAST, t.id",
+		1, {INT4OID}, 0, SPI_OK_SELECT
+	},
+	[STMT_POST_TAGS_APPLY] = {
+		/*
+		 * Rows that stay are kept, and updated only if their position moved;
+		 * a row a concurrent plain INSERT added meanwhile takes its position.
+		 */
+		"WITH wanted AS ("
+		"    SELECT w.tag_id, w.position::pg_catalog.int4 AS position"
+		"    FROM pg_catalog.unnest($2) WITH ORDINALITY AS w(tag_id, position)"
+		"), removed AS ("
+		"    DELETE FROM @extschema@.post_tags pt"
+		"    WHERE pt.post_id OPERATOR(pg_catalog.=) $1"
+		"      AND pt.tag_id OPERATOR(pg_catalog.<>) ALL ($2)"
+		"), moved AS ("
+		"    UPDATE @extschema@.post_tags pt SET position = w.position"
+		"    FROM wanted w"
+		"    WHERE pt.post_id OPERATOR(pg_catalog.=) $1"
+		"      AND pt.tag_id OPERATOR(pg_catalog.=) w.tag_id"
+		"      AND (pt.position IS NULL"
+		"           OR pt.position OPERATOR(pg_catalog.<>) w.position)"
+		")"
+		" INSERT INTO @extschema@.post_tags AS pt (post_id, tag_id, position)"
+		" SELECT $1, w.tag_id, w.position FROM wanted w"
+		" WHERE NOT EXISTS (SELECT FROM @extschema@.post_tags old"
+		"                   WHERE old.post_id OPERATOR(pg_catalog.=) $1"
+		"                     AND old.tag_id OPERATOR(pg_catalog.=) w.tag_id)"
+		" ON CONFLICT (post_id, tag_id)"
+		" DO UPDATE SET position = excluded.position",
+		2, {INT4OID, INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_INSERT
+	},
+	[STMT_POST_TAGS_REMOVE] = {
+		"DELETE FROM @extschema@.post_tags pt"
+		" USING @extschema@.tags t"
+		" WHERE pt.post_id OPERATOR(pg_catalog.=) $1"
+		"   AND pt.tag_id OPERATOR(pg_catalog.=) t.id"
+		"   AND t.name OPERATOR(pg_catalog.=) ANY ($2)",
+		2, {INT4OID, TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_DELETE
+	},
+	[STMT_TAG_BY_SLUG] = {
+		"SELECT t.id FROM @extschema@.tags t"
+		" WHERE t.slug OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}, 0, SPI_OK_SELECT
+	},
+	[STMT_TAG_COUNTS] = {
+		"SELECT t.id, t.name::pg_catalog.text, t.slug::pg_catalog.text,"
+		"       pg_catalog.count(p.id) AS post_count"
+		" FROM @extschema@.tags t"
+		" LEFT JOIN @extschema@.post_tags pt"
+		"   ON pt.tag_id OPERATOR(pg_catalog.=) t.id"
+		" LEFT JOIN @extschema@.posts p"
+		"   ON p.id OPERATOR(pg_catalog.=) pt.post_id"
+		"  AND p.status OPERATOR(pg_catalog.=) 'published'"
+		"  AND p.deleted_at IS NULL"
+		" GROUP BY t.id"
+		" ORDER BY post_count DESC, t.name",
+		0, {InvalidOid}, 0, SPI_OK_SELECT
+	},
+	[STMT_TAG_POSTS_PAGE] = {
+		"SELECT p.id, p.title, p.body, p.status, p.created_at, p.deleted_at"
+		" FROM @extschema@.post_tags pt"
+		" JOIN @extschema@.posts p ON p.id OPERATOR(pg_catalog.=) pt.post_id"
+		" WHERE pt.tag_id OPERATOR(pg_catalog.=) $1"
+		"   AND p.status OPERATOR(pg_catalog.=) 'published'"
+		"   AND p.deleted_at IS NULL"
+		" ORDER BY p.created_at DESC, p.id DESC"
+		" OFFSET $2 LIMIT $3",
+		3, {INT4OID, INT8OID, INT8OID}, 0, SPI_OK_SELECT
+	},
+	[STMT_TAG_POST_COUNT] = {
+		"SELECT pg_catalog.count(*)"
+		" FROM @extschema@.post_tags pt"
+		" JOIN @extschema@.posts p ON p.id OPERATOR(pg_catalog.=) pt.post_id"
+		" WHERE pt.tag_id OPERATOR(pg_catalog.=) $1"
+		"   AND p.status OPERATOR(pg_catalog.=) 'published'"
+		"   AND p.deleted_at IS NULL",
+		1, {INT4OID}, 0, SPI_OK_SELECT
+	},
+};
+
+/* The schema the kept plans were made for, and the plans */
+static Oid	plans_schema = InvalidOid;
+static SPIPlanPtr plans[NUM_TAGS_STMTS];
+
+/*
+ * Connect to SPI for a call of the SQL function fcinfo, whose schema is the
+ * extension's.  The caller must SPI_finish().
+ */
+void
+tags_spi_connect(FunctionCallInfo fcinfo)
+{
+	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+
+	if (schema != plans_schema)
+	{
+		forget_plans();
+		plans_schema = schema;
+	}
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
+/* Drop every kept plan */
+static void
+forget_plans(void)
+{
+	int			i;
+
+	for (i = 0; i < NUM_TAGS_STMTS; i++)
+	{
+		if (plans[i] != NULL)
+			SPI_freeplan(plans[i]);
+		plans[i] = NULL;
+	}
+}
+
+/*
+ * Prepare a statement for the current schema and keep the plan.
+ */
+static SPIPlanPtr
+prepare_stmt(TagsStmt stmt)
+{
+	const TagsStmtDef *def = &stmt_defs[stmt];
+	char	   *schema_name = get_namespace_name(plans_schema);
+	const char *quoted;
+	StringInfoData sql;
+	const char *p;
+	SPIPlanPtr	plan;
+
+	if (schema_name == NULL)
+		elog(ERROR, "cache lookup failed for namespace %u", plans_schema);
+	quoted = quote_identifier(schema_name);
+
+	initStringInfo(&sql);
+	for (p = def->sql; *p; p++)
+	{
+		if (strncmp(p, "@extschema@", 11) == 0)
+		{
+			appendStringInfoString(&sql, quoted);
+			p += 10;
+		}
+		else
+			appendStringInfoChar(&sql, *p);
+	}
+
+	plan = SPI_prepare_cursor(sql.data, def->nargs, (Oid *) def->argtypes,
+							  def->cursor_options);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare_cursor failed for \"%s\": %s",
+			 sql.data, SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	return plan;
+}
+
+/*
+ * Run a statement with these parameters and check its result code.  Returns
+ * the number of rows it processed; they are in SPI_tuptable.
+ */
+uint64
+tags_execute(TagsStmt stmt, Datum *values, const char *nulls,
+			 bool read_only, long count)
+{
+	int			rc;
+
+	Assert(OidIsValid(plans_schema));
+	if (plans[stmt] != NULL && !SPI_plan_is_valid(plans[stmt]))
+	{
+		SPI_freeplan(plans[stmt]);
+		plans[stmt] = NULL;
+	}
+	if (plans[stmt] == NULL)
+		plans[stmt] = prepare_stmt(stmt);
+
+	rc = SPI_execute_plan(plans[stmt], values, nulls, read_only, count);
+	if (rc != stmt_defs[stmt].expected_rc)
+		elog(ERROR, "SPI_execute_plan returned %s for statement %d",
+			 SPI_result_code_string(rc), (int) stmt);
+	return SPI_processed;
+}
+
+/*
+ * Append the rows of the last statement to the materialized result set of
+ * fcinfo.  The statement's columns must be those of the result set.
+ */
+void
+tags_put_spi_result(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleDesc	spi_desc = SPI_tuptable->tupdesc;
+	Datum	   *values = palloc(spi_desc->natts * sizeof(Datum));
+	bool	   *nulls = palloc(spi_desc->natts * sizeof(bool));
+	uint64		i;
+
+	if (spi_desc->natts != rsinfo->setDesc->natts)
+		elog(ERROR, "statement returned %d columns, result set has %d",
+			 spi_desc->natts, rsinfo->setDesc->natts);
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		heap_deform_tuple(SPI_tuptable->vals[i], spi_desc, values, nulls);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
+							 values, nulls);
+	}
+}

@@ -1,0 +1,73 @@
+/*-------------------------------------------------------------------------
+ *
+ * tags.h
+ *	  Declarations shared by the files of the tags extension.
+ *
+ * The extension is split by concern:
+ *	  tags.c		module set-up and settings
+ *	  normalize.c	tag name normalization and slugs (ICU)
+ *	  spi_cache.c	the extension's SQL statements, prepared once per backend
+ *	  tagging.c		writes: get-or-create, a post's tag list, the tags trigger
+ *	  queries.c		reads: a post's tags, counts, a tag's posts
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef TAGS_H
+#define TAGS_H
+
+#include "executor/spi.h"
+#include "fmgr.h"
+
+/* Longest tag name, in characters, after normalization (tags.name) */
+#define TAGS_NAME_MAX_CHARS 100
+
+/* Longest base slug: leaves room for a "-N" suffix in tags.slug */
+#define TAGS_SLUG_BASE_MAX_CHARS 90
+
+/* tags.c: settings */
+extern int	tags_max_tags_per_post;
+
+/* normalize.c */
+extern char *tags_normalize_cstring(const char *name, int len);
+extern char *tags_slugify_cstring(const char *normalized);
+extern void tags_check_name_length(const char *normalized);
+
+/*
+ * spi_cache.c: every statement the extension runs.  The SQL text of each is
+ * in spi_cache.c, next to the parameter types it takes.
+ */
+typedef enum TagsStmt
+{
+	STMT_TAGS_BY_NAMES,			/* tags whose name is in $1 */
+	STMT_TAGS_INSERT,			/* insert names $1, skip existing ones */
+	STMT_SLUGS_TAKEN,			/* slugs $1 and "$1-N" held by tags other than $2 */
+	STMT_POST_EXISTS,			/* the post $1, if it exists */
+	STMT_POST_LOCK,				/* the post $1, locked against our writers */
+	STMT_POST_TAGS,				/* the post $1's tags in order */
+	STMT_POST_TAGS_APPLY,		/* make post $1's tag ids exactly $2 */
+	STMT_POST_TAGS_REMOVE,		/* remove names $2 from post $1 */
+	STMT_TAG_BY_SLUG,			/* the tag with slug $1 */
+	STMT_TAG_COUNTS,			/* every tag with its post count */
+	STMT_TAG_POSTS_PAGE,		/* tag $1's posts, offset $2, limit $3 */
+	STMT_TAG_POST_COUNT,		/* number of tag $1's posts */
+	NUM_TAGS_STMTS
+} TagsStmt;
+
+extern void tags_spi_connect(FunctionCallInfo fcinfo);
+extern uint64 tags_execute(TagsStmt stmt, Datum *values, const char *nulls,
+						   bool read_only, long count);
+extern void tags_put_spi_result(FunctionCallInfo fcinfo);
+
+/* tagging.c: the column order shared by tags rows and our result sets */
+#define TAG_ATTNUM_ID		1
+#define TAG_ATTNUM_NAME		2
+#define TAG_ATTNUM_SLUG		3
+#define TAG_ATTNUM_CREATED	4
+#define TAG_NATTS			4
+
+/* queries.c: used by the writers to return a post's tags */
+extern void tags_put_post_tags(FunctionCallInfo fcinfo, int32 post_id,
+							   bool read_only);
+extern int32 tags_post_id_arg(FunctionCallInfo fcinfo, int argno);
+
+#endif							/* TAGS_H */
