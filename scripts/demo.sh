@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/build-install.sh
-exec pg_virtualenv psql -X -q -v ON_ERROR_STOP=1 -f examples/demo.sql
+exec pg_virtualenv -t psql -X -q -v ON_ERROR_STOP=1 -f examples/demo.sql

@@ -6,5 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/build-install.sh
-exec pg_virtualenv -o 'shared_preload_libraries=pg_stat_statements' \
+exec pg_virtualenv -t -o 'shared_preload_libraries=pg_stat_statements' \
 	scripts/run-suites.sh

@@ -61,20 +61,25 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
 	},
 	[STMT_TAGS_INSERT] = {
-		"INSERT INTO @extschema@.tags (name)"
-		" SELECT u.name FROM pg_catalog.unnest($1) AS u(name)"
+		"INSERT INTO @extschema@.tags (name, slug)"
+		" SELECT u.name, u.slug"
+		" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
+		"      AS u(name, slug)"
 		" ON CONFLICT (name) DO NOTHING"
 		" RETURNING id, name, slug, created_at",
-		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_INSERT_RETURNING
+		2, {TEXTARRAYOID, TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN,
+		SPI_OK_INSERT_RETURNING
 	},
 	[STMT_SLUGS_TAKEN] = {
-		/* C collation: the slugs that start with "base-" sort in [$2, $3) */
-		"SELECT t.slug FROM @extschema@.tags t"
-		" WHERE (t.slug OPERATOR(pg_catalog.=) $1"
-		"        OR (t.slug OPERATOR(pg_catalog.>=) $2"
-		"            AND t.slug OPERATOR(pg_catalog.<) $3))"
-		"   AND t.id OPERATOR(pg_catalog.<>) $4",
-		4, {TEXTOID, TEXTOID, TEXTOID, INT4OID}, 0, SPI_OK_SELECT
+		/* in the C collation, the slugs "base-..." sort in [base-, base.) */
+		"SELECT b.base, t.slug"
+		" FROM pg_catalog.unnest($1) AS b(base)"
+		" JOIN @extschema@.tags t"
+		"   ON t.slug OPERATOR(pg_catalog.=) b.base"
+		"   OR (t.slug OPERATOR(pg_catalog.>=) (b.base OPERATOR(pg_catalog.||) '-')"
+		"       AND t.slug OPERATOR(pg_catalog.<) (b.base OPERATOR(pg_catalog.||) '.'))"
+		" WHERE $2 IS NULL OR t.id OPERATOR(pg_catalog.<>) $2",
+		2, {TEXTARRAYOID, INT4OID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
 	},
 	[STMT_POST_EXISTS] = {
 		"SELECT p.id FROM @extschema@.posts p"

@@ -6,19 +6,24 @@
  *
  * Get-or-create.  The names of a call are normalized and deduplicated in C,
  * then resolved in a constant number of statements however many there are:
- * one SELECT of the existing tags, one INSERT ... ON CONFLICT DO NOTHING of
- * the missing ones, and, only if a concurrent transaction created some of
- * them in between, one more SELECT.  Most names exist in practice, so most
- * calls stop after the first statement.
+ * one SELECT of the existing tags; if some are missing, one SELECT of the
+ * slugs their base slugs collide with and one INSERT ... ON CONFLICT DO
+ * NOTHING of the missing names with the free slugs picked in C; and, only
+ * if a concurrent transaction created some of them in between, one more
+ * SELECT.  Most names exist in practice, so most calls stop after the first
+ * statement.  The trigger on tags picks a slug the same way, for the one
+ * row of a direct INSERT or UPDATE that comes without one.
  *
- * Locking.  The missing names are inserted sorted by (base slug, name).  The
- * trigger takes a transaction-level advisory lock on the base slug before it
- * looks for a free slug, and a unique-index wait is on a name; as the base
- * slug is a function of the name, every session takes these in the same
- * order, so two sessions creating overlapping sets of names never deadlock.
- * The advisory lock makes a session that creates "cafe" wait for another
- * creating "café" to finish, after which READ COMMITTED's next snapshot
- * shows it the taken slug, and it picks "cafe-2".
+ * Locking.  Before it looks for free slugs, a session takes a
+ * transaction-level advisory lock for each base slug it needs, in the order
+ * of their keys, and holds them to its end.  A base's key is a hash of its
+ * root, the base without trailing "-<digits>" parts, so "cafe", "cafe-2"
+ * and every slug made from them share one lock.  A session creating "café"
+ * therefore waits for another creating "cafe" to finish, and its next
+ * snapshot (READ COMMITTED) shows the slug taken, so it picks "cafe-2".
+ * Two sessions inserting one name need the same lock, so neither can wait
+ * for the other on the name's unique index while holding a lock the other
+ * needs: get-or-create never deadlocks.
  *
  * A post's tag list.  Every writer first locks the post row (FOR NO KEY
  * UPDATE, which does not block foreign-key checks), so calls on one post
@@ -34,6 +39,8 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -45,6 +52,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
@@ -78,19 +86,32 @@ typedef struct TagList
 	int			count;
 } TagList;
 
+/* A slug some tag holds, as the number it takes among its base's slugs */
+typedef struct TakenSlug
+{
+	int			group;			/* index of its base among the bases */
+	uint64		n;				/* 1 for the base itself, N for "base-N" */
+} TakenSlug;
+
 static TagList collect_names(FunctionCallInfo fcinfo, int argno);
 static int	compare_name_first(const void *a, const void *b);
 static int	compare_slug_name(const void *a, const void *b);
 static int	compare_first(const void *a, const void *b);
 static TagEntry *find_entry(TagList *list, const char *name);
-static Datum names_array(TagEntry **entries, int count);
+static Datum text_array(const char **strings, int count);
+static int	compare_cstring_ptr(const void *a, const void *b);
 static int	take_rows(TagList *list);
 static void resolve_tags(TagList *list);
 static void sort_by_first(TagList *list);
 static void lock_post(int32 post_id);
 static void apply_tag_ids(int32 post_id, Datum *ids, int count);
 static void check_tag_limit(int32 post_id, int count);
-static uint64 free_slug_suffix(const char *base, int32 tag_id);
+static int	compare_taken(const void *a, const void *b);
+static uint64 slug_number(const char *base, const char *slug);
+static int32 slug_lock_key(const char *base);
+static int	compare_int32(const void *a, const void *b);
+static void assign_slugs(TagEntry **entries, int count, bool has_own_id,
+						 int32 own_id);
 
 /*
  * The distinct normalized names of the text[] argument argno: NULL and blank
@@ -208,17 +229,24 @@ find_entry(TagList *list, const char *name)
 	return NULL;
 }
 
-/* A text[] of the entries' names, for a statement parameter */
+/* A text[] of these strings, for a statement parameter */
 static Datum
-names_array(TagEntry **entries, int count)
+text_array(const char **strings, int count)
 {
 	Datum	   *elems = palloc(Max(count, 1) * sizeof(Datum));
 	int			i;
 
 	for (i = 0; i < count; i++)
-		elems[i] = CStringGetTextDatum(entries[i]->name);
+		elems[i] = CStringGetTextDatum(strings[i]);
 	return PointerGetDatum(construct_array(elems, count, TEXTOID,
 										   -1, false, TYPALIGN_INT));
+}
+
+/* bsearch() comparator for an array of C strings */
+static int
+compare_cstring_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
 /*
@@ -267,21 +295,22 @@ static void
 resolve_tags(TagList *list)
 {
 	TagEntry  **missing = palloc(Max(list->count, 1) * sizeof(TagEntry *));
+	const char **strings = palloc(Max(list->count, 1) * sizeof(char *));
 	int			nmissing = 0;
+	Datum		params[2];
 	int			i;
-	Datum		param;
 
 	if (list->count == 0)
 		return;
 
 	for (i = 0; i < list->count; i++)
-		missing[i] = &list->entries[i];
-	param = names_array(missing, list->count);
-	tags_execute(STMT_TAGS_BY_NAMES, &param, NULL, false, 0);
+		strings[i] = list->entries[i].name;
+	params[0] = text_array(strings, list->count);
+	tags_execute(STMT_TAGS_BY_NAMES, params, NULL, false, 0);
 	if (take_rows(list) == list->count)
 		return;
 
-	/* insert the missing names in (base slug, name) order: see above */
+	/* group the missing names by base slug, each group in name order */
 	for (i = 0; i < list->count; i++)
 	{
 		TagEntry   *entry = &list->entries[i];
@@ -292,13 +321,20 @@ resolve_tags(TagList *list)
 		missing[nmissing++] = entry;
 	}
 	qsort(missing, nmissing, sizeof(TagEntry *), compare_slug_name);
-	param = names_array(missing, nmissing);
-	tags_execute(STMT_TAGS_INSERT, &param, NULL, false, 0);
+	assign_slugs(missing, nmissing, false, 0);
+
+	for (i = 0; i < nmissing; i++)
+		strings[i] = missing[i]->name;
+	params[0] = text_array(strings, nmissing);
+	for (i = 0; i < nmissing; i++)
+		strings[i] = missing[i]->slug;
+	params[1] = text_array(strings, nmissing);
+	tags_execute(STMT_TAGS_INSERT, params, NULL, false, 0);
 	if (take_rows(list) == nmissing)
 		return;
 
 	/* some were created meanwhile by a transaction that has now committed */
-	tags_execute(STMT_TAGS_BY_NAMES, &param, NULL, false, 0);
+	tags_execute(STMT_TAGS_BY_NAMES, params, NULL, false, 0);
 	take_rows(list);
 	for (i = 0; i < nmissing; i++)
 		if (!missing[i]->found)
@@ -494,14 +530,14 @@ post_remove_tags(PG_FUNCTION_ARGS)
 	lock_post(post_id);
 	if (list.count > 0)
 	{
-		TagEntry  **entries = palloc(list.count * sizeof(TagEntry *));
+		const char **names = palloc(list.count * sizeof(char *));
 		Datum		params[2];
 		int			i;
 
 		for (i = 0; i < list.count; i++)
-			entries[i] = &list.entries[i];
+			names[i] = list.entries[i].name;
 		params[0] = Int32GetDatum(post_id);
-		params[1] = names_array(entries, list.count);
+		params[1] = text_array(names, list.count);
 		tags_execute(STMT_POST_TAGS_REMOVE, params, NULL, false, 0);
 	}
 	tags_put_post_tags(fcinfo, post_id, false);
@@ -509,61 +545,181 @@ post_remove_tags(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/* Order taken slugs by base, then by suffix number */
+static int
+compare_taken(const void *a, const void *b)
+{
+	const TakenSlug *ta = a;
+	const TakenSlug *tb = b;
+
+	if (ta->group != tb->group)
+		return (ta->group > tb->group) - (ta->group < tb->group);
+	return (ta->n > tb->n) - (ta->n < tb->n);
+}
+
 /*
- * The suffix of the first free slug among base, base-2, base-3 ... for the
- * tag tag_id: 0 if base itself is free.  Takes the advisory lock on the base
- * slug first, so that the snapshot of the search sees every tag committed
- * by a transaction that held it.
+ * The number a slug takes among base, base-2, base-3 ...: 1 for base
+ * itself, N for "base-N", 0 for any other slug (such as "base-02").
  */
 static uint64
-free_slug_suffix(const char *base, int32 tag_id)
+slug_number(const char *base, const char *slug)
 {
 	size_t		baselen = strlen(base);
-	uint32		hash = hash_bytes((const unsigned char *) base, baselen);
-	Datum		params[4];
-	uint64		ntaken;
-	bool		base_taken = false;
-	bool	   *suffix_taken;
-	uint64		row;
+	const char *suffix = slug + baselen + 1;
+	char	   *end;
 	uint64		n;
 
-	DirectFunctionCall2(pg_advisory_xact_lock_int4,
-						Int32GetDatum(TAGS_SLUG_LOCK_SPACE),
-						Int32GetDatum((int32) hash));
-
-	params[0] = CStringGetTextDatum(base);
-	params[1] = CStringGetTextDatum(psprintf("%s-", base));
-	params[2] = CStringGetTextDatum(psprintf("%s.", base));
-	params[3] = Int32GetDatum(tag_id);
-	ntaken = tags_execute(STMT_SLUGS_TAKEN, params, NULL, false, 0);
-
-	/* suffix_taken[n] for n in 2 .. ntaken + 2: one of them is free */
-	suffix_taken = palloc0((ntaken + 3) * sizeof(bool));
-	for (row = 0; row < ntaken; row++)
-	{
-		char	   *slug = SPI_getvalue(SPI_tuptable->vals[row],
-										SPI_tuptable->tupdesc, 1);
-		const char *suffix = slug + baselen + 1;
-		char	   *end;
-
-		if (strcmp(slug, base) == 0)
-		{
-			base_taken = true;
-			continue;
-		}
-		/* only a canonical decimal suffix can be the one we would make */
-		if (suffix[0] < '1' || suffix[0] > '9')
-			continue;
-		n = strtoul(suffix, &end, 10);
-		if (*end == '\0' && n >= 2 && n <= ntaken + 2)
-			suffix_taken[n] = true;
-	}
-
-	if (!base_taken)
+	if (strcmp(slug, base) == 0)
+		return 1;
+	if (strncmp(slug, base, baselen) != 0 || slug[baselen] != '-' ||
+		suffix[0] < '1' || suffix[0] > '9')
 		return 0;
-	for (n = 2; suffix_taken[n]; n++)
-		;
-	return n;
+	n = strtou64(suffix, &end, 10);
+	return (*end == '\0' && n >= 2) ? n : 0;
+}
+
+/*
+ * The advisory lock key of a base slug: a hash of its root, the base without
+ * any trailing "-<digits>" parts.  Every slug made from a base ("cafe",
+ * "cafe-2") has the root of the base, so two bases whose slugs could
+ * collide ("cafe" and "cafe-2") share a lock.
+ */
+static int32
+slug_lock_key(const char *base)
+{
+	size_t		len = strlen(base);
+
+	for (;;)
+	{
+		size_t		hyphen = len;
+
+		while (hyphen > 0 && isdigit((unsigned char) base[hyphen - 1]))
+			hyphen--;
+		if (hyphen == len || hyphen < 2 || base[hyphen - 1] != '-')
+			break;
+		len = hyphen - 1;
+	}
+	return (int32) hash_bytes((const unsigned char *) base, len);
+}
+
+/* Order int32 values */
+static int
+compare_int32(const void *a, const void *b)
+{
+	int32		ia = *(const int32 *) a;
+	int32		ib = *(const int32 *) b;
+
+	return (ia > ib) - (ia < ib);
+}
+
+/*
+ * Give each of count entries, sorted by base slug, the first free slug among
+ * base, base-2, base-3 ...: free of every tag, and of the slugs given to the
+ * entries before it.  entry->slug holds the base on entry, the slug on
+ * return.  A tag with id own_id (if has_own_id) does not hold its own slug.
+ *
+ * One statement finds the taken slugs of every base.  Before it, the
+ * advisory locks of the bases are taken in the order of their keys, and
+ * held to the end of the transaction; the statement's snapshot then shows
+ * every tag committed by a transaction that held one of them, and no
+ * transaction that has not committed yet can hold a slug we might pick.
+ * The caller must be connected to SPI.
+ */
+static void
+assign_slugs(TagEntry **entries, int count, bool has_own_id, int32 own_id)
+{
+	const char **bases = palloc(count * sizeof(char *));
+	int		   *group_start = palloc((count + 1) * sizeof(int));
+	int32	   *keys = palloc(count * sizeof(int32));
+	int			ngroups = 0;
+	Datum		params[2];
+	uint64		nrows;
+	TakenSlug  *taken;
+	int			ntaken = 0;
+	int			next = 0;
+	HASHCTL		ctl;
+	HTAB	   *given;
+	uint64		row;
+	int			g;
+	int			i;
+
+	for (i = 0; i < count; i++)
+	{
+		if (ngroups > 0 && strcmp(entries[i]->slug, bases[ngroups - 1]) == 0)
+			continue;
+		bases[ngroups] = entries[i]->slug;
+		keys[ngroups] = slug_lock_key(entries[i]->slug);
+		group_start[ngroups++] = i;
+	}
+	group_start[ngroups] = count;
+
+	qsort(keys, ngroups, sizeof(int32), compare_int32);
+	for (g = 0; g < ngroups; g++)
+		if (g == 0 || keys[g] != keys[g - 1])
+			DirectFunctionCall2(pg_advisory_xact_lock_int4,
+								Int32GetDatum(TAGS_SLUG_LOCK_SPACE),
+								Int32GetDatum(keys[g]));
+
+	params[0] = text_array(bases, ngroups);
+	params[1] = Int32GetDatum(own_id);
+	nrows = tags_execute(STMT_SLUGS_TAKEN, params, has_own_id ? "  " : " n",
+						 false, 0);
+
+	taken = palloc((nrows + 1) * sizeof(TakenSlug));
+	for (row = 0; row < nrows; row++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[row];
+		char	   *base = SPI_getvalue(tuple, SPI_tuptable->tupdesc, 1);
+		char	   *slug = SPI_getvalue(tuple, SPI_tuptable->tupdesc, 2);
+		const char **found = bsearch(&base, bases, ngroups, sizeof(char *),
+									 compare_cstring_ptr);
+		uint64		n = slug_number(base, slug);
+
+		if (found == NULL)
+			elog(ERROR, "base slug \"%s\" was not asked for", base);
+		if (n == 0)
+			continue;
+		taken[ntaken].group = found - bases;
+		taken[ntaken].n = n;
+		ntaken++;
+	}
+	qsort(taken, ntaken, sizeof(TakenSlug), compare_taken);
+
+	/* the slugs given so far in this call ("cafe-2" to "café", say) */
+	ctl.keysize = TAGS_SLUG_MAX_BYTES;
+	ctl.entrysize = TAGS_SLUG_MAX_BYTES;
+	ctl.hcxt = CurrentMemoryContext;
+	given = hash_create("tags given slugs", count, &ctl,
+						HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+
+	/* walk each base's entries and its taken numbers side by side */
+	for (g = 0; g < ngroups; g++)
+	{
+		uint64		candidate = 1;
+
+		for (i = group_start[g]; i < group_start[g + 1]; i++)
+		{
+			char	   *slug;
+			bool		clash;
+
+			do
+			{
+				while (next < ntaken && (taken[next].group < g ||
+										 (taken[next].group == g &&
+										  taken[next].n <= candidate)))
+				{
+					if (taken[next].group == g && taken[next].n == candidate)
+						candidate++;
+					next++;
+				}
+				slug = candidate == 1 ? pstrdup(bases[g]) :
+					psprintf("%s-" UINT64_FORMAT, bases[g], candidate);
+				hash_search(given, slug, HASH_ENTER, &clash);
+				candidate++;
+			} while (clash);
+			entries[i]->slug = slug;
+		}
+	}
 }
 
 /*
@@ -627,18 +783,21 @@ tags_before_write(PG_FUNCTION_ARGS)
 	(void) heap_getattr(tuple, slug_att, desc, &isnull);
 	if (isnull)
 	{
-		char	   *base = tags_slugify_cstring(normalized);
+		TagEntry	entry = {0};
+		TagEntry   *entryp = &entry;
 		Datum		id = heap_getattr(tuple, id_att, desc, &isnull);
-		uint64		suffix;
+		char	   *slug;
 
+		entry.name = normalized;
+		entry.slug = tags_slugify_cstring(normalized);
 		tags_spi_connect(fcinfo);
-		suffix = free_slug_suffix(base, isnull ? 0 : DatumGetInt32(id));
+		assign_slugs(&entryp, 1, !isnull, isnull ? 0 : DatumGetInt32(id));
+		slug = SPI_palloc(strlen(entry.slug) + 1);
+		strcpy(slug, entry.slug);
 		SPI_finish();
 
 		columns[ncolumns] = slug_att;
-		values[ncolumns++] = CStringGetTextDatum(suffix == 0 ? base :
-												 psprintf("%s-" UINT64_FORMAT,
-														  base, suffix));
+		values[ncolumns++] = CStringGetTextDatum(slug);
 	}
 
 	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, desc, ncolumns,

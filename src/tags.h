@@ -24,6 +24,9 @@
 /* Longest base slug: leaves room for a "-N" suffix in tags.slug */
 #define TAGS_SLUG_BASE_MAX_CHARS 90
 
+/* Room for any slug of varchar(100), which is ASCII, and its NUL */
+#define TAGS_SLUG_MAX_BYTES 101
+
 /* tags.c: settings */
 extern int	tags_max_tags_per_post;
 
@@ -39,8 +42,9 @@ extern void tags_check_name_length(const char *normalized);
 typedef enum TagsStmt
 {
 	STMT_TAGS_BY_NAMES,			/* tags whose name is in $1 */
-	STMT_TAGS_INSERT,			/* insert names $1, skip existing ones */
-	STMT_SLUGS_TAKEN,			/* slugs $1 and "$1-N" held by tags other than $2 */
+	STMT_TAGS_INSERT,			/* insert names $1 with slugs $2, skip existing */
+	STMT_SLUGS_TAKEN,			/* slugs "b" and "b-..." for each base b in $1,
+								 * held by tags other than $2 */
 	STMT_POST_EXISTS,			/* the post $1, if it exists */
 	STMT_POST_LOCK,				/* the post $1, locked against our writers */
 	STMT_POST_TAGS,				/* the post $1's tags in order */
