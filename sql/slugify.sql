@@ -1,0 +1,49 @@
+-- tag_slugify: the base slug of a name, ASCII words joined by hyphens
+
+-- the examples of the manual
+SELECT name, tag_slugify(name) AS slug
+FROM unnest(ARRAY['Machine Learning', 'Café Crème', 'Москва', '日本語', 'Straße',
+                  'C++', 'C#', 'F#', 'AT&T', 'me@home', 'C', 'ＰＹＴＨＯＮ 3',
+                  'don''t panic', 'rock ’n’ roll', '  --Hello,   World!--  ',
+                  'Ελληνικά', 'العربية', 'עברית', 'カタカナ', '한국어', 'Việt Nam',
+                  'Œuvre', 'Ærø', 'Łódź', 'naïve', 'web 2.0']) AS name;
+
+-- symbols keep apart tags that would otherwise share a slug
+SELECT count(DISTINCT tag_slugify(n)) AS distinct_slugs
+FROM unnest(ARRAY['c', 'c++', 'c#', 'c+', 'c&', 'c@']) AS n;
+
+-- a name that transliterates to nothing is spelled with its characters'
+-- Unicode names, or their code points; the empty name gives "tag"
+SELECT name, tag_slugify(name) AS slug
+FROM unnest(ARRAY['🐍', '🚀 🚀', '!!!', '★', '¯\_(ツ)_/¯', U&'\E000', '', U&'\200B']) AS name;
+
+-- at most 90 characters, cut at a word boundary where there is one
+SELECT length(tag_slugify(repeat('abcdefghi ', 12))) AS cut_at_word,
+       tag_slugify(repeat('abcdefghi ', 12)) ~ '-abcdefghi$' AS whole_last_word,
+       length(tag_slugify(repeat('x', 120))) AS one_long_word,
+       length(tag_slugify(repeat('x', 89) || ' yy')) AS hyphen_not_last;
+
+-- idempotent on valid slugs
+SELECT s, tag_slugify(s) = s AS idempotent
+FROM unnest(ARRAY['python', 'machine-learning', 'c-plus-plus', 'web-2-0', 'a', '2024']) AS s;
+
+-- for every code point, alone and inside a name: valid, at most 90
+-- characters, and idempotent
+SELECT count(*) AS bad_slugs
+FROM generate_series(1, 1114111, 7) AS cp,
+     LATERAL (SELECT tag_slugify(chr(cp)) AS alone,
+                     tag_slugify('Tag ' || chr(cp) || ' name') AS inside) AS v
+WHERE (cp < 55296 OR cp > 57343)
+  AND (v.alone !~ '^[a-z0-9]+(-[a-z0-9]+)*$'
+       OR v.inside !~ '^[a-z0-9]+(-[a-z0-9]+)*$'
+       OR length(v.alone) > 90
+       OR tag_slugify(v.alone) <> v.alone
+       OR tag_slugify(v.inside) <> v.inside);
+
+-- the same name in any spelling has the same slug
+SELECT tag_slugify('ＣＡＦＥ' || U&'\0301') = tag_slugify(' café ') AS same_slug;
+
+-- NULL in, NULL out (STRICT)
+SELECT tag_slugify(NULL) IS NULL AS strict;
+
+SELECT provolatile, proisstrict, proparallel FROM pg_proc WHERE proname = 'tag_slugify';
