@@ -30,6 +30,9 @@ all install installcheck:
 	@exit 1
 endif
 
+# PGXS does not track headers
+$(OBJS): src/tags.h
+
 .PHONY: deps demo test
 
 # Debian/Ubuntu packages the build and the tests need

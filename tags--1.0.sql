@@ -84,10 +84,13 @@ COMMENT ON TABLE post_tags IS
 -- tag-first lookups: a tag's posts, and the cascade when a tag is deleted
 CREATE INDEX post_tags_tag_id_post_id_idx ON post_tags (tag_id, post_id);
 
--- the rows are user data: pg_dump must dump them
+-- the rows are user data: pg_dump must dump them, and the identity
+-- sequences' positions, so that the next post and tag get fresh ids
 SELECT pg_catalog.pg_extension_config_dump('posts', '');
 SELECT pg_catalog.pg_extension_config_dump('tags', '');
 SELECT pg_catalog.pg_extension_config_dump('post_tags', '');
+SELECT pg_catalog.pg_extension_config_dump('posts_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('tags_id_seq', '');
 
 --
 -- Consistency of direct writes

@@ -241,8 +241,8 @@ tags_check_name_length(const char *normalized)
 				errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 				errmsg("tag name \"%s...\" is too long",
 					   pnstrdup(normalized,
-								pg_mbcliplen(normalized,
-											 strlen(normalized), 40))),
+								pg_mbcharcliplen(normalized,
+												 strlen(normalized), 40))),
 				errdetail("The name has %d characters after normalization, and at most %d are allowed.",
 						  nchars, TAGS_NAME_MAX_CHARS));
 }

@@ -34,6 +34,7 @@
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/tuplestore.h"
 
 #include "tags.h"
@@ -51,6 +52,8 @@ typedef struct TagsStmtDef
 } TagsStmtDef;
 
 static SPIPlanPtr prepare_stmt(TagsStmt stmt);
+static SPIPlanPtr get_plan(TagsStmt stmt);
+static void check_result(TagsStmt stmt, int rc);
 static void forget_plans(void);
 
 static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
@@ -90,6 +93,12 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		"SELECT p.id FROM @extschema@.posts p"
 		" WHERE p.id OPERATOR(pg_catalog.=) $1"
 		" FOR NO KEY UPDATE OF p",
+		1, {INT4OID}, 0, SPI_OK_SELECT
+	},
+	[STMT_POST_TAG_IDS] = {
+		"SELECT pt.tag_id, pt.position FROM @extschema@.post_tags pt"
+		" WHERE pt.post_id OPERATOR(pg_catalog.=) $1"
+		" ORDER BY pt.tag_id",
 		1, {INT4OID}, 0, SPI_OK_SELECT
 	},
 	[STMT_POST_TAGS] = {
@@ -254,15 +263,12 @@ prepare_stmt(TagsStmt stmt)
 }
 
 /*
- * Run a statement with these parameters and check its result code.  Returns
- * the number of rows it processed; they are in SPI_tuptable.
+ * The kept plan of a statement, prepared now if there is none or SPI says
+ * the one kept is no longer valid.
  */
-uint64
-tags_execute(TagsStmt stmt, Datum *values, const char *nulls,
-			 bool read_only, long count)
+static SPIPlanPtr
+get_plan(TagsStmt stmt)
 {
-	int			rc;
-
 	Assert(OidIsValid(plans_schema));
 	if (plans[stmt] != NULL && !SPI_plan_is_valid(plans[stmt]))
 	{
@@ -271,11 +277,43 @@ tags_execute(TagsStmt stmt, Datum *values, const char *nulls,
 	}
 	if (plans[stmt] == NULL)
 		plans[stmt] = prepare_stmt(stmt);
+	return plans[stmt];
+}
 
-	rc = SPI_execute_plan(plans[stmt], values, nulls, read_only, count);
+/* Raise an error unless a statement gave the result it must give */
+static void
+check_result(TagsStmt stmt, int rc)
+{
 	if (rc != stmt_defs[stmt].expected_rc)
 		elog(ERROR, "SPI_execute_plan returned %s for statement %d",
 			 SPI_result_code_string(rc), (int) stmt);
+}
+
+/*
+ * Run a statement with these parameters and check its result code.  Returns
+ * the number of rows it processed; they are in SPI_tuptable.
+ */
+uint64
+tags_execute(TagsStmt stmt, Datum *values, const char *nulls,
+			 bool read_only, long count)
+{
+	check_result(stmt, SPI_execute_plan(get_plan(stmt), values, nulls,
+										read_only, count));
+	return SPI_processed;
+}
+
+/*
+ * Run a statement as tags_execute() does, but in a snapshot taken now, not
+ * the transaction's: under REPEATABLE READ and SERIALIZABLE it sees what
+ * transactions that committed since the transaction's snapshot wrote.
+ */
+uint64
+tags_execute_latest(TagsStmt stmt, Datum *values, const char *nulls)
+{
+	check_result(stmt, SPI_execute_snapshot(get_plan(stmt), values, nulls,
+											GetLatestSnapshot(),
+											InvalidSnapshot,
+											false, false, 0));
 	return SPI_processed;
 }
 

@@ -32,7 +32,7 @@
  * those whose position changed and inserts the new ones; associations that
  * stay are never deleted and inserted again.
  *
- * Every error a caller can cause is raised before the first write, and any
+ * Every error a caller can cause is raised before the first write.  Any
  * error aborts the whole call, so nothing of a failed call remains.
  *
  *-------------------------------------------------------------------------
@@ -42,6 +42,7 @@
 #include <ctype.h>
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "common/hashfn.h"
@@ -104,6 +105,7 @@ static int	take_rows(TagList *list);
 static void resolve_tags(TagList *list);
 static void sort_by_first(TagList *list);
 static void lock_post(int32 post_id);
+static int64 association_field(uint64 row, int att);
 static void apply_tag_ids(int32 post_id, Datum *ids, int count);
 static void check_tag_limit(int32 post_id, int count);
 static int	compare_taken(const void *a, const void *b);
@@ -355,16 +357,61 @@ sort_by_first(TagList *list)
 /*
  * Lock a post against the other writers of its tags, or raise P0002 if it
  * does not exist.
+ *
+ * Under REPEATABLE READ and SERIALIZABLE the lock is not enough: a writer
+ * that waited for another to commit still reads in its older snapshot, and
+ * would write its list over one it cannot see, leaving a mix of the two.
+ * So the post's associations are read in the transaction's snapshot and in
+ * a new one; if they differ, a transaction that committed since changed
+ * them, and this one fails with 40001, to be retried.
  */
 static void
 lock_post(int32 post_id)
 {
 	Datum		param = Int32GetDatum(post_id);
+	uint64		nrows;
+	int64	   *seen;
+	uint64		row;
 
 	if (tags_execute(STMT_POST_LOCK, &param, NULL, false, 0) == 0)
 		ereport(ERROR,
 				errcode(ERRCODE_NO_DATA_FOUND),
 				errmsg("post %d does not exist", post_id));
+	if (!IsolationUsesXactSnapshot())
+		return;
+
+	nrows = tags_execute(STMT_POST_TAG_IDS, &param, NULL, false, 0);
+	seen = palloc((nrows * 2 + 1) * sizeof(int64));
+	for (row = 0; row < nrows; row++)
+	{
+		seen[2 * row] = association_field(row, 1);
+		seen[2 * row + 1] = association_field(row, 2);
+	}
+	if (tags_execute_latest(STMT_POST_TAG_IDS, &param, NULL) == nrows)
+	{
+		for (row = 0; row < nrows; row++)
+			if (seen[2 * row] != association_field(row, 1) ||
+				seen[2 * row + 1] != association_field(row, 2))
+				break;
+		if (row == nrows)
+			return;
+	}
+	ereport(ERROR,
+			errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+			errmsg("could not serialize access due to concurrent update of the tags of post %d",
+				   post_id),
+			errhint("Retry the transaction."));
+}
+
+/* Column att of row row of the last STMT_POST_TAG_IDS, NULL as INT64_MIN */
+static int64
+association_field(uint64 row, int att)
+{
+	bool		isnull;
+	Datum		value = SPI_getbinval(SPI_tuptable->vals[row],
+									  SPI_tuptable->tupdesc, att, &isnull);
+
+	return isnull ? PG_INT64_MIN : DatumGetInt32(value);
 }
 
 /*
@@ -430,10 +477,10 @@ post_set_tags(PG_FUNCTION_ARGS)
 	int32		post_id = tags_post_id_arg(fcinfo, 0);
 	TagList		list = collect_names(fcinfo, 1);
 
-	check_tag_limit(post_id, list.count);
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	lock_post(post_id);
+	check_tag_limit(post_id, list.count);
 	if (!PG_ARGISNULL(1))
 	{
 		Datum	   *ids = palloc(Max(list.count, 1) * sizeof(Datum));
@@ -498,9 +545,9 @@ post_add_tags(PG_FUNCTION_ARGS)
 				list.entries[kept++] = list.entries[i];
 		list.count = kept;
 
-		check_tag_limit(post_id, nids + list.count);
 		if (list.count > 0)
 		{
+			check_tag_limit(post_id, nids + list.count);
 			resolve_tags(&list);
 			sort_by_first(&list);
 			for (i = 0; i < list.count; i++)
@@ -620,9 +667,10 @@ compare_int32(const void *a, const void *b)
  *
  * One statement finds the taken slugs of every base.  Before it, the
  * advisory locks of the bases are taken in the order of their keys, and
- * held to the end of the transaction; the statement's snapshot then shows
- * every tag committed by a transaction that held one of them, and no
- * transaction that has not committed yet can hold a slug we might pick.
+ * held to the end of the transaction.  The statement runs in a snapshot
+ * taken after the locks, even under REPEATABLE READ, so it sees every tag
+ * committed by a transaction that held one of them, and no transaction that
+ * has not committed yet can hold a slug we might pick.
  * The caller must be connected to SPI.
  */
 static void
@@ -662,8 +710,8 @@ assign_slugs(TagEntry **entries, int count, bool has_own_id, int32 own_id)
 
 	params[0] = text_array(bases, ngroups);
 	params[1] = Int32GetDatum(own_id);
-	nrows = tags_execute(STMT_SLUGS_TAKEN, params, has_own_id ? "  " : " n",
-						 false, 0);
+	nrows = tags_execute_latest(STMT_SLUGS_TAKEN, params,
+								has_own_id ? "  " : " n");
 
 	taken = palloc((nrows + 1) * sizeof(TakenSlug));
 	for (row = 0; row < nrows; row++)

@@ -47,6 +47,7 @@ typedef enum TagsStmt
 								 * held by tags other than $2 */
 	STMT_POST_EXISTS,			/* the post $1, if it exists */
 	STMT_POST_LOCK,				/* the post $1, locked against our writers */
+	STMT_POST_TAG_IDS,			/* the post $1's associations, by tag id */
 	STMT_POST_TAGS,				/* the post $1's tags in order */
 	STMT_POST_TAGS_APPLY,		/* make post $1's tag ids exactly $2 */
 	STMT_POST_TAGS_REMOVE,		/* remove names $2 from post $1 */
@@ -60,6 +61,8 @@ typedef enum TagsStmt
 extern void tags_spi_connect(FunctionCallInfo fcinfo);
 extern uint64 tags_execute(TagsStmt stmt, Datum *values, const char *nulls,
 						   bool read_only, long count);
+extern uint64 tags_execute_latest(TagsStmt stmt, Datum *values,
+								  const char *nulls);
 extern void tags_put_spi_result(FunctionCallInfo fcinfo);
 
 /* tagging.c: the column order shared by tags rows and our result sets */
