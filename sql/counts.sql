@@ -1,6 +1,9 @@
 -- Counts per tag and a tag's posts: only published posts that are not
 -- soft-deleted count
 
+-- every test starts from empty tables
+TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+
 -- (explicit ids, as a restore or an import would give)
 INSERT INTO posts (id, title, status, created_at, deleted_at) VALUES
     (1001, 'published old',   'published', '2026-01-01 10:00+00', NULL),

@@ -1,6 +1,9 @@
 -- Every error a caller can cause: its message and SQLSTATE, and nothing of
 -- the failed call left behind
 
+-- every test starts from empty tables
+TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+
 INSERT INTO posts (title, status) VALUES ('Post', 'published') RETURNING id AS post \gset
 SELECT name FROM post_set_tags(:post, ARRAY['kept', 'also kept']);
 -- (a name of 100 characters is fine: the limit counts characters, not

@@ -1,6 +1,9 @@
 -- tags_get_or_create: one row per distinct normalized name, in order of
 -- first appearance; existing tags as they are, missing ones created
 
+-- every test starts from empty tables
+TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+
 -- all new: created, in order, NULL and blank elements skipped, duplicates
 -- (after normalization) once, at their first place
 SELECT name, slug

@@ -1,5 +1,8 @@
 -- A post's tag list: set, add, remove, get
 
+-- every test starts from empty tables
+TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+
 INSERT INTO posts (title, status) VALUES ('Hello', 'published') RETURNING id AS post \gset
 INSERT INTO posts (title, status) VALUES ('Other', 'published') RETURNING id AS other \gset
 

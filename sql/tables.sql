@@ -1,5 +1,8 @@
 -- The tables, their constraints, and direct SQL writes (an ORM's)
 
+-- every test starts from empty tables
+TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+
 -- the columns
 SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null, co.collname AS collation,
@@ -20,7 +23,7 @@ ORDER BY 1, 2;
 SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) AS definition
 FROM pg_index WHERE indrelid = 'post_tags'::regclass ORDER BY 1;
 
--- pg_dump dumps the rows of all three tables
+-- pg_dump dumps the rows of all three tables, and where the ids are
 SELECT unnest(extconfig)::regclass AS dumped FROM pg_extension WHERE extname = 'tags' ORDER BY 1;
 
 -- a post is a draft until published; status is one of three

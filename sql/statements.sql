@@ -1,0 +1,74 @@
+-- The number of SQL statements a call runs does not grow with the number of
+-- names, and tag_counts() is one query (needs pg_stat_statements preloaded,
+-- as make test does)
+
+-- every test starts from empty tables
+TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+
+CREATE EXTENSION pg_stat_statements;
+SET pg_stat_statements.track = 'all';
+
+-- how many statements on the extension's tables a piece of SQL runs
+CREATE FUNCTION pg_temp.statements_run(sql text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    n bigint;
+BEGIN
+    PERFORM pg_stat_statements_reset();
+    EXECUTE sql;
+    SELECT coalesce(sum(calls), 0) INTO n
+    FROM pg_stat_statements
+    WHERE NOT toplevel AND query LIKE '%public.%';
+    RETURN n;
+END
+$$;
+
+INSERT INTO posts (title, status) VALUES ('Counted', 'published') RETURNING id AS post \gset
+CREATE TEMP TABLE names AS
+SELECT n, ARRAY(SELECT 'size ' || n || ' name ' || i FROM generate_series(1, n) AS i) AS names
+FROM (VALUES (2), (50)) AS v(n);
+
+-- get-or-create of new names: find, look for free slugs, insert
+SELECT n AS names,
+       pg_temp.statements_run(format('SELECT count(*) FROM tags_get_or_create(%L)', names)) AS statements
+FROM names ORDER BY n;
+-- of existing names: one statement
+SELECT n AS names,
+       pg_temp.statements_run(format('SELECT count(*) FROM tags_get_or_create(%L)', names)) AS statements
+FROM names ORDER BY n;
+
+-- set a post's tags, all new: lock the post, get-or-create, write the
+-- list, read it back
+SELECT n AS names,
+       pg_temp.statements_run(format('SELECT count(*) FROM post_set_tags(%s, %L)',
+                                     :post, array(SELECT 'set ' || x FROM unnest(names) x))) AS statements
+FROM names ORDER BY n;
+-- all existing, in another order
+SELECT n AS names,
+       pg_temp.statements_run(format('SELECT count(*) FROM post_set_tags(%s, %L)',
+                                     :post, array(SELECT x FROM unnest(names) x ORDER BY x DESC))) AS statements
+FROM names ORDER BY n;
+-- add: also reads the current list
+SELECT count(*) FROM post_set_tags(:post, '{}');
+SELECT n AS names,
+       pg_temp.statements_run(format('SELECT count(*) FROM post_add_tags(%s, %L)',
+                                     :post, array(SELECT 'add ' || x FROM unnest(names) x))) AS statements
+FROM names ORDER BY n;
+-- remove: lock, delete, read
+SELECT n AS names,
+       pg_temp.statements_run(format('SELECT count(*) FROM post_remove_tags(%s, %L)',
+                                     :post, array(SELECT 'add ' || x FROM unnest(names) x))) AS statements
+FROM names ORDER BY n;
+
+-- tag_counts(): one query however many tags there are (the seed's N+1 would
+-- grow with them)
+SELECT count(*) > 100 AS many_tags FROM tags;
+SELECT pg_temp.statements_run('SELECT count(*) FROM tag_counts()') AS statements;
+SELECT count(*) FROM tags_get_or_create(ARRAY(SELECT 'more ' || i FROM generate_series(1, 500) AS i));
+SELECT pg_temp.statements_run('SELECT count(*) FROM tag_counts()') AS statements;
+
+-- the readers
+SELECT count(*) FROM post_set_tags(:post, ARRAY['read']);
+SELECT pg_temp.statements_run(format('SELECT count(*) FROM post_get_tags(%s)', :post)) AS get_tags,
+       pg_temp.statements_run('SELECT count(*) FROM posts_by_tag(''read'')') AS by_tag,
+       pg_temp.statements_run('SELECT tag_post_count(''read'')') AS post_count;
