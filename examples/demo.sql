@@ -1,0 +1,68 @@
+-- make demo: every function of the tags extension at work on a small blog.
+-- Run by scripts/demo.sh in a throwaway cluster; also fine in any empty
+-- database where you may create the extension.
+
+\pset footer off
+\echo
+\echo '== CREATE EXTENSION tags'
+CREATE EXTENSION tags;
+
+INSERT INTO posts (title, status, created_at) VALUES
+    ('Getting started with PostgreSQL', 'published', now() - interval '3 days'),
+    ('Rust for C programmers',          'published', now() - interval '2 days'),
+    ('Machine learning in SQL',         'published', now() - interval '1 day'),
+    ('Unfinished thoughts',             'draft',     now());
+
+\echo
+\echo '== tag_normalize and tag_slugify: one key per tag, one URL-safe slug'
+SELECT n AS given, tag_normalize(n) AS name, tag_slugify(n) AS slug
+FROM unnest(ARRAY['  Machine' || U&'\00A0' || 'Learning ', 'ＰＹＴＨＯＮ', 'Café Crème',
+                  'Москва', '日本語', 'C++', 'C#', '🐍']) AS n;
+
+\echo
+\echo '== tags_get_or_create: existing tags as they are, missing ones created'
+SELECT * FROM tags_get_or_create(ARRAY['PostgreSQL', 'SQL', 'postgresql ', 'Rust']);
+
+\echo
+\echo '== post_set_tags: the post''s tags become exactly these, in this order'
+SELECT name, slug FROM post_set_tags(1, ARRAY['PostgreSQL', 'SQL', 'Tutorial']);
+SELECT name, slug FROM post_set_tags(2, ARRAY['Rust', 'C', 'C++']);
+SELECT name, slug FROM post_set_tags(3, ARRAY['Machine Learning', 'SQL', 'PostgreSQL']);
+SELECT name, slug FROM post_set_tags(4, ARRAY['SQL', 'Draft ideas']);
+
+\echo
+\echo '== post_set_tags with NULL names: not provided, nothing changes'
+SELECT name FROM post_set_tags(1, NULL);
+
+\echo
+\echo '== post_add_tags: added at the end, the tags the post has stay put'
+SELECT name FROM post_add_tags(2, ARRAY['Systems', 'rust']);
+
+\echo
+\echo '== post_remove_tags: only the association goes, the tag stays'
+SELECT name FROM post_remove_tags(2, ARRAY['C']);
+SELECT name, slug FROM tags WHERE name = 'c';
+
+\echo
+\echo '== post_get_tags: a post''s tags in order'
+SELECT name FROM post_get_tags(3);
+
+\echo
+\echo '== tag_counts: published, non-deleted posts per tag (the draft does not count)'
+SELECT * FROM tag_counts();
+
+\echo
+\echo '== posts_by_tag: a tag''s posts, newest first, one page; tag_post_count: the total'
+SELECT id, title, status FROM posts_by_tag('sql', page => 1, page_size => 1);
+SELECT id, title, status FROM posts_by_tag('sql', page => 2, page_size => 1);
+SELECT tag_post_count('sql') AS sql_posts;
+
+\echo
+\echo '== errors carry a SQLSTATE'
+\set ON_ERROR_STOP 0
+SELECT * FROM post_set_tags(42, ARRAY['x']);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM posts_by_tag('sql', page => 0);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM tags_get_or_create(ARRAY[repeat('x', 101)]);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
