@@ -22,7 +22,7 @@ SELECT count(*) AS tags FROM tags;
 
 -- names with the same base slug get distinct slugs, in one call too, and
 -- a slug family is respected: "cafe 2" does not take the "cafe-2" that
--- "café!" is given
+-- "café" is given
 SELECT name, slug FROM tags_get_or_create(ARRAY['cafe', 'Café', 'café!', 'cafe 2', 'CAFE']);
 SELECT name, slug FROM tags_get_or_create(ARRAY['cafe?']);
 

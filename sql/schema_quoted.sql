@@ -31,3 +31,9 @@ DROP EXTENSION tags;
 DROP SCHEMA "Blog Data";
 CREATE EXTENSION tags SCHEMA public;
 SELECT name FROM tags_get_or_create(ARRAY['in public again']);
+-- dropped and created again in the same schema: the kept plans are for
+-- tables that are gone, and are prepared again
+DROP EXTENSION tags;
+CREATE EXTENSION tags SCHEMA public;
+SELECT name FROM tags_get_or_create(ARRAY['in public once more']);
+SELECT name FROM tags;

@@ -24,9 +24,18 @@ CREATE FUNCTION evil.unnest(anyarray) RETURNS SETOF anyelement
 CREATE FUNCTION evil.count_lies(bigint, anyelement) RETURNS bigint
     LANGUAGE sql AS 'SELECT 1000';
 CREATE AGGREGATE evil.count(anyelement) (SFUNC = evil.count_lies, STYPE = bigint, INITCOND = '0');
+CREATE OPERATOR evil.<> (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.always);
+CREATE OPERATOR evil.<> (LEFTARG = integer, RIGHTARG = integer, FUNCTION = evil.always);
+CREATE OPERATOR evil.>= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.always);
+CREATE OPERATOR evil.< (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.always);
+CREATE OPERATOR evil.~ (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.always);
+CREATE FUNCTION evil.concat_lies(text, text) RETURNS text LANGUAGE sql AS 'SELECT ''x''';
+CREATE OPERATOR evil.|| (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.concat_lies);
 -- and temporary tables, which come first on any path
+CREATE TEMP TABLE posts (LIKE public.posts);
 CREATE TEMP TABLE tags (LIKE public.tags);
 CREATE TEMP TABLE post_tags (LIKE public.post_tags);
+INSERT INTO pg_temp.posts SELECT * FROM evil.posts;
 
 SET search_path = evil, pg_catalog, public;
 
@@ -36,6 +45,8 @@ SELECT name FROM public.post_add_tags(:post, ARRAY['more']);
 SELECT name FROM public.post_remove_tags(:post, ARRAY['more']);
 SELECT name FROM public.post_get_tags(:post);
 SELECT name, slug FROM public.tags_get_or_create(ARRAY['kept', 'other']);
+-- slugs that collide, and the search for a free suffix
+SELECT name, slug FROM public.tags_get_or_create(ARRAY['Other!', 'other?']);
 SELECT name, post_count FROM public.tag_counts();
 SELECT title FROM public.posts_by_tag('hijack');
 SELECT public.tag_post_count('hijack');
@@ -45,6 +56,7 @@ INSERT INTO public.tags (name) VALUES ('Direct') RETURNING name, slug;
 SELECT (SELECT count(*) FROM evil.tags) AS evil_tags,
        (SELECT count(*) FROM evil.post_tags) AS evil_post_tags,
        (SELECT count(*) FROM pg_temp.tags) AS temp_tags,
+       (SELECT title FROM pg_temp.posts) AS temp_post,
        (SELECT count(*) FROM pg_temp.post_tags) AS temp_post_tags;
 
 RESET search_path;

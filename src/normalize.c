@@ -67,18 +67,17 @@ static UStr transliterate(UStr src);
 static char *ascii_slug(UStr src);
 static char *slug_from_char_names(UStr src);
 static char *cut_slug(char *slug);
+static char *slugify_ustr(UStr name);
 
 /* "Any-Latin; Latin-ASCII", opened on first use */
 static UTransliterator *slug_transliterator = NULL;
 
-/* Raise an error if an ICU call failed */
+/* Fail if an ICU call failed: with valid input that cannot happen */
 static inline void
-check_icu(UErrorCode status, const char *action)
+check_icu(UErrorCode status, const char *call)
 {
 	if (U_FAILURE(status))
-		ereport(ERROR,
-				errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
-				errmsg("could not %s: %s", action, u_errorName(status)));
+		elog(ERROR, "%s failed: %s", call, u_errorName(status));
 }
 
 /*
@@ -98,7 +97,7 @@ ustr_from_server(const char *s, int len)
 		ereport(ERROR,
 				errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
 				errmsg("tag name is not valid UTF-8"));
-	check_icu(status, "convert tag name to UTF-16");
+	check_icu(status, "u_strFromUTF8");
 	return u;
 }
 
@@ -115,7 +114,7 @@ ustr_to_server(UStr u)
 	/* UTF-8 takes at most 3 bytes per UTF-16 code unit */
 	utf8 = palloc(u.len * 3 + 1);
 	u_strToUTF8(utf8, u.len * 3 + 1, &utf8len, u.data, u.len, &status);
-	check_icu(status, "convert tag name to UTF-8");
+	check_icu(status, "u_strToUTF8");
 	return pg_any_to_server(utf8, utf8len, PG_UTF8);
 }
 
@@ -131,7 +130,7 @@ icu_nfkc(UStr src)
 	UStr		dst;
 	int32_t		capacity = src.len * 2 + 8;
 
-	check_icu(status, "load the NFKC normalizer");
+	check_icu(status, "unorm2_getNFKCInstance");
 	dst.data = palloc(capacity * sizeof(UChar));
 	dst.len = unorm2_normalize(nfkc, src.data, src.len,
 							   dst.data, capacity, &status);
@@ -143,7 +142,7 @@ icu_nfkc(UStr src)
 		dst.len = unorm2_normalize(nfkc, src.data, src.len,
 								   dst.data, capacity, &status);
 	}
-	check_icu(status, "normalize tag name");
+	check_icu(status, "unorm2_normalize");
 	return dst;
 }
 
@@ -168,7 +167,7 @@ icu_lower(UStr src)
 		dst.len = u_strToLower(dst.data, capacity, src.data, src.len,
 							   "", &status);
 	}
-	check_icu(status, "lower-case tag name");
+	check_icu(status, "u_strToLower");
 	return dst;
 }
 
@@ -239,11 +238,11 @@ tags_check_name_length(const char *normalized)
 	if (nchars > TAGS_NAME_MAX_CHARS)
 		ereport(ERROR,
 				errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
-				errmsg("tag name \"%s...\" is too long",
-					   pnstrdup(normalized,
-								pg_mbcharcliplen(normalized,
-												 strlen(normalized), 40))),
-				errdetail("The name has %d characters after normalization, and at most %d are allowed.",
+				errmsg("tag name is too long"),
+				errdetail("The name \"%s...\" has %d characters after normalization, and at most %d are allowed.",
+						  pnstrdup(normalized,
+								   pg_mbcharcliplen(normalized,
+													strlen(normalized), 40)),
 						  nchars, TAGS_NAME_MAX_CHARS));
 }
 
@@ -306,7 +305,7 @@ transliterate(UStr src)
 		u_charsToUChars(id, uid, sizeof(id));
 		slug_transliterator = utrans_openU(uid, -1, UTRANS_FORWARD,
 										   NULL, 0, &parse_error, &status);
-		check_icu(status, "open the slug transliterator");
+		check_icu(status, "utrans_openU");
 	}
 
 	for (;;)
@@ -321,7 +320,7 @@ transliterate(UStr src)
 						   0, &limit, &status);
 		if (status != U_BUFFER_OVERFLOW_ERROR)
 		{
-			check_icu(status, "transliterate tag name");
+			check_icu(status, "utrans_transUChars");
 			return dst;
 		}
 		status = U_ZERO_ERROR;
@@ -425,21 +424,28 @@ cut_slug(char *slug)
 }
 
 /*
- * The base slug of a normalized name (in the database encoding): ASCII,
- * matching ^[a-z0-9]+(-[a-z0-9]+)*$, at most 90 characters, never empty.
+ * The base slug of a normalized name: ASCII, matching
+ * ^[a-z0-9]+(-[a-z0-9]+)*$, at most 90 characters, never empty.
  */
-char *
-tags_slugify_cstring(const char *normalized)
+static char *
+slugify_ustr(UStr name)
 {
-	UStr		name = ustr_from_server(normalized, strlen(normalized));
-	char	   *slug;
+	char	   *slug = ascii_slug(transliterate(spell_symbols(name)));
 
-	slug = ascii_slug(transliterate(spell_symbols(name)));
 	if (slug[0] == '\0')
 		slug = slug_from_char_names(name);
 	if (slug[0] == '\0')
 		slug = pstrdup("tag");
 	return cut_slug(slug);
+}
+
+/*
+ * The base slug of a normalized name given in the database encoding.
+ */
+char *
+tags_slugify_cstring(const char *normalized)
+{
+	return slugify_ustr(ustr_from_server(normalized, strlen(normalized)));
 }
 
 /*
@@ -458,14 +464,16 @@ tag_normalize(PG_FUNCTION_ARGS)
  * tag_slugify(name text) RETURNS text
  *
  * The name is normalized first, so any spelling of a tag's name gives the
- * same base slug.
+ * same base slug; the slug is made from the normalized name in UTF-16, so
+ * a database encoding that cannot hold the normalized name ("µ" is U+03BC
+ * after NFKC, which LATIN1 lacks) still gets a slug.
  */
 Datum
 tag_slugify(PG_FUNCTION_ARGS)
 {
 	text	   *name = PG_GETARG_TEXT_PP(0);
-	char	   *normalized = tags_normalize_cstring(VARDATA_ANY(name),
-													VARSIZE_ANY_EXHDR(name));
+	UStr		normalized = normalize_ustr(ustr_from_server(VARDATA_ANY(name),
+															 VARSIZE_ANY_EXHDR(name)));
 
-	PG_RETURN_TEXT_P(cstring_to_text(tags_slugify_cstring(normalized)));
+	PG_RETURN_TEXT_P(cstring_to_text(slugify_ustr(normalized)));
 }

@@ -55,18 +55,20 @@ tags_post_id_arg(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
- * Put a post's tags, in order, into the result set of fcinfo, or raise
- * P0002 if the post does not exist.  The caller must be connected to SPI.
- * A writer passes read_only false, so that the statement sees its writes.
+ * Put a post's tags, in order, into the result set of fcinfo.  The caller
+ * must be connected to SPI.  A writer has locked the post (post_locked): it
+ * exists, and the statement must see the writer's changes.  A reader reads
+ * in its snapshot, and learns here whether the post exists (P0002).
  */
 void
-tags_put_post_tags(FunctionCallInfo fcinfo, int32 post_id, bool read_only)
+tags_put_post_tags(FunctionCallInfo fcinfo, int32 post_id, bool post_locked)
 {
 	Datum		param = Int32GetDatum(post_id);
 
-	if (tags_execute(STMT_POST_TAGS, &param, NULL, read_only, 0) > 0)
+	if (tags_execute(STMT_POST_TAGS, &param, NULL, !post_locked, 0) > 0)
 		tags_put_spi_result(fcinfo);
-	else if (tags_execute(STMT_POST_EXISTS, &param, NULL, read_only, 0) == 0)
+	else if (!post_locked &&
+			 tags_execute(STMT_POST_EXISTS, &param, NULL, true, 0) == 0)
 		ereport(ERROR,
 				errcode(ERRCODE_NO_DATA_FOUND),
 				errmsg("post %d does not exist", post_id));
@@ -106,7 +108,7 @@ post_get_tags(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
-	tags_put_post_tags(fcinfo, post_id, true);
+	tags_put_post_tags(fcinfo, post_id, false);
 	SPI_finish();
 	return (Datum) 0;
 }

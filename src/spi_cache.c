@@ -27,7 +27,7 @@
  */
 #include "postgres.h"
 
-#include "access/htup_details.h"
+#include "access/tupconvert.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -58,9 +58,10 @@ static void forget_plans(void);
 
 static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 	[STMT_TAGS_BY_NAMES] = {
-		"SELECT t.id, t.name, t.slug, t.created_at"
-		" FROM @extschema@.tags t"
-		" WHERE t.name OPERATOR(pg_catalog.=) ANY ($1)",
+		/* locked, so that a tag deleted meanwhile counts as missing */
+		"SELECT t.* FROM @extschema@.tags t"
+		" WHERE t.name OPERATOR(pg_catalog.=) ANY ($1)"
+		" FOR KEY SHARE OF t",
 		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
 	},
 	[STMT_TAGS_INSERT] = {
@@ -69,7 +70,7 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
 		"      AS u(name, slug)"
 		" ON CONFLICT (name) DO NOTHING"
-		" RETURNING id, name, slug, created_at",
+		" RETURNING *",
 		2, {TEXTARRAYOID, TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN,
 		SPI_OK_INSERT_RETURNING
 	},
@@ -92,7 +93,7 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 	[STMT_POST_LOCK] = {
 		"SELECT p.id FROM @extschema@.posts p"
 		" WHERE p.id OPERATOR(pg_catalog.=) $1"
-		" FOR NO KEY UPDATE OF p",
+		" FOR UPDATE OF p",
 		1, {INT4OID}, 0, SPI_OK_SELECT
 	},
 	[STMT_POST_TAG_IDS] = {
@@ -102,8 +103,7 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		1, {INT4OID}, 0, SPI_OK_SELECT
 	},
 	[STMT_POST_TAGS] = {
-		"SELECT t.id, t.name, t.slug, t.created_at"
-		" FROM @extschema@.post_tags pt"
+		"SELECT t.* FROM @extschema@.post_tags pt"
 		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) pt.tag_id"
 		" WHERE pt.post_id OPERATOR(pg_catalog.=) $1"
 		" ORDER BY pt.position NULLS LAST, t.id",
@@ -166,8 +166,7 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		0, {InvalidOid}, 0, SPI_OK_SELECT
 	},
 	[STMT_TAG_POSTS_PAGE] = {
-		"SELECT p.id, p.title, p.body, p.status, p.created_at, p.deleted_at"
-		" FROM @extschema@.post_tags pt"
+		"SELECT p.* FROM @extschema@.post_tags pt"
 		" JOIN @extschema@.posts p ON p.id OPERATOR(pg_catalog.=) pt.post_id"
 		" WHERE pt.tag_id OPERATOR(pg_catalog.=) $1"
 		"   AND p.status OPERATOR(pg_catalog.=) 'published'"
@@ -319,25 +318,22 @@ tags_execute_latest(TagsStmt stmt, Datum *values, const char *nulls)
 
 /*
  * Append the rows of the last statement to the materialized result set of
- * fcinfo.  The statement's columns must be those of the result set.
+ * fcinfo.  Columns are matched by name, so that a column a user added to
+ * the extension's tables, or dropped from them, goes through.
  */
 void
 tags_put_spi_result(FunctionCallInfo fcinfo)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	TupleDesc	spi_desc = SPI_tuptable->tupdesc;
-	Datum	   *values = palloc(spi_desc->natts * sizeof(Datum));
-	bool	   *nulls = palloc(spi_desc->natts * sizeof(bool));
+	TupleConversionMap *map = convert_tuples_by_name(SPI_tuptable->tupdesc,
+													  rsinfo->setDesc);
 	uint64		i;
-
-	if (spi_desc->natts != rsinfo->setDesc->natts)
-		elog(ERROR, "statement returned %d columns, result set has %d",
-			 spi_desc->natts, rsinfo->setDesc->natts);
 
 	for (i = 0; i < SPI_processed; i++)
 	{
-		heap_deform_tuple(SPI_tuptable->vals[i], spi_desc, values, nulls);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
-							 values, nulls);
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+
+		tuplestore_puttuple(rsinfo->setResult,
+							map ? execute_attr_map_tuple(tuple, map) : tuple);
 	}
 }

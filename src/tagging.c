@@ -42,6 +42,7 @@
 #include <ctype.h>
 
 #include "access/htup_details.h"
+#include "access/tupconvert.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -52,6 +53,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/fmgrprotos.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
@@ -67,17 +69,25 @@ PG_FUNCTION_INFO_V1(post_add_tags);
 PG_FUNCTION_INFO_V1(post_remove_tags);
 PG_FUNCTION_INFO_V1(tags_before_write);
 
-/* First key of the advisory locks on base slugs: "tags" in ASCII */
+/*
+ * First keys of the extension's advisory locks: "tags" in ASCII, with a
+ * slug root's hash as second key, and "tagd", with 0, the lock that direct
+ * writes of slugs take exclusively and get-or-create takes shared.
+ */
 #define TAGS_SLUG_LOCK_SPACE 0x74616773
+#define TAGS_DIRECT_LOCK_SPACE 0x74616764
+
+/* Longest raw tag name normalized at all, in bytes */
+#define TAGS_NAME_MAX_RAW_BYTES 65536
 
 /* One distinct tag name of a call, and the tags row it resolves to */
 typedef struct TagEntry
 {
 	char	   *name;			/* normalized, in the database encoding */
-	char	   *slug;			/* base slug, set only to order insertion */
+	char	   *slug;			/* base slug, then slug, of a missing tag */
 	int			first;			/* index of its first appearance */
-	bool		found;			/* values holds the tags row */
-	Datum		values[TAG_NATTS];
+	int32		id;				/* the tag's id, once found */
+	HeapTuple	tuple;			/* the tags row, once found, else NULL */
 } TagEntry;
 
 /* The distinct names of a call, sorted by name until sort_by_first() */
@@ -85,6 +95,8 @@ typedef struct TagList
 {
 	TagEntry   *entries;
 	int			count;
+	MemoryContext cxt;			/* the caller's memory, which outlives SPI's */
+	TupleDesc	desc;			/* of the rows, in cxt */
 } TagList;
 
 /* A slug some tag holds, as the number it takes among its base's slugs */
@@ -103,6 +115,8 @@ static Datum text_array(const char **strings, int count);
 static int	compare_cstring_ptr(const void *a, const void *b);
 static int	take_rows(TagList *list);
 static void resolve_tags(TagList *list);
+static void insert_tags(Datum *params);
+static HeapTuple heap_copytuple_in(MemoryContext cxt, HeapTuple tuple);
 static void sort_by_first(TagList *list);
 static void lock_post(int32 post_id);
 static int64 association_field(uint64 row, int att);
@@ -112,8 +126,41 @@ static int	compare_taken(const void *a, const void *b);
 static uint64 slug_number(const char *base, const char *slug);
 static int32 slug_lock_key(const char *base);
 static int	compare_int32(const void *a, const void *b);
-static void assign_slugs(TagEntry **entries, int count, bool has_own_id,
-						 int32 own_id);
+static void lock_slug_roots(int32 *keys, int nkeys, bool direct);
+static bool slug_changed(TriggerData *trigdata, int slug_att);
+static void assign_slugs(TagEntry **entries, int count, bool direct,
+						 bool has_own_id, int32 own_id);
+
+/*
+ * True while get-or-create inserts rows whose slugs it picked under the
+ * advisory locks it holds: the trigger on tags then takes none itself.
+ */
+static bool inserting_assigned_slugs = false;
+
+/* Raise 2202E unless a names array is one-dimensional (or empty) */
+static inline void
+check_one_dimension(ArrayType *names)
+{
+	if (ARR_NDIM(names) > 1)
+		ereport(ERROR,
+				errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				errmsg("tag names must be a one-dimensional array"));
+}
+
+/*
+ * Raise 22001 for a raw name so large that no normalization could bring it
+ * within the limit, before normalizing it at all
+ */
+static inline void
+check_raw_name_size(int bytes)
+{
+	if (bytes > TAGS_NAME_MAX_RAW_BYTES)
+		ereport(ERROR,
+				errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				errmsg("tag name is too long"),
+				errdetail("A tag name of %d bytes was given, and at most %d bytes are accepted before normalization.",
+						  bytes, TAGS_NAME_MAX_RAW_BYTES));
+}
 
 /*
  * The distinct normalized names of the text[] argument argno: NULL and blank
@@ -123,7 +170,7 @@ static void assign_slugs(TagEntry **entries, int count, bool has_own_id,
 static TagList
 collect_names(FunctionCallInfo fcinfo, int argno)
 {
-	TagList		list = {NULL, 0};
+	TagList		list = {NULL, 0, CurrentMemoryContext, NULL};
 	ArrayType  *names;
 	Datum	   *elems;
 	bool	   *elem_nulls;
@@ -134,10 +181,7 @@ collect_names(FunctionCallInfo fcinfo, int argno)
 	if (PG_ARGISNULL(argno))
 		return list;
 	names = PG_GETARG_ARRAYTYPE_P(argno);
-	if (ARR_NDIM(names) > 1)
-		ereport(ERROR,
-				errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				errmsg("tag names must be a one-dimensional array"));
+	check_one_dimension(names);
 
 	deconstruct_array(names, TEXTOID, -1, false, TYPALIGN_INT,
 					  &elems, &elem_nulls, &nelems);
@@ -151,6 +195,7 @@ collect_names(FunctionCallInfo fcinfo, int argno)
 		if (elem_nulls[i])
 			continue;
 		name = DatumGetTextPP(elems[i]);
+		check_raw_name_size(VARSIZE_ANY_EXHDR(name));
 		normalized = tags_normalize_cstring(VARDATA_ANY(name),
 											VARSIZE_ANY_EXHDR(name));
 		if (normalized[0] == '\0')
@@ -253,40 +298,56 @@ compare_cstring_ptr(const void *a, const void *b)
 
 /*
  * Store the tags rows of the last statement in the entries they belong to,
- * copied out of SPI's memory.  Returns how many were new to the list.
+ * copied into the list's memory, out of SPI's.  Returns how many were new
+ * to the list.
  */
 static int
 take_rows(TagList *list)
 {
 	TupleDesc	desc = SPI_tuptable->tupdesc;
+	int			name_att = SPI_fnumber(desc, "name");
+	int			id_att = SPI_fnumber(desc, "id");
 	int			taken = 0;
 	uint64		row;
+
+	if (name_att <= 0 || id_att <= 0)
+		elog(ERROR, "tags rows have no name or no id");
+	if (list->desc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(list->cxt);
+
+		list->desc = CreateTupleDescCopy(desc);
+		MemoryContextSwitchTo(old);
+	}
 
 	for (row = 0; row < SPI_processed; row++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[row];
-		char	   *name = SPI_getvalue(tuple, desc, TAG_ATTNUM_NAME);
-		TagEntry   *entry = find_entry(list, name);
-		int			att;
+		TagEntry   *entry = find_entry(list, SPI_getvalue(tuple, desc,
+														  name_att));
+		bool		isnull;
 
 		if (entry == NULL)
-			elog(ERROR, "tag \"%s\" was not asked for", name);
-		if (entry->found)
+			elog(ERROR, "tag \"%s\" was not asked for",
+				 SPI_getvalue(tuple, desc, name_att));
+		if (entry->tuple != NULL)
 			continue;
-		for (att = 1; att <= TAG_NATTS; att++)
-		{
-			Form_pg_attribute attr = TupleDescAttr(desc, att - 1);
-			bool		isnull;
-			Datum		value = SPI_getbinval(tuple, desc, att, &isnull);
-
-			Assert(!isnull);
-			entry->values[att - 1] = SPI_datumTransfer(value, attr->attbyval,
-													   attr->attlen);
-		}
-		entry->found = true;
+		entry->id = DatumGetInt32(SPI_getbinval(tuple, desc, id_att, &isnull));
+		entry->tuple = heap_copytuple_in(list->cxt, tuple);
 		taken++;
 	}
 	return taken;
+}
+
+/* A copy of a tuple in a memory context */
+static HeapTuple
+heap_copytuple_in(MemoryContext cxt, HeapTuple tuple)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	HeapTuple	copy = heap_copytuple(tuple);
+
+	MemoryContextSwitchTo(old);
+	return copy;
 }
 
 /*
@@ -296,8 +357,8 @@ take_rows(TagList *list)
 static void
 resolve_tags(TagList *list)
 {
-	TagEntry  **missing = palloc(Max(list->count, 1) * sizeof(TagEntry *));
-	const char **strings = palloc(Max(list->count, 1) * sizeof(char *));
+	TagEntry  **missing;
+	const char **strings;
 	int			nmissing = 0;
 	Datum		params[2];
 	int			i;
@@ -305,6 +366,8 @@ resolve_tags(TagList *list)
 	if (list->count == 0)
 		return;
 
+	missing = palloc(list->count * sizeof(TagEntry *));
+	strings = palloc(list->count * sizeof(char *));
 	for (i = 0; i < list->count; i++)
 		strings[i] = list->entries[i].name;
 	params[0] = text_array(strings, list->count);
@@ -317,13 +380,13 @@ resolve_tags(TagList *list)
 	{
 		TagEntry   *entry = &list->entries[i];
 
-		if (entry->found)
+		if (entry->tuple != NULL)
 			continue;
 		entry->slug = tags_slugify_cstring(entry->name);
 		missing[nmissing++] = entry;
 	}
 	qsort(missing, nmissing, sizeof(TagEntry *), compare_slug_name);
-	assign_slugs(missing, nmissing, false, 0);
+	assign_slugs(missing, nmissing, false, false, 0);
 
 	for (i = 0; i < nmissing; i++)
 		strings[i] = missing[i]->name;
@@ -331,7 +394,7 @@ resolve_tags(TagList *list)
 	for (i = 0; i < nmissing; i++)
 		strings[i] = missing[i]->slug;
 	params[1] = text_array(strings, nmissing);
-	tags_execute(STMT_TAGS_INSERT, params, NULL, false, 0);
+	insert_tags(params);
 	if (take_rows(list) == nmissing)
 		return;
 
@@ -339,12 +402,31 @@ resolve_tags(TagList *list)
 	tags_execute(STMT_TAGS_BY_NAMES, params, NULL, false, 0);
 	take_rows(list);
 	for (i = 0; i < nmissing; i++)
-		if (!missing[i]->found)
+		if (missing[i]->tuple == NULL)
 			ereport(ERROR,
 					errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 					errmsg("could not create tag \"%s\"", missing[i]->name),
 					errdetail("A concurrent transaction created the tag and another deleted it."),
 					errhint("Retry the transaction."));
+}
+
+/*
+ * Run STMT_TAGS_INSERT, telling the trigger on tags that these rows' slugs
+ * were picked under the locks that assign_slugs() took.
+ */
+static void
+insert_tags(Datum *params)
+{
+	inserting_assigned_slugs = true;
+	PG_TRY();
+	{
+		tags_execute(STMT_TAGS_INSERT, params, NULL, false, 0);
+	}
+	PG_FINALLY();
+	{
+		inserting_assigned_slugs = false;
+	}
+	PG_END_TRY();
 }
 
 /* Put a list in order of first appearance */
@@ -451,18 +533,26 @@ tags_get_or_create(PG_FUNCTION_ARGS)
 {
 	TagList		list = collect_names(fcinfo, 0);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	bool		nulls[TAG_NATTS] = {false};
+	TupleConversionMap *map;
 	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
+	if (list.count == 0)
+		return (Datum) 0;
+
 	tags_spi_connect(fcinfo);
 	resolve_tags(&list);
 	SPI_finish();
 
 	sort_by_first(&list);
+	map = convert_tuples_by_name(list.desc, rsinfo->setDesc);
 	for (i = 0; i < list.count; i++)
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
-							 list.entries[i].values, nulls);
+	{
+		HeapTuple	tuple = list.entries[i].tuple;
+
+		tuplestore_puttuple(rsinfo->setResult,
+							map ? execute_attr_map_tuple(tuple, map) : tuple);
+	}
 	return (Datum) 0;
 }
 
@@ -489,10 +579,10 @@ post_set_tags(PG_FUNCTION_ARGS)
 		resolve_tags(&list);
 		sort_by_first(&list);
 		for (i = 0; i < list.count; i++)
-			ids[i] = list.entries[i].values[TAG_ATTNUM_ID - 1];
+			ids[i] = Int32GetDatum(list.entries[i].id);
 		apply_tag_ids(post_id, ids, list.count);
 	}
-	tags_put_post_tags(fcinfo, post_id, false);
+	tags_put_post_tags(fcinfo, post_id, true);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -516,7 +606,9 @@ post_add_tags(PG_FUNCTION_ARGS)
 	lock_post(post_id);
 	if (list.count > 0)
 	{
+		TupleDesc	desc;
 		uint64		ncurrent;
+		bool	   *on_post = palloc0(list.count * sizeof(bool));
 		Datum	   *ids;
 		int			nids = 0;
 		int			kept = 0;
@@ -525,6 +617,7 @@ post_add_tags(PG_FUNCTION_ARGS)
 
 		/* the current list, and which of the names it already has */
 		ncurrent = tags_execute(STMT_POST_TAGS, &param, NULL, false, 0);
+		desc = SPI_tuptable->tupdesc;
 		ids = palloc((ncurrent + list.count) * sizeof(Datum));
 		for (row = 0; row < ncurrent; row++)
 		{
@@ -532,16 +625,16 @@ post_add_tags(PG_FUNCTION_ARGS)
 			TagEntry   *entry;
 			bool		isnull;
 
-			ids[nids++] = SPI_getbinval(tuple, SPI_tuptable->tupdesc,
-										TAG_ATTNUM_ID, &isnull);
+			ids[nids++] = SPI_getbinval(tuple, desc, SPI_fnumber(desc, "id"),
+										&isnull);
 			entry = find_entry(&list,
-							   SPI_getvalue(tuple, SPI_tuptable->tupdesc,
-											TAG_ATTNUM_NAME));
+							   SPI_getvalue(tuple, desc,
+											SPI_fnumber(desc, "name")));
 			if (entry != NULL)
-				entry->found = true;
+				on_post[entry - list.entries] = true;
 		}
 		for (i = 0; i < list.count; i++)
-			if (!list.entries[i].found)
+			if (!on_post[i])
 				list.entries[kept++] = list.entries[i];
 		list.count = kept;
 
@@ -551,11 +644,11 @@ post_add_tags(PG_FUNCTION_ARGS)
 			resolve_tags(&list);
 			sort_by_first(&list);
 			for (i = 0; i < list.count; i++)
-				ids[nids++] = list.entries[i].values[TAG_ATTNUM_ID - 1];
+				ids[nids++] = Int32GetDatum(list.entries[i].id);
 			apply_tag_ids(post_id, ids, nids);
 		}
 	}
-	tags_put_post_tags(fcinfo, post_id, false);
+	tags_put_post_tags(fcinfo, post_id, true);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -587,7 +680,7 @@ post_remove_tags(PG_FUNCTION_ARGS)
 		params[1] = text_array(names, list.count);
 		tags_execute(STMT_POST_TAGS_REMOVE, params, NULL, false, 0);
 	}
-	tags_put_post_tags(fcinfo, post_id, false);
+	tags_put_post_tags(fcinfo, post_id, true);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -612,14 +705,16 @@ static uint64
 slug_number(const char *base, const char *slug)
 {
 	size_t		baselen = strlen(base);
-	const char *suffix = slug + baselen + 1;
+	const char *suffix;
 	char	   *end;
 	uint64		n;
 
 	if (strcmp(slug, base) == 0)
 		return 1;
-	if (strncmp(slug, base, baselen) != 0 || slug[baselen] != '-' ||
-		suffix[0] < '1' || suffix[0] > '9')
+	if (strncmp(slug, base, baselen) != 0 || slug[baselen] != '-')
+		return 0;
+	suffix = slug + baselen + 1;
+	if (suffix[0] < '1' || suffix[0] > '9')
 		return 0;
 	n = strtou64(suffix, &end, 10);
 	return (*end == '\0' && n >= 2) ? n : 0;
@@ -660,21 +755,48 @@ compare_int32(const void *a, const void *b)
 }
 
 /*
+ * Take the advisory locks of these slug root keys, in the order of the keys,
+ * so that no two sessions wait for each other.  First comes the lock of
+ * direct writes: exclusive for a direct write to tags (direct), which takes
+ * root locks one row at a time, in the rows' order; shared for get-or-create,
+ * which takes all of its root locks at once, in order.  So a multi-row
+ * INSERT into tags never holds one root lock while get-or-create holds
+ * another.  The locks are held to the end of the transaction.
+ */
+static void
+lock_slug_roots(int32 *keys, int nkeys, bool direct)
+{
+	int			i;
+
+	DirectFunctionCall2(direct ? pg_advisory_xact_lock_int4 :
+						pg_advisory_xact_lock_shared_int4,
+						Int32GetDatum(TAGS_DIRECT_LOCK_SPACE),
+						Int32GetDatum(0));
+	qsort(keys, nkeys, sizeof(int32), compare_int32);
+	for (i = 0; i < nkeys; i++)
+		if (i == 0 || keys[i] != keys[i - 1])
+			DirectFunctionCall2(pg_advisory_xact_lock_int4,
+								Int32GetDatum(TAGS_SLUG_LOCK_SPACE),
+								Int32GetDatum(keys[i]));
+}
+
+/*
  * Give each of count entries, sorted by base slug, the first free slug among
  * base, base-2, base-3 ...: free of every tag, and of the slugs given to the
  * entries before it.  entry->slug holds the base on entry, the slug on
  * return.  A tag with id own_id (if has_own_id) does not hold its own slug.
  *
  * One statement finds the taken slugs of every base.  Before it, the
- * advisory locks of the bases are taken in the order of their keys, and
- * held to the end of the transaction.  The statement runs in a snapshot
+ * advisory locks of the bases are taken (see lock_slug_roots(); direct
+ * says whether for a direct write).  The statement runs in a snapshot
  * taken after the locks, even under REPEATABLE READ, so it sees every tag
  * committed by a transaction that held one of them, and no transaction that
  * has not committed yet can hold a slug we might pick.
  * The caller must be connected to SPI.
  */
 static void
-assign_slugs(TagEntry **entries, int count, bool has_own_id, int32 own_id)
+assign_slugs(TagEntry **entries, int count, bool direct, bool has_own_id,
+			 int32 own_id)
 {
 	const char **bases = palloc(count * sizeof(char *));
 	int		   *group_start = palloc((count + 1) * sizeof(int));
@@ -701,12 +823,7 @@ assign_slugs(TagEntry **entries, int count, bool has_own_id, int32 own_id)
 	}
 	group_start[ngroups] = count;
 
-	qsort(keys, ngroups, sizeof(int32), compare_int32);
-	for (g = 0; g < ngroups; g++)
-		if (g == 0 || keys[g] != keys[g - 1])
-			DirectFunctionCall2(pg_advisory_xact_lock_int4,
-								Int32GetDatum(TAGS_SLUG_LOCK_SPACE),
-								Int32GetDatum(keys[g]));
+	lock_slug_roots(keys, ngroups, direct);
 
 	params[0] = text_array(bases, ngroups);
 	params[1] = Int32GetDatum(own_id);
@@ -771,6 +888,27 @@ assign_slugs(TagEntry **entries, int count, bool has_own_id, int32 own_id)
 }
 
 /*
+ * Whether the row a tags trigger fired for has a slug that was not the
+ * row's before: every INSERT, and an UPDATE that sets another slug.
+ */
+static bool
+slug_changed(TriggerData *trigdata, int slug_att)
+{
+	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
+	bool		old_null;
+	bool		new_null;
+	Datum		old_slug;
+	Datum		new_slug;
+
+	if (!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		return true;
+	old_slug = heap_getattr(trigdata->tg_trigtuple, slug_att, desc, &old_null);
+	new_slug = heap_getattr(trigdata->tg_newtuple, slug_att, desc, &new_null);
+	return old_null != new_null ||
+		(!new_null && !datumIsEqual(old_slug, new_slug, false, -1));
+}
+
+/*
  * tags_before_write() RETURNS trigger
  *
  * BEFORE INSERT OR UPDATE OF name, slug ON tags FOR EACH ROW.  Stores the
@@ -790,6 +928,7 @@ tags_before_write(PG_FUNCTION_ARGS)
 	int			id_att;
 	bool		isnull;
 	Datum		name;
+	Datum		given_slug;
 	char	   *normalized;
 	int			columns[2];
 	Datum		values[2];
@@ -800,7 +939,9 @@ tags_before_write(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
 		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
-		elog(ERROR, "tags_before_write must be fired before insert or update, for each row");
+		ereport(ERROR,
+				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				errmsg("function \"tags_before_write\" must be fired BEFORE INSERT OR UPDATE FOR EACH ROW"));
 
 	desc = RelationGetDescr(trigdata->tg_relation);
 	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
@@ -809,7 +950,9 @@ tags_before_write(PG_FUNCTION_ARGS)
 	slug_att = SPI_fnumber(desc, "slug");
 	id_att = SPI_fnumber(desc, "id");
 	if (name_att <= 0 || slug_att <= 0 || id_att <= 0)
-		elog(ERROR, "tags_before_write must be fired on the tags table");
+		ereport(ERROR,
+				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				errmsg("function \"tags_before_write\" must be fired on a table with columns id, name and slug"));
 
 	/* a NULL name is for the NOT NULL constraint to reject */
 	name = heap_getattr(tuple, name_att, desc, &isnull);
@@ -828,7 +971,7 @@ tags_before_write(PG_FUNCTION_ARGS)
 	columns[ncolumns] = name_att;
 	values[ncolumns++] = CStringGetTextDatum(normalized);
 
-	(void) heap_getattr(tuple, slug_att, desc, &isnull);
+	given_slug = heap_getattr(tuple, slug_att, desc, &isnull);
 	if (isnull)
 	{
 		TagEntry	entry = {0};
@@ -839,13 +982,21 @@ tags_before_write(PG_FUNCTION_ARGS)
 		entry.name = normalized;
 		entry.slug = tags_slugify_cstring(normalized);
 		tags_spi_connect(fcinfo);
-		assign_slugs(&entryp, 1, !isnull, isnull ? 0 : DatumGetInt32(id));
+		assign_slugs(&entryp, 1, true, !isnull, isnull ? 0 : DatumGetInt32(id));
 		slug = SPI_palloc(strlen(entry.slug) + 1);
 		strcpy(slug, entry.slug);
 		SPI_finish();
 
 		columns[ncolumns] = slug_att;
 		values[ncolumns++] = CStringGetTextDatum(slug);
+	}
+	else if (!inserting_assigned_slugs && slug_changed(trigdata, slug_att))
+	{
+		/* keep get-or-create from picking this slug meanwhile */
+		char	   *slug = TextDatumGetCString(given_slug);
+		int32		key = slug_lock_key(slug);
+
+		lock_slug_roots(&key, 1, true);
 	}
 
 	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, desc, ncolumns,

@@ -65,16 +65,9 @@ extern uint64 tags_execute_latest(TagsStmt stmt, Datum *values,
 								  const char *nulls);
 extern void tags_put_spi_result(FunctionCallInfo fcinfo);
 
-/* tagging.c: the column order shared by tags rows and our result sets */
-#define TAG_ATTNUM_ID		1
-#define TAG_ATTNUM_NAME		2
-#define TAG_ATTNUM_SLUG		3
-#define TAG_ATTNUM_CREATED	4
-#define TAG_NATTS			4
-
 /* queries.c: used by the writers to return a post's tags */
 extern void tags_put_post_tags(FunctionCallInfo fcinfo, int32 post_id,
-							   bool read_only);
+							   bool post_locked);
 extern int32 tags_post_id_arg(FunctionCallInfo fcinfo, int argno);
 
 #endif							/* TAGS_H */
