@@ -99,7 +99,7 @@ SELECT pg_catalog.pg_extension_config_dump('tags_id_seq', '');
 CREATE FUNCTION tags_before_write()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'tags_before_write'
-LANGUAGE C;
+LANGUAGE C VOLATILE PARALLEL UNSAFE;   -- takes advisory locks, reads tags
 
 COMMENT ON FUNCTION tags_before_write() IS
 'trigger: normalizes tags.name and gives a tag without a slug a free one';

@@ -100,6 +100,9 @@ tag_id_by_slug(FunctionCallInfo fcinfo, int argno)
 
 /*
  * post_get_tags(post_id integer) RETURNS SETOF tags
+ *
+ * The post's tags in the order they were given, those without a position
+ * last.  Reads in the caller's snapshot and locks nothing.
  */
 Datum
 post_get_tags(PG_FUNCTION_ARGS)
@@ -166,6 +169,9 @@ posts_by_tag(PG_FUNCTION_ARGS)
 
 /*
  * tag_post_count(slug text) RETURNS bigint
+ *
+ * The number of the tag's visible posts: the total that posts_by_tag()
+ * pages through, counted by the same joins.
  */
 Datum
 tag_post_count(PG_FUNCTION_ARGS)

@@ -6,31 +6,39 @@
  *
  * Get-or-create.  The names of a call are normalized and deduplicated in C,
  * then resolved in a constant number of statements however many there are:
- * one SELECT of the existing tags; if some are missing, one SELECT of the
- * slugs their base slugs collide with and one INSERT ... ON CONFLICT DO
- * NOTHING of the missing names with the free slugs picked in C; and, only
- * if a concurrent transaction created some of them in between, one more
- * SELECT.  Most names exist in practice, so most calls stop after the first
- * statement.  The trigger on tags picks a slug the same way, for the one
- * row of a direct INSERT or UPDATE that comes without one.
+ * one SELECT of the existing tags (locked FOR KEY SHARE, so that a tag
+ * deleted meanwhile counts as missing and is created anew); if some are
+ * missing, one SELECT of the slugs their base slugs collide with and one
+ * INSERT ... ON CONFLICT DO NOTHING of the missing names with the free slugs
+ * picked in C; and, only if a concurrent transaction created some of them in
+ * between, one more SELECT.  Most names exist in practice, so most calls
+ * stop after the first statement.  The trigger on tags picks a slug the same
+ * way for the one row of a direct INSERT or UPDATE that comes without one.
  *
- * Locking.  Before it looks for free slugs, a session takes a
- * transaction-level advisory lock for each base slug it needs, in the order
- * of their keys, and holds them to its end.  A base's key is a hash of its
- * root, the base without trailing "-<digits>" parts, so "cafe", "cafe-2"
- * and every slug made from them share one lock.  A session creating "café"
- * therefore waits for another creating "cafe" to finish, and its next
- * snapshot (READ COMMITTED) shows the slug taken, so it picks "cafe-2".
- * Two sessions inserting one name need the same lock, so neither can wait
- * for the other on the name's unique index while holding a lock the other
- * needs: get-or-create never deadlocks.
+ * Slug locks.  Before it looks for free slugs, a session takes a
+ * transaction-level advisory lock for each base slug it needs, and holds
+ * them to its end.  A base's key is a hash of its root, the base without
+ * trailing "-<digits>" parts, so "cafe", "cafe-2" and every slug made from
+ * them share one lock.  A session creating "café" therefore waits for
+ * another creating "cafe" to finish, and its next snapshot shows the slug
+ * taken, so it picks "cafe-2".  A direct write that brings its own slug
+ * takes the lock of that slug too.  Get-or-create takes all its locks at
+ * once, in key order; a multi-row INSERT into tags takes them row by row,
+ * so it first takes the lock of direct writes exclusively, which
+ * get-or-create takes shared (see lock_slug_roots()).  Two sessions
+ * inserting one name need the same lock, so neither waits for the other on
+ * the name's unique index while holding a lock the other needs.  One call
+ * of get-or-create therefore never deadlocks with another; a transaction
+ * that creates tags in several statements, or locks posts between them,
+ * can, like any transaction that takes locks in different orders.
  *
- * A post's tag list.  Every writer first locks the post row (FOR NO KEY
- * UPDATE, which does not block foreign-key checks), so calls on one post
- * serialize and each sees the list the one before it left.  The new list is
- * written by one statement that deletes the associations that go, moves
- * those whose position changed and inserts the new ones; associations that
- * stay are never deleted and inserted again.
+ * A post's tag list.  Every writer first locks the post row FOR UPDATE, so
+ * calls on one post serialize, each sees the list the one before it left,
+ * and a plain INSERT into post_tags for the post (whose foreign-key check
+ * locks the post FOR KEY SHARE) waits for the writer, or the writer for it.
+ * The new list is written by one statement that deletes the associations
+ * that go, moves those whose position changed and inserts the new ones;
+ * associations that stay are never deleted and inserted again.
  *
  * Every error a caller can cause is raised before the first write.  Any
  * error aborts the whole call, so nothing of a failed call remains.
@@ -527,6 +535,12 @@ check_tag_limit(int32 post_id, int count)
 
 /*
  * tags_get_or_create(names text[]) RETURNS SETOF tags
+ *
+ * One tags row per distinct normalized name, in order of first appearance:
+ * existing tags as they are, missing ones created.  STRICT, so a NULL list
+ * never gets here; an empty one connects to nothing.  The rows are kept
+ * outside SPI's memory by resolve_tags() and mapped onto the result's row
+ * type by column name.
  */
 Datum
 tags_get_or_create(PG_FUNCTION_ARGS)
@@ -559,7 +573,10 @@ tags_get_or_create(PG_FUNCTION_ARGS)
 /*
  * post_set_tags(post_id integer, names text[]) RETURNS SETOF tags
  *
- * NULL names leave the tags as they are; an empty list removes them all.
+ * Makes the post's tags exactly these, in this order, and returns them.
+ * NULL names leave the tags as they are (an update that does not mention
+ * them); an empty list removes them all.  The names are checked before the
+ * post is locked, the limit after, and both before anything is written.
  */
 Datum
 post_set_tags(PG_FUNCTION_ARGS)
