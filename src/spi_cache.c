@@ -58,9 +58,13 @@ static void forget_plans(void);
 
 static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 	[STMT_TAGS_BY_NAMES] = {
-		/* locked, so that a tag deleted meanwhile counts as missing */
+		/*
+		 * Locked, so that a tag deleted meanwhile counts as missing; in id
+		 * order, so that callers lock the same tags in the same order.
+		 */
 		"SELECT t.* FROM @extschema@.tags t"
 		" WHERE t.name OPERATOR(pg_catalog.=) ANY ($1)"
+		" ORDER BY t.id"
 		" FOR KEY SHARE OF t",
 		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
 	},
