@@ -107,9 +107,12 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		1, {INT4OID}, 0, SPI_OK_SELECT
 	},
 	[STMT_POST_TAGS] = {
-		"SELECT t.* FROM @extschema@.post_tags pt"
+		/* through posts, so that a post the caller may not see has none */
+		"SELECT t.* FROM @extschema@.posts p"
+		" JOIN @extschema@.post_tags pt"
+		"   ON pt.post_id OPERATOR(pg_catalog.=) p.id"
 		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) pt.tag_id"
-		" WHERE pt.post_id OPERATOR(pg_catalog.=) $1"
+		" WHERE p.id OPERATOR(pg_catalog.=) $1"
 		" ORDER BY pt.position NULLS LAST, t.id",
 		1, {INT4OID}, 0, SPI_OK_SELECT
 	},
