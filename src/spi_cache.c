@@ -18,10 +18,19 @@
  * another schema), the plans are dropped.  A plan that SPI reports invalid
  * is prepared again from its text, so a renamed schema is picked up too.
  *
- * Statements whose parameters are arrays are prepared with
- * CURSOR_OPT_GENERIC_PLAN: an array behind unnest() or = ANY makes the
- * generic plan look costlier than a custom one to the plan cache, which
- * would otherwise plan them anew at every call.
+ * Only when tags are created does the extension look for taken slugs: that
+ * statement is planned at each run (CURSOR_OPT_CUSTOM_PLAN), with the
+ * array's length and the table's size as they are, since a generic plan
+ * made while tags was small would compare every base with every tag.  For
+ * the same reason the kept plans are dropped after a call that created
+ * many tags (tags_forget_plans()).
+ *
+ * The other statements whose parameters are arrays are prepared with
+ * CURSOR_OPT_GENERIC_PLAN: an array behind unnest() makes the generic plan
+ * look costlier than a custom one to the plan cache, which would otherwise
+ * plan them anew at every call.  Arrays are joined through unnest(), never
+ * tested with = ANY: in a generic plan = ANY ($1) cannot hash the array,
+ * and would compare every row with every element.
  *
  *-------------------------------------------------------------------------
  */
@@ -54,7 +63,6 @@ typedef struct TagsStmtDef
 static SPIPlanPtr prepare_stmt(TagsStmt stmt);
 static SPIPlanPtr get_plan(TagsStmt stmt);
 static void check_result(TagsStmt stmt, int rc);
-static void forget_plans(void);
 
 static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 	[STMT_TAGS_BY_NAMES] = {
@@ -62,8 +70,8 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		 * Locked, so that a tag deleted meanwhile counts as missing; in id
 		 * order, so that callers lock the same tags in the same order.
 		 */
-		"SELECT t.* FROM @extschema@.tags t"
-		" WHERE t.name OPERATOR(pg_catalog.=) ANY ($1)"
+		"SELECT t.* FROM pg_catalog.unnest($1) AS n(name)"
+		" JOIN @extschema@.tags t ON t.name OPERATOR(pg_catalog.=) n.name"
 		" ORDER BY t.id"
 		" FOR KEY SHARE OF t",
 		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
@@ -87,7 +95,7 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		"   OR (t.slug OPERATOR(pg_catalog.>=) (b.base OPERATOR(pg_catalog.||) '-')"
 		"       AND t.slug OPERATOR(pg_catalog.<) (b.base OPERATOR(pg_catalog.||) '.'))"
 		" WHERE $2 IS NULL OR t.id OPERATOR(pg_catalog.<>) $2",
-		2, {TEXTARRAYOID, INT4OID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
+		2, {TEXTARRAYOID, INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
 	},
 	[STMT_POST_EXISTS] = {
 		"SELECT p.id FROM @extschema@.posts p"
@@ -97,7 +105,7 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 	[STMT_POST_LOCK] = {
 		"SELECT p.id FROM @extschema@.posts p"
 		" WHERE p.id OPERATOR(pg_catalog.=) $1"
-		" FOR UPDATE OF p",
+		" FOR NO KEY UPDATE OF p",
 		1, {INT4OID}, 0, SPI_OK_SELECT
 	},
 	[STMT_POST_TAG_IDS] = {
@@ -116,6 +124,17 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		" ORDER BY pt.position NULLS LAST, t.id",
 		1, {INT4OID}, 0, SPI_OK_SELECT
 	},
+	[STMT_POST_TAGS_LOCKED] = {
+		/* the same, its tags locked against deletion */
+		"SELECT t.* FROM @extschema@.posts p"
+		" JOIN @extschema@.post_tags pt"
+		"   ON pt.post_id OPERATOR(pg_catalog.=) p.id"
+		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) pt.tag_id"
+		" WHERE p.id OPERATOR(pg_catalog.=) $1"
+		" ORDER BY pt.position NULLS LAST, t.id"
+		" FOR KEY SHARE OF t",
+		1, {INT4OID}, 0, SPI_OK_SELECT
+	},
 	[STMT_POST_TAGS_APPLY] = {
 		/*
 		 * Rows that stay are kept, and updated only if their position moved;
@@ -126,8 +145,9 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		"    FROM pg_catalog.unnest($2) WITH ORDINALITY AS w(tag_id, position)"
 		"), removed AS ("
 		"    DELETE FROM @extschema@.post_tags pt"
-		"    WHERE pt.post_id OPERATOR(pg_catalog.=) $1"
-		"      AND pt.tag_id OPERATOR(pg_catalog.<>) ALL ($2)"
+		"    WHERE $3 AND pt.post_id OPERATOR(pg_catalog.=) $1"
+		"      AND NOT EXISTS (SELECT FROM wanted w"
+		"                      WHERE w.tag_id OPERATOR(pg_catalog.=) pt.tag_id)"
 		"), moved AS ("
 		"    UPDATE @extschema@.post_tags pt SET position = w.position"
 		"    FROM wanted w"
@@ -143,14 +163,15 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		"                     AND old.tag_id OPERATOR(pg_catalog.=) w.tag_id)"
 		" ON CONFLICT (post_id, tag_id)"
 		" DO UPDATE SET position = excluded.position",
-		2, {INT4OID, INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_INSERT
+		3, {INT4OID, INT4ARRAYOID, BOOLOID}, CURSOR_OPT_GENERIC_PLAN,
+		SPI_OK_INSERT
 	},
 	[STMT_POST_TAGS_REMOVE] = {
 		"DELETE FROM @extschema@.post_tags pt"
-		" USING @extschema@.tags t"
+		" USING pg_catalog.unnest($2) AS n(name)"
+		" JOIN @extschema@.tags t ON t.name OPERATOR(pg_catalog.=) n.name"
 		" WHERE pt.post_id OPERATOR(pg_catalog.=) $1"
-		"   AND pt.tag_id OPERATOR(pg_catalog.=) t.id"
-		"   AND t.name OPERATOR(pg_catalog.=) ANY ($2)",
+		"   AND pt.tag_id OPERATOR(pg_catalog.=) t.id",
 		2, {INT4OID, TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_DELETE
 	},
 	[STMT_TAG_BY_SLUG] = {
@@ -208,16 +229,19 @@ tags_spi_connect(FunctionCallInfo fcinfo)
 
 	if (schema != plans_schema)
 	{
-		forget_plans();
+		tags_forget_plans();
 		plans_schema = schema;
 	}
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 }
 
-/* Drop every kept plan */
-static void
-forget_plans(void)
+/*
+ * Drop every kept plan, so that the next call plans for the tables as they
+ * are now.  The caller must not be running one of them.
+ */
+void
+tags_forget_plans(void)
 {
 	int			i;
 

@@ -15,30 +15,35 @@
  * stop after the first statement.  The trigger on tags picks a slug the same
  * way for the one row of a direct INSERT or UPDATE that comes without one.
  *
- * Slug locks.  Before it looks for free slugs, a session takes a
- * transaction-level advisory lock for each base slug it needs, and holds
- * them to its end.  A base's key is a hash of its root, the base without
- * trailing "-<digits>" parts, so "cafe", "cafe-2" and every slug made from
- * them share one lock.  A session creating "café" therefore waits for
- * another creating "cafe" to finish, and its next snapshot shows the slug
- * taken, so it picks "cafe-2".  A direct write that brings its own slug
- * takes the lock of that slug too.  Get-or-create takes all its locks at
- * once, in key order; a multi-row INSERT into tags takes them row by row,
- * so it first takes the lock of direct writes exclusively, which
- * get-or-create takes shared (see lock_slug_roots()).  Two sessions
- * inserting one name need the same lock, so neither waits for the other on
- * the name's unique index while holding a lock the other needs.  One call
- * of get-or-create therefore never deadlocks with another; a transaction
- * that creates tags in several statements, or locks posts between them,
- * can, like any transaction that takes locks in different orders.
+ * Slug locks.  Before it looks for free slugs, get-or-create takes a
+ * transaction-level advisory lock for each base slug it needs, in key
+ * order, and holds them to its end.  A base's key is a hash of its root,
+ * the base without trailing "-<digits>" parts, so "cafe", "cafe-2" and
+ * every slug made from them share one lock.  A session creating "café"
+ * therefore waits for another creating "cafe" to finish, and its next
+ * snapshot shows the slug taken, so it picks "cafe-2".  Before those it
+ * takes the lock of direct writes shared; a direct write to tags that picks
+ * or brings a slug takes that lock exclusively instead, and so does
+ * get-or-create when it would need too many root locks (see
+ * lock_slug_roots()).  Two sessions inserting one name need a common lock,
+ * so neither waits for the other on the name's unique index while holding a
+ * lock the other needs.  One call therefore never deadlocks with another;
+ * a transaction that creates tags in several statements, or locks posts
+ * between them, can, like any transaction that takes locks in different
+ * orders.
  *
- * A post's tag list.  Every writer first locks the post row FOR UPDATE, so
- * calls on one post serialize, each sees the list the one before it left,
- * and a plain INSERT into post_tags for the post (whose foreign-key check
- * locks the post FOR KEY SHARE) waits for the writer, or the writer for it.
- * The new list is written by one statement that deletes the associations
- * that go, moves those whose position changed and inserts the new ones;
- * associations that stay are never deleted and inserted again.
+ * A post's tag list.  Every writer first locks the post row FOR NO KEY
+ * UPDATE, so calls on one post serialize and each sees the list the one
+ * before it left.  The lock does not block foreign-key checks, so a plain
+ * INSERT into post_tags (an ORM's) neither waits for a writer nor makes it
+ * wait, and the two cannot deadlock; the result is as if one ran after the
+ * other.  The new list is written by one statement that deletes the
+ * associations that go, moves those whose position changed and inserts
+ * the new ones; associations that stay are never deleted and inserted
+ * again.  post_add_tags() never deletes: it keeps any association it did
+ * not read.  The tags a writer keeps or adds are locked FOR KEY SHARE when
+ * it reads them, so a concurrent DELETE of a tag waits for the writer, or
+ * the writer finds the tag gone and creates it anew.
  *
  * Every error a caller can cause is raised before the first write.  Any
  * error aborts the whole call, so nothing of a failed call remains.
@@ -85,6 +90,12 @@ PG_FUNCTION_INFO_V1(tags_before_write);
 #define TAGS_SLUG_LOCK_SPACE 0x74616773
 #define TAGS_DIRECT_LOCK_SPACE 0x74616764
 
+/* Tags created by one call past which the kept plans are made anew */
+#define TAGS_REPLAN_AFTER_ROWS 1000
+
+/* Most root locks get-or-create takes; past it, one exclusive lock */
+#define TAGS_MAX_ROOT_LOCKS 32
+
 /* Longest raw tag name normalized at all, in bytes */
 #define TAGS_NAME_MAX_RAW_BYTES 65536
 
@@ -128,7 +139,8 @@ static HeapTuple heap_copytuple_in(MemoryContext cxt, HeapTuple tuple);
 static void sort_by_first(TagList *list);
 static void lock_post(int32 post_id);
 static int64 association_field(uint64 row, int att);
-static void apply_tag_ids(int32 post_id, Datum *ids, int count);
+static void apply_tag_ids(int32 post_id, Datum *ids, int count,
+						  bool remove_others);
 static void check_tag_limit(int32 post_id, int count);
 static int	compare_taken(const void *a, const void *b);
 static uint64 slug_number(const char *base, const char *slug);
@@ -388,6 +400,7 @@ resolve_tags(TagList *list)
 	{
 		TagEntry   *entry = &list->entries[i];
 
+		CHECK_FOR_INTERRUPTS();
 		if (entry->tuple != NULL)
 			continue;
 		entry->slug = tags_slugify_cstring(entry->name);
@@ -396,26 +409,50 @@ resolve_tags(TagList *list)
 	qsort(missing, nmissing, sizeof(TagEntry *), compare_slug_name);
 	assign_slugs(missing, nmissing, false, false, 0);
 
-	for (i = 0; i < nmissing; i++)
-		strings[i] = missing[i]->name;
-	params[0] = text_array(strings, nmissing);
-	for (i = 0; i < nmissing; i++)
-		strings[i] = missing[i]->slug;
-	params[1] = text_array(strings, nmissing);
-	insert_tags(params);
-	if (take_rows(list) == nmissing)
-		return;
+	/*
+	 * Insert the missing names.  A name that a concurrent transaction
+	 * inserted meanwhile is skipped, and read once that transaction has
+	 * committed.  If yet another transaction deleted it in between, it is
+	 * missing again, and inserted again with the slug picked for it, which
+	 * the locks keep free.
+	 */
+	for (;;)
+	{
+		int			still = 0;
 
-	/* some were created meanwhile by a transaction that has now committed */
-	tags_execute(STMT_TAGS_BY_NAMES, params, NULL, false, 0);
-	take_rows(list);
-	for (i = 0; i < nmissing; i++)
-		if (missing[i]->tuple == NULL)
-			ereport(ERROR,
-					errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-					errmsg("could not create tag \"%s\"", missing[i]->name),
-					errdetail("A concurrent transaction created the tag and another deleted it."),
-					errhint("Retry the transaction."));
+		for (i = 0; i < nmissing; i++)
+			if (missing[i]->tuple == NULL)
+				missing[still++] = missing[i];
+		nmissing = still;
+		if (nmissing == 0)
+			return;
+		CHECK_FOR_INTERRUPTS();
+
+		for (i = 0; i < nmissing; i++)
+			strings[i] = missing[i]->name;
+		params[0] = text_array(strings, nmissing);
+		for (i = 0; i < nmissing; i++)
+			strings[i] = missing[i]->slug;
+		params[1] = text_array(strings, nmissing);
+		insert_tags(params);
+		if (take_rows(list) == nmissing)
+			return;
+
+		/* created meanwhile by a transaction that has now committed */
+		tags_execute(STMT_TAGS_BY_NAMES, params, NULL, false, 0);
+		take_rows(list);
+
+		/*
+		 * Under REPEATABLE READ the INSERT fails with 40001 on a name that
+		 * a transaction committed after the snapshot; no name can be
+		 * missing here, so a loop would never end.
+		 */
+		if (IsolationUsesXactSnapshot())
+			for (i = 0; i < nmissing; i++)
+				if (missing[i]->tuple == NULL)
+					elog(ERROR, "tag \"%s\" is neither insertable nor visible",
+						 missing[i]->name);
+	}
 }
 
 /*
@@ -425,16 +462,22 @@ resolve_tags(TagList *list)
 static void
 insert_tags(Datum *params)
 {
+	uint64		inserted = 0;
+
 	inserting_assigned_slugs = true;
 	PG_TRY();
 	{
-		tags_execute(STMT_TAGS_INSERT, params, NULL, false, 0);
+		inserted = tags_execute(STMT_TAGS_INSERT, params, NULL, false, 0);
 	}
 	PG_FINALLY();
 	{
 		inserting_assigned_slugs = false;
 	}
 	PG_END_TRY();
+
+	/* plans made for a much smaller tags table would now be slow */
+	if (inserted >= TAGS_REPLAN_AFTER_ROWS)
+		tags_forget_plans();
 }
 
 /* Put a list in order of first appearance */
@@ -505,17 +548,21 @@ association_field(uint64 row, int att)
 }
 
 /*
- * Make a locked post's tags exactly these tag ids, in this order.
+ * Write a locked post's tags: these tag ids, in this order, then, unless
+ * remove_others, the associations the post has with other tags, which keep
+ * their positions.  post_add_tags() keeps the others: a plain INSERT into
+ * post_tags may have committed one since it read the post's list.
  */
 static void
-apply_tag_ids(int32 post_id, Datum *ids, int count)
+apply_tag_ids(int32 post_id, Datum *ids, int count, bool remove_others)
 {
-	Datum		params[2];
+	Datum		params[3];
 
 	params[0] = Int32GetDatum(post_id);
 	params[1] = PointerGetDatum(construct_array(ids, count, INT4OID,
 												sizeof(int32), true,
 												TYPALIGN_INT));
+	params[2] = BoolGetDatum(remove_others);
 	tags_execute(STMT_POST_TAGS_APPLY, params, NULL, false, 0);
 }
 
@@ -597,7 +644,7 @@ post_set_tags(PG_FUNCTION_ARGS)
 		sort_by_first(&list);
 		for (i = 0; i < list.count; i++)
 			ids[i] = Int32GetDatum(list.entries[i].id);
-		apply_tag_ids(post_id, ids, list.count);
+		apply_tag_ids(post_id, ids, list.count, true);
 	}
 	tags_put_post_tags(fcinfo, post_id, true);
 	SPI_finish();
@@ -632,8 +679,11 @@ post_add_tags(PG_FUNCTION_ARGS)
 		uint64		row;
 		int			i;
 
-		/* the current list, and which of the names it already has */
-		ncurrent = tags_execute(STMT_POST_TAGS, &param, NULL, false, 0);
+		/*
+		 * The current list, its tags locked against deletion until the new
+		 * list is written, and which of the names it already has.
+		 */
+		ncurrent = tags_execute(STMT_POST_TAGS_LOCKED, &param, NULL, false, 0);
 		desc = SPI_tuptable->tupdesc;
 		ids = palloc((ncurrent + list.count) * sizeof(Datum));
 		for (row = 0; row < ncurrent; row++)
@@ -662,7 +712,7 @@ post_add_tags(PG_FUNCTION_ARGS)
 			sort_by_first(&list);
 			for (i = 0; i < list.count; i++)
 				ids[nids++] = Int32GetDatum(list.entries[i].id);
-			apply_tag_ids(post_id, ids, nids);
+			apply_tag_ids(post_id, ids, nids, false);
 		}
 	}
 	tags_put_post_tags(fcinfo, post_id, true);
@@ -772,29 +822,43 @@ compare_int32(const void *a, const void *b)
 }
 
 /*
- * Take the advisory locks of these slug root keys, in the order of the keys,
- * so that no two sessions wait for each other.  First comes the lock of
- * direct writes: exclusive for a direct write to tags (direct), which takes
- * root locks one row at a time, in the rows' order; shared for get-or-create,
- * which takes all of its root locks at once, in order.  So a multi-row
- * INSERT into tags never holds one root lock while get-or-create holds
- * another.  The locks are held to the end of the transaction.
+ * Take the advisory locks that let a session pick slugs from these roots
+ * (keys) without another session picking the same, held to the end of the
+ * transaction.
+ *
+ * Get-or-create takes the lock of direct writes shared, then the lock of
+ * each root, in the order of the keys, so that two sessions never wait for
+ * each other.  A direct write to tags (direct) takes the lock of direct
+ * writes exclusively, and no root lock: that excludes every other session
+ * that picks slugs, and a multi-row INSERT, whose trigger runs row by row,
+ * needs no more locks for more rows.  Get-or-create does the same when it
+ * would need more than TAGS_MAX_ROOT_LOCKS root locks, which would fill
+ * the lock table.
  */
 static void
 lock_slug_roots(int32 *keys, int nkeys, bool direct)
 {
+	int			nlocks = 0;
 	int			i;
+
+	if (nkeys > 0)
+		qsort(keys, nkeys, sizeof(int32), compare_int32);
+	for (i = 0; i < nkeys; i++)
+		if (i == 0 || keys[i] != keys[i - 1])
+			keys[nlocks++] = keys[i];
+	if (nlocks > TAGS_MAX_ROOT_LOCKS)
+		direct = true;
 
 	DirectFunctionCall2(direct ? pg_advisory_xact_lock_int4 :
 						pg_advisory_xact_lock_shared_int4,
 						Int32GetDatum(TAGS_DIRECT_LOCK_SPACE),
 						Int32GetDatum(0));
-	qsort(keys, nkeys, sizeof(int32), compare_int32);
-	for (i = 0; i < nkeys; i++)
-		if (i == 0 || keys[i] != keys[i - 1])
-			DirectFunctionCall2(pg_advisory_xact_lock_int4,
-								Int32GetDatum(TAGS_SLUG_LOCK_SPACE),
-								Int32GetDatum(keys[i]));
+	if (direct)
+		return;
+	for (i = 0; i < nlocks; i++)
+		DirectFunctionCall2(pg_advisory_xact_lock_int4,
+							Int32GetDatum(TAGS_SLUG_LOCK_SPACE),
+							Int32GetDatum(keys[i]));
 }
 
 /*
@@ -884,6 +948,7 @@ assign_slugs(TagEntry **entries, int count, bool direct, bool has_own_id,
 			char	   *slug;
 			bool		clash;
 
+			CHECK_FOR_INTERRUPTS();
 			do
 			{
 				while (next < ntaken && (taken[next].group < g ||
@@ -945,7 +1010,6 @@ tags_before_write(PG_FUNCTION_ARGS)
 	int			id_att;
 	bool		isnull;
 	Datum		name;
-	Datum		given_slug;
 	char	   *normalized;
 	int			columns[2];
 	Datum		values[2];
@@ -988,7 +1052,7 @@ tags_before_write(PG_FUNCTION_ARGS)
 	columns[ncolumns] = name_att;
 	values[ncolumns++] = CStringGetTextDatum(normalized);
 
-	given_slug = heap_getattr(tuple, slug_att, desc, &isnull);
+	(void) heap_getattr(tuple, slug_att, desc, &isnull);
 	if (isnull)
 	{
 		TagEntry	entry = {0};
@@ -1010,10 +1074,7 @@ tags_before_write(PG_FUNCTION_ARGS)
 	else if (!inserting_assigned_slugs && slug_changed(trigdata, slug_att))
 	{
 		/* keep get-or-create from picking this slug meanwhile */
-		char	   *slug = TextDatumGetCString(given_slug);
-		int32		key = slug_lock_key(slug);
-
-		lock_slug_roots(&key, 1, true);
+		lock_slug_roots(NULL, 0, true);
 	}
 
 	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, desc, ncolumns,

@@ -49,7 +49,9 @@ typedef enum TagsStmt
 	STMT_POST_LOCK,				/* the post $1, locked against our writers */
 	STMT_POST_TAG_IDS,			/* the post $1's associations, by tag id */
 	STMT_POST_TAGS,				/* the post $1's tags in order */
-	STMT_POST_TAGS_APPLY,		/* make post $1's tag ids exactly $2 */
+	STMT_POST_TAGS_LOCKED,		/* the same, locked FOR KEY SHARE */
+	STMT_POST_TAGS_APPLY,		/* post $1's tag ids become $2, then others
+								 * unless $3 */
 	STMT_POST_TAGS_REMOVE,		/* remove names $2 from post $1 */
 	STMT_TAG_BY_SLUG,			/* the tag with slug $1 */
 	STMT_TAG_COUNTS,			/* every tag with its post count */
@@ -59,6 +61,7 @@ typedef enum TagsStmt
 } TagsStmt;
 
 extern void tags_spi_connect(FunctionCallInfo fcinfo);
+extern void tags_forget_plans(void);
 extern uint64 tags_execute(TagsStmt stmt, Datum *values, const char *nulls,
 						   bool read_only, long count);
 extern uint64 tags_execute_latest(TagsStmt stmt, Datum *values,
