@@ -4,6 +4,18 @@
 \echo Use "CREATE EXTENSION tags" to load this file. \quit
 
 --
+-- Tag names are Unicode: refuse a database that cannot hold every one
+--
+
+CREATE FUNCTION tags_require_utf8()
+RETURNS void
+AS 'MODULE_PATHNAME', 'tags_require_utf8'
+LANGUAGE C STRICT;
+
+SELECT tags_require_utf8();
+DROP FUNCTION tags_require_utf8();
+
+--
 -- Normalization
 --
 -- These two are pure functions of their argument: they use ICU, never the

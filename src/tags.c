@@ -18,11 +18,14 @@
 #include <limits.h>
 
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "utils/guc.h"
 
 #include "tags.h"
 
 PG_MODULE_MAGIC;
+
+PG_FUNCTION_INFO_V1(tags_require_utf8);
 
 void		_PG_init(void);
 
@@ -48,4 +51,25 @@ _PG_init(void)
 							NULL);
 
 	MarkGUCPrefixReserved("tags");
+}
+
+/*
+ * tags_require_utf8() RETURNS void
+ *
+ * Called once by the install script, then dropped: refuses a database
+ * whose encoding is not UTF8.  Normalization can turn a name that such an
+ * encoding holds into one it cannot hold ("µ" becomes U+03BC under NFKC,
+ * which LATIN1 lacks), and SQL_ASCII does not say what its bytes mean.
+ */
+Datum
+tags_require_utf8(PG_FUNCTION_ARGS)
+{
+	if (GetDatabaseEncoding() != PG_UTF8)
+		ereport(ERROR,
+				errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				errmsg("extension \"tags\" requires a database with encoding UTF8"),
+				errdetail("This database's encoding is %s.",
+						  GetDatabaseEncodingName()),
+				errhint("Create the database with ENCODING 'UTF8'."));
+	PG_RETURN_VOID();
 }
