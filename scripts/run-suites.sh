@@ -10,7 +10,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 
-# each suite on its own, so that a failure in one still runs the other
+# each suite on its own, so that a failure in one still runs the others
+scripts/check-install-script.sh 2>&1 | tee -a "$log" || status=1
 make -s installcheck ISOLATION= 2>&1 | tee -a "$log" || status=1
 make -s installcheck REGRESS= 2>&1 | tee -a "$log" || status=1
 
