@@ -45,3 +45,7 @@ demo: deps
 
 test: deps
 	scripts/test.sh
+
+.PHONY: bench
+bench: deps
+	bench/run.sh

@@ -1,0 +1,66 @@
+-- Builds the data set: :scale posts, :ntags tags, about 4 tags a post, in
+-- the extension (schema ext) and, row for row, in the reference (schema ref).
+-- psql -v scale=N -v ntags=M -f bench/data.sql
+\set ON_ERROR_STOP 1
+SET client_min_messages = warning;
+SET work_mem = '512MB';
+SET maintenance_work_mem = '1GB';
+
+DROP EXTENSION IF EXISTS tags CASCADE;
+DROP SCHEMA IF EXISTS ext CASCADE;
+DROP SCHEMA IF EXISTS ref CASCADE;
+CREATE SCHEMA ext;
+CREATE EXTENSION tags SCHEMA ext;
+\ir reference.sql
+
+SELECT setseed(0.4242);
+
+-- 85 % published, 10 % drafts, 5 % archived; 3 % soft-deleted.  created_at
+-- rises with the id, with up to an hour of jitter, so it is not the id order.
+INSERT INTO ext.posts (id, title, body, status, created_at, deleted_at)
+SELECT i, 'post ' || i, '',
+       CASE WHEN r < 0.85 THEN 'published' WHEN r < 0.95 THEN 'draft'
+            ELSE 'archived' END,
+       timestamptz '2015-01-01 00:00+00' + i * interval '5 minutes'
+           + floor(random() * 3600) * interval '1 second',
+       CASE WHEN random() < 0.03 THEN timestamptz '2025-06-01 00:00+00' END
+FROM (SELECT i, random() AS r FROM generate_series(1, :scale) AS i) s;
+
+-- names already normalized, explicit valid slugs (no slug search)
+INSERT INTO ext.tags (id, name, slug, created_at)
+SELECT j, 'tag ' || j, 'tag-' || j, timestamptz '2015-01-01 00:00+00'
+FROM generate_series(1, :ntags) AS j;
+
+-- four draws a post, duplicates within a post dropped.  Half the draws are
+-- uniform, half power-law (exponent 1.03, inverse CDF) with tag 1 the most
+-- used: at 1M posts / 10 000 tags the top tag is on about 17 % of the posts
+-- and the median tag on a couple of hundred.
+INSERT INTO ext.post_tags (post_id, tag_id, position)
+SELECT p, t, row_number() OVER (PARTITION BY p ORDER BY min(k))
+FROM (SELECT p, k,
+             least(:ntags, CASE WHEN random() < 0.5
+                  THEN 1 + floor(random() * :ntags)
+                  ELSE floor((1 - random() * (1 - (:ntags + 1)::float8 ^ (-0.03)))
+                             ^ (-1 / 0.03::float8))
+             END)::int AS t
+      FROM generate_series(1, :scale) AS p, generate_series(1, 4) AS k) d
+GROUP BY p, t
+ORDER BY p, 3;
+
+SELECT setval(pg_get_serial_sequence('ext.posts', 'id'), :scale);
+SELECT setval(pg_get_serial_sequence('ext.tags', 'id'), :ntags);
+
+-- the same rows in the reference (foreign keys added after the copy)
+ALTER TABLE ref.post_tags DROP CONSTRAINT post_tags_post_id_fkey,
+                          DROP CONSTRAINT post_tags_tag_id_fkey;
+INSERT INTO ref.posts SELECT id, title, body, status, created_at, deleted_at FROM ext.posts ORDER BY id;
+INSERT INTO ref.tags SELECT id, name, slug, created_at FROM ext.tags ORDER BY id;
+INSERT INTO ref.post_tags SELECT post_id, tag_id, position FROM ext.post_tags ORDER BY post_id, tag_id;
+ALTER TABLE ref.post_tags
+    ADD CONSTRAINT post_tags_post_id_fkey FOREIGN KEY (post_id) REFERENCES ref.posts (id) ON DELETE CASCADE,
+    ADD CONSTRAINT post_tags_tag_id_fkey FOREIGN KEY (tag_id) REFERENCES ref.tags (id) ON DELETE CASCADE;
+SELECT setval(pg_get_serial_sequence('ref.posts', 'id'), :scale);
+SELECT setval(pg_get_serial_sequence('ref.tags', 'id'), :ntags);
+
+VACUUM (ANALYZE);
+CHECKPOINT;

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Runs inside the throwaway cluster of bench/run.sh (pg_virtualenv sets
+# PGHOST, PGPORT, PGUSER, PGPASSWORD): builds the data, checks that the
+# extension and the reference agree, times the workloads with pgbench,
+# prints the table, then measures cost against scale and draws the chart.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+B=bench
+R=bench/results
+SCALE=${SCALE:-1000000}
+SECS=${BENCH_SECS:-10}
+CSECS=${COUNTS_SECS:-15}
+SSECS=${SCALE_SECS:-5}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$R"
+RAW=$R/pgbench.log
+: > "$RAW"
+t0=$(date +%s)
+
+if [ "$SCALE" -lt 1000 ]; then
+	echo "SCALE must be at least 1000" >&2
+	exit 1
+fi
+
+psqlq() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+# build_db DB POSTS: data set in a new database; sets NPOSTS NTAGS DBASE
+# POPULAR RARE HOT for it
+build_db() {
+	local db=$1 s
+	NPOSTS=$2
+	NTAGS=$((NPOSTS / 100))
+	DBASE=$((NTAGS / 2 > 0 ? NTAGS / 2 : 1))
+	PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists "$db"
+	createdb -T template0 -E UTF8 --locale=C "$db"
+	s=$(date +%s.%N)
+	PGDATABASE=$db psqlq -v scale="$NPOSTS" -v ntags="$NTAGS" -f $B/data.sql >/dev/null
+	local info
+	info=$(PGDATABASE=$db psqlq -At -F ' ' <<-'SQL'
+		WITH c AS (
+		    SELECT t.id, t.name, t.slug, count(p.id) AS n
+		    FROM ext.tags t JOIN ext.post_tags pt ON pt.tag_id = t.id
+		    LEFT JOIN ext.posts p ON p.id = pt.post_id
+		         AND p.status = 'published' AND p.deleted_at IS NULL
+		    GROUP BY t.id)
+		SELECT (SELECT slug FROM c ORDER BY n DESC, id LIMIT 1),
+		       (SELECT n FROM c ORDER BY n DESC, id LIMIT 1),
+		       (SELECT slug FROM c WHERE n >= 30 ORDER BY n, id LIMIT 1),
+		       (SELECT n FROM c WHERE n >= 30 ORDER BY n, id LIMIT 1),
+		       (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY n) FROM c),
+		       (SELECT count(*) FROM ext.post_tags),
+		       (SELECT count(*) FROM ext.posts WHERE status = 'published' AND deleted_at IS NULL),
+		       (SELECT pg_size_pretty(pg_database_size(current_database())))
+	SQL
+	)
+	read -r POPULAR POPN RARE RAREN MEDN NASSOC NPUB DBSIZE <<<"$info"
+	HOT=$(PGDATABASE=$db psqlq -At -c "
+		SELECT string_agg(quote_literal(name), ',' ORDER BY n DESC, id)
+		FROM (SELECT t.id, t.name, count(*) AS n FROM ext.tags t
+		      JOIN ext.post_tags pt ON pt.tag_id = t.id
+		      GROUP BY t.id ORDER BY n DESC, t.id LIMIT 5) h")
+	printf 'data: %d posts (%d visible), %d tags, %d associations, built in %.0f s (%s for both copies)\n' \
+		"$NPOSTS" "$NPUB" "$NTAGS" "$NASSOC" "$(echo "$(date +%s.%N) - $s" | bc)" "$DBSIZE"
+	printf '      popular tag %s on %d visible posts, rare tag %s on %d, median tag %d\n' \
+		"$POPULAR" "$POPN" "$RARE" "$RAREN" "$MEDN"
+}
+
+# pgb DB NAME SCHEMA WORKLOAD SECS CLIENTS: sets LAT (ms) TPS FAIL
+pgb() {
+	local db=$1 name=$2 s=$3 w=$4 secs=$5 c=$6 f out rc=0
+	f=$WORK/$w.$s.sql
+	sed -e "s/@S@/$s/g" -e "s/@POPULAR@/$POPULAR/g" -e "s/@RARE@/$RARE/g" \
+		-e "s/@HOT@/$HOT/g" "$B/workloads/$w.sql" > "$f"
+	out=$(PGDATABASE=$db pgbench -n -f "$f" -T "$secs" -c "$c" -j $((c < 2 ? 1 : 2)) \
+		-D nposts="$NPOSTS" -D ntags="$NTAGS" -D dbase="$DBASE" 2>&1) || rc=$?
+	{ echo "=== $db $name $s ($c clients, $secs s) exit $rc"; echo "$out"; } >> "$RAW"
+	LAT=$(sed -n 's/^latency average = \([0-9.]*\) ms.*/\1/p' <<<"$out")
+	TPS=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out")
+	FAIL=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")
+	FAIL=${FAIL:-0}
+	if [ "$rc" -ne 0 ] || [ -z "$LAT" ] || [ -z "$TPS" ]; then
+		echo "  $name on $s: pgbench failed (exit $rc), see $RAW" >&2
+		LAT=nan TPS=nan FAIL=error
+	fi
+	printf '  %-34s %-3s %d client(s) %3d s: %10.3f ms %10.1f tps  failed %s\n' \
+		"$name" "$s" "$c" "$secs" "$LAT" "$TPS" "$FAIL"
+}
+
+{
+	echo "tags benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), SCALE=$SCALE"
+	echo "machine: $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(free -g | awk '/^Mem:/ {print $2 " GB RAM"}'), PostgreSQL $(psql -X -At -c 'SHOW server_version')"
+	free -g
+} | tee "$WORK/head.txt"
+
+echo "== building the data set"
+build_db bench "$SCALE"
+export PGDATABASE=bench
+
+echo "== checking that the extension and the reference agree"
+if psqlq -v popular="$POPULAR" -v rare="$RARE" -f $B/check.sql >/dev/null; then
+	echo "answers agree"
+else
+	echo "answers DIFFER: stopping before any timing" >&2
+	exit 1
+fi
+
+echo "== timing (pgbench, log in $RAW)"
+declare -A L T F
+for s in ext ref; do
+	pgb bench tag_counts "$s" tag_counts "$CSECS" 1
+	L[counts.$s]=$LAT
+	pgb bench page_popular "$s" page_popular "$SECS" 1
+	L[popular.$s]=$LAT
+	pgb bench page_rare "$s" page_rare "$SECS" 1
+	L[rare.$s]=$LAT
+done
+for c in 1 8; do
+	for s in ext ref; do
+		pgb bench "get_or_create c$c" "$s" get_or_create "$SECS" "$c"
+		L[goc$c.$s]=$LAT T[goc$c.$s]=$TPS F[goc$c.$s]=$FAIL
+		pgb bench "set_tags c$c" "$s" set_tags "$SECS" "$c"
+		L[set$c.$s]=$LAT T[set$c.$s]=$TPS F[set$c.$s]=$FAIL
+	done
+done
+pgb bench "hot tags c8" ext hot "$SECS" 8
+T[hot]=$TPS F[hot]=$FAIL
+pgb bench "disjoint tags c8" ext disjoint "$SECS" 8
+T[disjoint]=$TPS F[disjoint]=$FAIL
+
+# row LABEL EXT REF RATIO OP GOAL: one line of the table
+rows=$WORK/rows.txt
+: > "$rows"
+row() {
+	local met
+	if [ "$5" = - ]; then
+		printf '%s|%s|%s|%s|—|—\n' "$1" "$2" "$3" "$(awk -v r="$4" 'BEGIN { printf (r == "nan" ? "nan" : "%.2f×"), r }')" >> "$rows"
+		return
+	elif [ "$4" = nan ] || [ -z "$4" ]; then
+		met=no
+	elif awk -v r="$4" -v g="$6" -v op="$5" 'BEGIN { exit !(op == ">=" ? r >= g : r <= g) }'; then
+		met=yes
+	else
+		met=no
+	fi
+	[ "${7:-0}" = 0 ] || met="no (${7} failed)"
+	printf '%s|%s|%s|%s|%s %s×|%s\n' "$1" "$2" "$3" "$(awk -v r="$4" 'BEGIN { printf (r == "nan" ? "nan" : "%.2f×"), r }')" "$5" "$6" "$met" >> "$rows"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.4f", a / b }'; }
+ms() { awk -v x="$1" 'BEGIN { printf (x == "nan" ? "nan" : "%.3f ms"), x }'; }
+tps() { awk -v x="$1" 'BEGIN { printf (x == "nan" ? "nan" : "%.0f tps"), x }'; }
+
+row "tag_counts(), 1 client" "$(ms "${L[counts.ext]}")" "$(ms "${L[counts.ref]}")" "$(ratio "${L[counts.ref]}" "${L[counts.ext]}")" ">=" 100
+row "posts_by_tag(popular) p1, 1 client" "$(ms "${L[popular.ext]}")" "$(ms "${L[popular.ref]}")" "$(ratio "${L[popular.ref]}" "${L[popular.ext]}")" ">=" 50
+row "posts_by_tag(rare) p1, 1 client" "$(ms "${L[rare.ext]}")" "$(ms "${L[rare.ref]}")" "$(ratio "${L[rare.ref]}" "${L[rare.ext]}")" -
+row "ext popular p1 ÷ ext rare p1" "$(ms "${L[popular.ext]}")" "$(ms "${L[rare.ext]}") (rare)" "$(ratio "${L[popular.ext]}" "${L[rare.ext]}")" "<=" 2
+row "tags_get_or_create(5), 1 client" "$(ms "${L[goc1.ext]}")" "$(ms "${L[goc1.ref]}")" "$(ratio "${L[goc1.ref]}" "${L[goc1.ext]}")" ">=" 1.5 "${F[goc1.ext]}"
+row "tags_get_or_create(5), 8 clients" "$(tps "${T[goc8.ext]}")" "$(tps "${T[goc8.ref]}")" "$(ratio "${T[goc8.ext]}" "${T[goc8.ref]}")" ">=" 1.5 "${F[goc8.ext]}"
+row "post_set_tags(4), 1 client" "$(ms "${L[set1.ext]}")" "$(ms "${L[set1.ref]}")" "$(ratio "${L[set1.ref]}" "${L[set1.ext]}")" ">=" 1 "${F[set1.ext]}"
+row "post_set_tags(4), 8 clients" "$(tps "${T[set8.ext]}")" "$(tps "${T[set8.ref]}")" "$(ratio "${T[set8.ext]}" "${T[set8.ref]}")" ">=" 1 "${F[set8.ext]}"
+fails=${F[hot]}
+[ "${F[disjoint]}" = 0 ] || fails="${F[hot]}+${F[disjoint]}"
+row "ext hot ÷ disjoint tags, 8 clients" "$(tps "${T[hot]}") (hot)" "$(tps "${T[disjoint]}") (disjoint)" "$(ratio "${T[hot]}" "${T[disjoint]}")" ">=" 0.70 "$fails"
+
+table=$WORK/table.txt
+{
+	echo
+	cat "$WORK/head.txt"
+	echo "data: $NPOSTS posts ($NPUB visible), $NTAGS tags, $NASSOC associations; popular tag $POPULAR on $POPN visible posts, rare tag $RARE on $RAREN"
+	echo "ratio: how many times faster the extension is (reference latency ÷ extension latency at 1 client, extension tps ÷ reference tps at 8 clients)"
+	echo
+	{
+		echo "workload|extension|reference|ratio|goal|met?"
+		echo "--------|---------|---------|-----|----|----"
+		cat "$rows"
+	} | column -t -s '|' -o ' | '
+	met=$(grep -c '|yes$' "$rows" || true)
+	total=$(grep -c -E '\|(yes|no.*)$' "$rows" || true)
+	echo
+	echo "$met of $total goals met (the rare-tag row is for information)"
+} > "$table"
+cat "$table"
+cp "$table" "$R/latest.txt"
+cp "$table" "$R/table-$SCALE.txt"
+
+echo
+echo "== cost against scale"
+dat=$WORK/scale.dat
+: > "$dat"
+main_line="$SCALE ${L[counts.ext]} ${L[counts.ref]} ${L[popular.ext]} ${L[popular.ref]}"
+for n in 10000 100000 1000000; do
+	[ "$n" -lt "$SCALE" ] || continue
+	build_db "bench_$n" "$n"
+	pgb "bench_$n" tag_counts ext tag_counts "$SSECS" 1; a=$LAT
+	pgb "bench_$n" tag_counts ref tag_counts "$SSECS" 1; b=$LAT
+	pgb "bench_$n" page_popular ext page_popular "$SSECS" 1; c=$LAT
+	pgb "bench_$n" page_popular ref page_popular "$SSECS" 1; d=$LAT
+	echo "$n $a $b $c $d" >> "$dat"
+	dropdb "bench_$n"
+done
+echo "$main_line" >> "$dat"
+{
+	echo "# tags benchmark, cost against scale, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores"
+	echo "# posts ext_tag_counts_ms ref_tag_counts_ms ext_posts_by_tag_popular_ms ref_posts_by_tag_popular_ms"
+	sort -n "$dat"
+} > "$R/scale.dat"
+cat "$R/scale.dat"
+gnuplot -e "datafile='$R/scale.dat'; outfile='$R/scale.png'" $B/plot.gp
+echo "chart: $(pwd)/$R/scale.png"
+echo "table: $(pwd)/$R/latest.txt"
+echo "bench took $(( $(date +%s) - t0 )) s inside the cluster"

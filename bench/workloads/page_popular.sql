@@ -1,0 +1,1 @@
+SELECT * FROM @S@.posts_by_tag('@POPULAR@');
