@@ -201,7 +201,8 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		"   AND p.deleted_at IS NULL"
 		" ORDER BY p.created_at DESC, p.id DESC"
 		" OFFSET $2 LIMIT $3",
-		3, {INT4OID, INT8OID, INT8OID}, 0, SPI_OK_SELECT
+		/* planned for each tag: a popular one and a rare one differ */
+		3, {INT4OID, INT8OID, INT8OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
 	},
 	[STMT_TAG_POST_COUNT] = {
 		"SELECT pg_catalog.count(*)"
@@ -210,7 +211,7 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		" WHERE pt.tag_id OPERATOR(pg_catalog.=) $1"
 		"   AND p.status OPERATOR(pg_catalog.=) 'published'"
 		"   AND p.deleted_at IS NULL",
-		1, {INT4OID}, 0, SPI_OK_SELECT
+		1, {INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
 	},
 };
 

@@ -9,6 +9,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use TagsReads;
 
 my $node = PostgreSQL::Test::Cluster->new('backup');
 $node->init;
@@ -118,17 +119,8 @@ my %snapshot_sql = (
 SELECT 'posts ' || last_value || ' ' || is_called FROM posts_id_seq
 UNION ALL
 SELECT 'tags ' || last_value || ' ' || is_called FROM tags_id_seq},
-	post_get_tags => q{
-SELECT p.id || ': ' || coalesce(
-    (SELECT string_agg(format('%s/%s/%s/%s', t.id, t.name, t.slug, t.created_at),
-                       ', ' ORDER BY t.ord)
-     FROM post_get_tags(p.id) WITH ORDINALITY
-          AS t(id, name, slug, created_at, ord)), '')
-FROM posts AS p ORDER BY p.id},
-	tag_counts => q{
-SELECT format('%s|%s|%s|%s', id, name, slug, post_count)
-FROM tag_counts() WITH ORDINALITY AS c(id, name, slug, post_count, ord)
-ORDER BY ord},
+	post_get_tags => $TagsReads::POST_GET_TAGS,
+	tag_counts => $TagsReads::TAG_COUNTS,
 	posts_by_tag => q{
 SELECT t.slug || ' ' || tag_post_count(t.slug) || ' page ' || g || ': ' || coalesce(
     (SELECT string_agg(b.id::text, ',' ORDER BY b.ord)

@@ -8,6 +8,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use TagsReads;
 
 my $primary = PostgreSQL::Test::Cluster->new('primary');
 $primary->init(allows_streaming => 1);
@@ -102,17 +103,8 @@ newline', '!!!', '');
 my $names_sql = join(', ', map { my $n = $_; $n =~ s/'/''/g; "'$n'" } @names);
 
 my %reads = (
-	post_get_tags => q{
-SELECT p.id || ': ' || coalesce(
-    (SELECT string_agg(format('%s/%s/%s/%s', t.id, t.name, t.slug, t.created_at),
-                       ', ' ORDER BY t.ord)
-     FROM post_get_tags(p.id) WITH ORDINALITY
-          AS t(id, name, slug, created_at, ord)), '')
-FROM posts AS p ORDER BY p.id},
-	tag_counts => q{
-SELECT format('%s|%s|%s|%s', id, name, slug, post_count)
-FROM tag_counts() WITH ORDINALITY AS c(id, name, slug, post_count, ord)
-ORDER BY ord},
+	post_get_tags => $TagsReads::POST_GET_TAGS,
+	tag_counts => $TagsReads::TAG_COUNTS,
 	posts_by_tag => q{
 SELECT t.slug || ' size ' || s || ' page ' || g || ': ' || coalesce(
     (SELECT string_agg(format('%s/%s/%s', b.id, b.title, b.created_at), ','
