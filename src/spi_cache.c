@@ -23,7 +23,9 @@
  * array's length and the table's size as they are, since a generic plan
  * made while tags was small would compare every base with every tag.  For
  * the same reason the kept plans are dropped after a call that created
- * many tags (tags_forget_plans()).
+ * many tags (tags_forget_plans()).  A tag's page and its count are planned
+ * at each run too: one generic plan cannot serve both a tag on a few posts
+ * and one on a hundred thousand.
  *
  * The other statements whose parameters are arrays are prepared with
  * CURSOR_OPT_GENERIC_PLAN: an array behind unnest() makes the generic plan
