@@ -62,6 +62,27 @@ typedef struct TagsStmtDef
 	int			expected_rc;
 } TagsStmtDef;
 
+/*
+ * Pieces that several statements share, so that each rule is written once.
+ * POST_IS_VISIBLE is what "counts and is listed" means: a published post,
+ * not soft-deleted.
+ */
+#define POST_IS_VISIBLE \
+	"p.status OPERATOR(pg_catalog.=) 'published' AND p.deleted_at IS NULL"
+
+#define POST_BY_ID \
+	"SELECT p.id FROM @extschema@.posts p" \
+	" WHERE p.id OPERATOR(pg_catalog.=) $1"
+
+/* a post's tags in order, through posts, so that a hidden post has none */
+#define POST_TAGS_IN_ORDER \
+	"SELECT t.* FROM @extschema@.posts p" \
+	" JOIN @extschema@.post_tags pt" \
+	"   ON pt.post_id OPERATOR(pg_catalog.=) p.id" \
+	" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) pt.tag_id" \
+	" WHERE p.id OPERATOR(pg_catalog.=) $1" \
+	" ORDER BY pt.position NULLS LAST, t.id"
+
 static SPIPlanPtr prepare_stmt(TagsStmt stmt);
 static SPIPlanPtr get_plan(TagsStmt stmt);
 static void check_result(TagsStmt stmt, int rc);
@@ -100,14 +121,11 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		2, {TEXTARRAYOID, INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
 	},
 	[STMT_POST_EXISTS] = {
-		"SELECT p.id FROM @extschema@.posts p"
-		" WHERE p.id OPERATOR(pg_catalog.=) $1",
+		POST_BY_ID,
 		1, {INT4OID}, 0, SPI_OK_SELECT
 	},
 	[STMT_POST_LOCK] = {
-		"SELECT p.id FROM @extschema@.posts p"
-		" WHERE p.id OPERATOR(pg_catalog.=) $1"
-		" FOR NO KEY UPDATE OF p",
+		POST_BY_ID " FOR NO KEY UPDATE OF p",
 		1, {INT4OID}, 0, SPI_OK_SELECT
 	},
 	[STMT_POST_TAG_IDS] = {
@@ -117,24 +135,12 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		1, {INT4OID}, 0, SPI_OK_SELECT
 	},
 	[STMT_POST_TAGS] = {
-		/* through posts, so that a post the caller may not see has none */
-		"SELECT t.* FROM @extschema@.posts p"
-		" JOIN @extschema@.post_tags pt"
-		"   ON pt.post_id OPERATOR(pg_catalog.=) p.id"
-		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) pt.tag_id"
-		" WHERE p.id OPERATOR(pg_catalog.=) $1"
-		" ORDER BY pt.position NULLS LAST, t.id",
+		POST_TAGS_IN_ORDER,
 		1, {INT4OID}, 0, SPI_OK_SELECT
 	},
 	[STMT_POST_TAGS_LOCKED] = {
-		/* the same, its tags locked against deletion */
-		"SELECT t.* FROM @extschema@.posts p"
-		" JOIN @extschema@.post_tags pt"
-		"   ON pt.post_id OPERATOR(pg_catalog.=) p.id"
-		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) pt.tag_id"
-		" WHERE p.id OPERATOR(pg_catalog.=) $1"
-		" ORDER BY pt.position NULLS LAST, t.id"
-		" FOR KEY SHARE OF t",
+		/* its tags locked against deletion */
+		POST_TAGS_IN_ORDER " FOR KEY SHARE OF t",
 		1, {INT4OID}, 0, SPI_OK_SELECT
 	},
 	[STMT_POST_TAGS_APPLY] = {
@@ -189,8 +195,7 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		"   ON pt.tag_id OPERATOR(pg_catalog.=) t.id"
 		" LEFT JOIN @extschema@.posts p"
 		"   ON p.id OPERATOR(pg_catalog.=) pt.post_id"
-		"  AND p.status OPERATOR(pg_catalog.=) 'published'"
-		"  AND p.deleted_at IS NULL"
+		"  AND " POST_IS_VISIBLE
 		" GROUP BY t.id"
 		" ORDER BY post_count DESC, t.name",
 		0, {InvalidOid}, 0, SPI_OK_SELECT
@@ -199,8 +204,7 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		"SELECT p.* FROM @extschema@.post_tags pt"
 		" JOIN @extschema@.posts p ON p.id OPERATOR(pg_catalog.=) pt.post_id"
 		" WHERE pt.tag_id OPERATOR(pg_catalog.=) $1"
-		"   AND p.status OPERATOR(pg_catalog.=) 'published'"
-		"   AND p.deleted_at IS NULL"
+		"   AND " POST_IS_VISIBLE
 		" ORDER BY p.created_at DESC, p.id DESC"
 		" OFFSET $2 LIMIT $3",
 		/* planned for each tag: a popular one and a rare one differ */
@@ -211,8 +215,7 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		" FROM @extschema@.post_tags pt"
 		" JOIN @extschema@.posts p ON p.id OPERATOR(pg_catalog.=) pt.post_id"
 		" WHERE pt.tag_id OPERATOR(pg_catalog.=) $1"
-		"   AND p.status OPERATOR(pg_catalog.=) 'published'"
-		"   AND p.deleted_at IS NULL",
+		"   AND " POST_IS_VISIBLE,
 		1, {INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
 	},
 };

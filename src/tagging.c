@@ -671,6 +671,8 @@ post_add_tags(PG_FUNCTION_ARGS)
 	if (list.count > 0)
 	{
 		TupleDesc	desc;
+		int			id_att;
+		int			name_att;
 		uint64		ncurrent;
 		bool	   *on_post = palloc0(list.count * sizeof(bool));
 		Datum	   *ids;
@@ -685,6 +687,8 @@ post_add_tags(PG_FUNCTION_ARGS)
 		 */
 		ncurrent = tags_execute(STMT_POST_TAGS_LOCKED, &param, NULL, false, 0);
 		desc = SPI_tuptable->tupdesc;
+		id_att = SPI_fnumber(desc, "id");
+		name_att = SPI_fnumber(desc, "name");
 		ids = palloc((ncurrent + list.count) * sizeof(Datum));
 		for (row = 0; row < ncurrent; row++)
 		{
@@ -692,11 +696,8 @@ post_add_tags(PG_FUNCTION_ARGS)
 			TagEntry   *entry;
 			bool		isnull;
 
-			ids[nids++] = SPI_getbinval(tuple, desc, SPI_fnumber(desc, "id"),
-										&isnull);
-			entry = find_entry(&list,
-							   SPI_getvalue(tuple, desc,
-											SPI_fnumber(desc, "name")));
+			ids[nids++] = SPI_getbinval(tuple, desc, id_att, &isnull);
+			entry = find_entry(&list, SPI_getvalue(tuple, desc, name_att));
 			if (entry != NULL)
 				on_post[entry - list.entries] = true;
 		}
