@@ -48,7 +48,7 @@ SELECT n AS names,
        pg_temp.statements_run(format('SELECT count(*) FROM post_set_tags(%s, %L)',
                                      :post, array(SELECT x FROM unnest(names) x ORDER BY x DESC))) AS statements
 FROM names ORDER BY n;
--- add: also reads the current list
+-- add: reads the current list before the new names, and again, locked, after
 SELECT count(*) FROM post_set_tags(:post, '{}');
 SELECT n AS names,
        pg_temp.statements_run(format('SELECT count(*) FROM post_add_tags(%s, %L)',

@@ -670,34 +670,25 @@ post_add_tags(PG_FUNCTION_ARGS)
 	lock_post(post_id);
 	if (list.count > 0)
 	{
-		TupleDesc	desc;
-		int			id_att;
-		int			name_att;
-		uint64		ncurrent;
 		bool	   *on_post = palloc0(list.count * sizeof(bool));
+		TupleDesc	desc;
+		int			att;
+		uint64		ncurrent;
 		Datum	   *ids;
-		int			nids = 0;
 		int			kept = 0;
 		uint64		row;
 		int			i;
 
-		/*
-		 * The current list, its tags locked against deletion until the new
-		 * list is written, and which of the names it already has.
-		 */
-		ncurrent = tags_execute(STMT_POST_TAGS_LOCKED, &param, NULL, false, 0);
+		/* which of the names the post has already, and the limit */
+		ncurrent = tags_execute(STMT_POST_TAGS, &param, NULL, false, 0);
 		desc = SPI_tuptable->tupdesc;
-		id_att = SPI_fnumber(desc, "id");
-		name_att = SPI_fnumber(desc, "name");
-		ids = palloc((ncurrent + list.count) * sizeof(Datum));
+		att = SPI_fnumber(desc, "name");
 		for (row = 0; row < ncurrent; row++)
 		{
-			HeapTuple	tuple = SPI_tuptable->vals[row];
-			TagEntry   *entry;
-			bool		isnull;
+			TagEntry   *entry = find_entry(&list,
+										   SPI_getvalue(SPI_tuptable->vals[row],
+														desc, att));
 
-			ids[nids++] = SPI_getbinval(tuple, desc, id_att, &isnull);
-			entry = find_entry(&list, SPI_getvalue(tuple, desc, name_att));
 			if (entry != NULL)
 				on_post[entry - list.entries] = true;
 		}
@@ -708,12 +699,33 @@ post_add_tags(PG_FUNCTION_ARGS)
 
 		if (list.count > 0)
 		{
-			check_tag_limit(post_id, nids + list.count);
+			check_tag_limit(post_id, (int) ncurrent + list.count);
 			resolve_tags(&list);
 			sort_by_first(&list);
+
+			/*
+			 * The current list again, now with its tags locked against
+			 * deletion until the new list is written.  It is read after
+			 * the new names, which may have waited for a transaction
+			 * deleting one of them: holding no lock on the post's tags
+			 * meanwhile, this call cannot deadlock with that transaction
+			 * deleting one of those too.
+			 */
+			ncurrent = tags_execute(STMT_POST_TAGS_LOCKED, &param, NULL,
+									false, 0);
+			desc = SPI_tuptable->tupdesc;
+			att = SPI_fnumber(desc, "id");
+			ids = palloc((ncurrent + list.count) * sizeof(Datum));
+			for (row = 0; row < ncurrent; row++)
+			{
+				bool		isnull;
+
+				ids[row] = SPI_getbinval(SPI_tuptable->vals[row], desc, att,
+										 &isnull);
+			}
 			for (i = 0; i < list.count; i++)
-				ids[nids++] = Int32GetDatum(list.entries[i].id);
-			apply_tag_ids(post_id, ids, nids, false);
+				ids[ncurrent + i] = Int32GetDatum(list.entries[i].id);
+			apply_tag_ids(post_id, ids, (int) ncurrent + list.count, false);
 		}
 	}
 	tags_put_post_tags(fcinfo, post_id, true);
