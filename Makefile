@@ -6,7 +6,7 @@
 
 EXTENSION = tags
 MODULE_big = tags
-OBJS = src/tags.o src/normalize.o src/spi_cache.o src/tagging.o src/queries.o
+OBJS = src/tags.o src/normalize.o src/spi_cache.o src/tagging.o src/queries.o src/upkeep.o
 DATA = tags--1.0.sql
 
 PG_CPPFLAGS = -I$(srcdir)/src $(ICU_CFLAGS)

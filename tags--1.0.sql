@@ -87,14 +87,58 @@ CREATE TABLE post_tags (
                 CONSTRAINT post_tags_tag_id_fkey
                 REFERENCES tags (id) ON DELETE CASCADE,
     position    integer,
+    -- copies of the post's, kept by the triggers below whatever is written
+    post_visible    boolean NOT NULL,
+    post_created_at timestamptz NOT NULL,
     CONSTRAINT post_tags_pkey PRIMARY KEY (post_id, tag_id)
 );
 
 COMMENT ON TABLE post_tags IS
 'which tags a post has; position keeps the order the tags were given in (NULL sorts last)';
+COMMENT ON COLUMN post_tags.post_visible IS
+'whether the post is published and not soft-deleted; set by the triggers from posts';
+COMMENT ON COLUMN post_tags.post_created_at IS
+'the post''s created_at; set by the triggers from posts';
 
 -- tag-first lookups: a tag's posts, and the cascade when a tag is deleted
 CREATE INDEX post_tags_tag_id_post_id_idx ON post_tags (tag_id, post_id);
+
+-- a tag's page: its visible posts, newest first, read off the index
+CREATE INDEX post_tags_page_idx ON post_tags (tag_id, post_created_at, post_id)
+    WHERE post_visible;
+
+--
+-- Tag counters
+--
+-- A tag's post count is its folded count plus the sum of its pending
+-- deltas.  The triggers on post_tags insert deltas, in the writing
+-- transaction, and never update a row, so writers of one tag never wait for
+-- each other; the writers fold the deltas into the folded counts from time
+-- to time.  Both are derived from post_tags: they are not dumped, and a
+-- restore rebuilds them as it loads post_tags.
+--
+
+CREATE TABLE tag_post_counts (
+    tag_id      integer CONSTRAINT tag_post_counts_pkey PRIMARY KEY,
+    post_count  bigint NOT NULL
+);
+
+COMMENT ON TABLE tag_post_counts IS
+'derived: each tag''s number of visible posts, as of the last fold (see tag_post_count_deltas)';
+
+-- the most used tags first, for tag_counts(top)
+CREATE INDEX tag_post_counts_post_count_idx ON tag_post_counts (post_count);
+
+CREATE TABLE tag_post_count_deltas (
+    tag_id      integer NOT NULL,
+    delta       integer NOT NULL
+) WITH (autovacuum_vacuum_scale_factor = 0,
+        autovacuum_vacuum_threshold = 10000,
+        autovacuum_vacuum_insert_scale_factor = 0,
+        autovacuum_vacuum_insert_threshold = 10000);
+
+COMMENT ON TABLE tag_post_count_deltas IS
+'derived: changes to tag_post_counts not folded into it yet';
 
 -- the rows are user data: pg_dump must dump them, and the identity
 -- sequences' positions, so that the next post and tag get fresh ids
@@ -119,6 +163,67 @@ COMMENT ON FUNCTION tags_before_write() IS
 CREATE TRIGGER tags_before_write
     BEFORE INSERT OR UPDATE OF name, slug ON tags
     FOR EACH ROW EXECUTE FUNCTION tags_before_write();
+
+-- post_tags copies the visibility and date of its post: set from the post
+-- on every insert, and kept when the post changes
+
+CREATE FUNCTION tags_copy_post()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'tags_copy_post'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;   -- locks the post
+
+COMMENT ON FUNCTION tags_copy_post() IS
+'trigger: sets post_tags.post_visible and post_created_at from the post';
+
+CREATE TRIGGER post_tags_copy_post
+    BEFORE INSERT OR UPDATE OF post_id, post_visible, post_created_at
+    ON post_tags
+    FOR EACH ROW EXECUTE FUNCTION tags_copy_post();
+
+CREATE FUNCTION tags_post_changed()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'tags_post_changed'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION tags_post_changed() IS
+'trigger: copies a post''s new visibility and date into its post_tags rows';
+
+CREATE TRIGGER posts_copy_to_post_tags
+    AFTER UPDATE OF status, deleted_at, created_at ON posts
+    FOR EACH ROW
+    WHEN (OLD.status IS DISTINCT FROM NEW.status
+          OR OLD.deleted_at IS DISTINCT FROM NEW.deleted_at
+          OR OLD.created_at IS DISTINCT FROM NEW.created_at)
+    EXECUTE FUNCTION tags_post_changed();
+
+-- every change to post_tags, whatever writes it, changes the counters
+
+CREATE FUNCTION tags_count_changes()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'tags_count_changes'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION tags_count_changes() IS
+'trigger: records the changes of a statement on post_tags in the tag counters';
+
+CREATE TRIGGER post_tags_count_inserts
+    AFTER INSERT ON post_tags
+    REFERENCING NEW TABLE AS inserted
+    FOR EACH STATEMENT EXECUTE FUNCTION tags_count_changes();
+
+CREATE TRIGGER post_tags_count_updates
+    AFTER UPDATE ON post_tags
+    REFERENCING OLD TABLE AS before_update NEW TABLE AS after_update
+    FOR EACH STATEMENT EXECUTE FUNCTION tags_count_changes();
+
+CREATE TRIGGER post_tags_count_deletes
+    AFTER DELETE ON post_tags
+    REFERENCING OLD TABLE AS deleted
+    FOR EACH STATEMENT EXECUTE FUNCTION tags_count_changes();
+
+CREATE TRIGGER post_tags_count_truncate
+    AFTER TRUNCATE ON post_tags
+    FOR EACH STATEMENT EXECUTE FUNCTION tags_count_changes();
 
 --
 -- Writers
@@ -180,6 +285,14 @@ LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION tag_counts() IS
 'every tag with the number of its published, non-deleted posts, most used first';
 
+CREATE FUNCTION tag_counts(top integer)
+RETURNS TABLE (id integer, name text, slug text, post_count bigint)
+AS 'MODULE_PATHNAME', 'tag_counts_top'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION tag_counts(integer) IS
+'the first top rows of tag_counts(): the most used tags';
+
 CREATE FUNCTION posts_by_tag(slug text, page integer DEFAULT 1,
                              page_size integer DEFAULT 10)
 RETURNS SETOF posts
@@ -189,6 +302,17 @@ LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION posts_by_tag(text, integer, integer) IS
 'one page of the tag''s published, non-deleted posts, newest first';
 
+CREATE FUNCTION posts_by_tag_after(slug text,
+                                   after_created_at timestamptz,
+                                   after_id integer,
+                                   page_size integer DEFAULT 10)
+RETURNS SETOF posts
+AS 'MODULE_PATHNAME', 'posts_by_tag_after'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION posts_by_tag_after(text, timestamptz, integer, integer) IS
+'the tag''s published, non-deleted posts that come after the post (after_created_at, after_id) in posts_by_tag() order';
+
 CREATE FUNCTION tag_post_count(slug text)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'tag_post_count'
@@ -196,3 +320,26 @@ LANGUAGE C STABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION tag_post_count(text) IS
 'the number of the tag''s published, non-deleted posts';
+
+--
+-- Upkeep
+--
+
+CREATE FUNCTION tags_fold_counts()
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'tags_fold_counts'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION tags_fold_counts() IS
+'folds the pending count deltas into the folded counts now; returns the number of tags whose folded count changed';
+
+CREATE FUNCTION tags_rebuild()
+RETURNS void
+AS 'MODULE_PATHNAME', 'tags_rebuild'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION tags_rebuild() IS
+'recomputes what the triggers keep (post_tags'' copies of its posts, the tag counters) from posts and post_tags';
+
+-- it locks the tables, as their owner: for the owner to call
+REVOKE EXECUTE ON FUNCTION tags_rebuild() FROM PUBLIC;

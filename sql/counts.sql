@@ -62,6 +62,7 @@ SELECT * FROM posts_by_tag('rust');
 SELECT count(*) AS hidden_posts FROM posts_by_tag('hidden');
 SELECT tag_post_count('hidden') AS hidden_total, tag_post_count('unused') AS unused_total;
 
-SELECT proname, provolatile, proisstrict, proparallel FROM pg_proc
-WHERE proname IN ('tag_counts', 'posts_by_tag', 'tag_post_count')
-ORDER BY proname;
+SELECT oid::regprocedure AS function, provolatile, proisstrict, proparallel
+FROM pg_proc
+WHERE proname IN ('tag_counts', 'posts_by_tag', 'posts_by_tag_after', 'tag_post_count')
+ORDER BY oid::regprocedure::text;

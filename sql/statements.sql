@@ -38,23 +38,26 @@ SELECT n AS names,
 FROM names ORDER BY n;
 
 -- set a post's tags, all new: lock the post, get-or-create, write the
--- list, read it back
+-- list, read it back.  Each kind of change the write makes (deletes,
+-- inserts) adds one insert of count deltas, whatever the number of rows:
+-- the size-2 list is the post's first, the size-50 one replaces it
 SELECT n AS names,
        pg_temp.statements_run(format('SELECT count(*) FROM post_set_tags(%s, %L)',
                                      :post, array(SELECT 'set ' || x FROM unnest(names) x))) AS statements
 FROM names ORDER BY n;
--- all existing, in another order
+-- all existing, in another order, replacing the list of 'set' names
 SELECT n AS names,
        pg_temp.statements_run(format('SELECT count(*) FROM post_set_tags(%s, %L)',
                                      :post, array(SELECT x FROM unnest(names) x ORDER BY x DESC))) AS statements
 FROM names ORDER BY n;
--- add: reads the current list before the new names, and again, locked, after
+-- add: reads the current list before the new names, and again, locked,
+-- after; the inserted rows add deltas
 SELECT count(*) FROM post_set_tags(:post, '{}');
 SELECT n AS names,
        pg_temp.statements_run(format('SELECT count(*) FROM post_add_tags(%s, %L)',
                                      :post, array(SELECT 'add ' || x FROM unnest(names) x))) AS statements
 FROM names ORDER BY n;
--- remove: lock, delete, read
+-- remove: lock, delete, add deltas, read
 SELECT n AS names,
        pg_temp.statements_run(format('SELECT count(*) FROM post_remove_tags(%s, %L)',
                                      :post, array(SELECT 'add ' || x FROM unnest(names) x))) AS statements

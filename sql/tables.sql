@@ -11,19 +11,29 @@ FROM pg_class c
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 LEFT JOIN pg_collation co ON co.oid = a.attcollation AND co.collname <> 'default'
 LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
-WHERE c.relname IN ('posts', 'tags', 'post_tags')
+WHERE c.relname IN ('posts', 'tags', 'post_tags', 'tag_post_counts', 'tag_post_count_deltas')
   AND c.relnamespace = 'public'::regnamespace
 ORDER BY c.relname, a.attnum;
 
 -- the constraints and indexes
 SELECT conrelid::regclass AS "table", conname, pg_get_constraintdef(oid) AS definition
 FROM pg_constraint
-WHERE conrelid IN ('posts'::regclass, 'tags'::regclass, 'post_tags'::regclass)
+WHERE conrelid IN ('posts'::regclass, 'tags'::regclass, 'post_tags'::regclass,
+                   'tag_post_counts'::regclass)
 ORDER BY 1, 2;
 SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) AS definition
-FROM pg_index WHERE indrelid = 'post_tags'::regclass ORDER BY 1;
+FROM pg_index WHERE indrelid IN ('post_tags'::regclass, 'tag_post_counts'::regclass)
+ORDER BY 1;
 
--- pg_dump dumps the rows of all three tables, and where the ids are
+-- the triggers that keep the tags, the copies of the posts and the counters
+SELECT tgrelid::regclass AS "table", tgname, pg_get_triggerdef(oid) AS definition
+FROM pg_trigger
+WHERE NOT tgisinternal
+  AND tgrelid IN ('posts'::regclass, 'tags'::regclass, 'post_tags'::regclass)
+ORDER BY 1, 2;
+
+-- pg_dump dumps the rows of the three tables, and where the ids are; not
+-- the counters, which the triggers rebuild as the rows are restored
 SELECT unnest(extconfig)::regclass AS dumped FROM pg_extension WHERE extname = 'tags' ORDER BY 1;
 
 -- a post is a draft until published; status is one of three

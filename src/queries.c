@@ -5,8 +5,9 @@
  *
  * Only published posts that are not soft-deleted (deleted_at IS NULL) are
  * counted or listed: a draft, an archived or a deleted post keeps its tags,
- * but they do not show.  Each function runs a fixed number of statements:
- * tag_counts() is one GROUP BY over all tags, never one count per tag.
+ * but they do not show.  Each function runs a fixed number of statements.
+ * The counts come from the counters and the pages off an index, both kept
+ * by the triggers of upkeep.c.
  *
  * The readers take no locks and run their statements read-only, in the
  * caller's snapshot, so they see the tags as of the start of the statement
@@ -19,13 +20,18 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/rls.h"
 
 #include "tags.h"
 
 PG_FUNCTION_INFO_V1(post_get_tags);
 PG_FUNCTION_INFO_V1(tag_counts);
+PG_FUNCTION_INFO_V1(tag_counts_top);
 PG_FUNCTION_INFO_V1(posts_by_tag);
+PG_FUNCTION_INFO_V1(posts_by_tag_after);
 PG_FUNCTION_INFO_V1(tag_post_count);
 
 /* Largest page a caller may ask for */
@@ -33,6 +39,9 @@ PG_FUNCTION_INFO_V1(tag_post_count);
 
 static int32 tag_id_by_slug(FunctionCallInfo fcinfo, int argno);
 static int32 int32_arg(FunctionCallInfo fcinfo, int argno, const char *what);
+static bool counters_answer(void);
+static void put_tag_counts(FunctionCallInfo fcinfo, Datum *top);
+static void check_page_size(int32 page_size);
 
 /* Raise 22004 if an argument is NULL; return it */
 static int32
@@ -117,27 +126,117 @@ post_get_tags(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Whether the counters may answer for the caller: it may read the three
+ * tables, and row-level security hides none of their rows from it.  Else
+ * the posts are counted live, as the caller, by the join the counters
+ * stand for, so that it counts what it may see, or gets the error it would
+ * get from reading the tables.
+ */
+static bool
+counters_answer(void)
+{
+	static const char *const tables[] = {"posts", "tags", "post_tags"};
+	int			i;
+
+	for (i = 0; i < lengthof(tables); i++)
+	{
+		Oid			relid = tags_table_id(tables[i]);
+
+		if (!OidIsValid(relid) ||
+			pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
+			check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Put every tag with its count into the result set of fcinfo, most used
+ * first, then by name; only the first top if top is not NULL.
+ */
+static void
+put_tag_counts(FunctionCallInfo fcinfo, Datum *top)
+{
+	InitMaterializedSRF(fcinfo, 0);
+	tags_spi_connect(fcinfo);
+	if (counters_answer())
+	{
+		TagsSavedUser saved;
+
+		tags_become_owner(&saved);
+		if (top == NULL)
+			tags_execute(STMT_TAG_COUNTS, NULL, NULL, true, 0);
+		else
+			tags_execute(STMT_TAG_COUNTS_TOP, top, NULL, true, 0);
+		tags_restore_user(&saved);
+	}
+	else
+	{
+		Datum		all = (Datum) 0;
+
+		tags_execute(STMT_TAG_COUNTS_LIVE, top ? top : &all, top ? NULL : "n",
+					 true, 0);
+	}
+	tags_put_spi_result(fcinfo);
+	SPI_finish();
+}
+
+/*
  * tag_counts() RETURNS TABLE (id, name, slug, post_count)
  *
  * Every tag, a tag without visible posts with 0, most used first, then by
- * name.
+ * name.  Reads the counters: one row per tag, whatever the number of posts.
  */
 Datum
 tag_counts(PG_FUNCTION_ARGS)
 {
-	InitMaterializedSRF(fcinfo, 0);
-	tags_spi_connect(fcinfo);
-	tags_execute(STMT_TAG_COUNTS, NULL, NULL, true, 0);
-	tags_put_spi_result(fcinfo);
-	SPI_finish();
+	put_tag_counts(fcinfo, NULL);
 	return (Datum) 0;
+}
+
+/*
+ * tag_counts(top integer) RETURNS TABLE (id, name, slug, post_count)
+ *
+ * The first top rows of tag_counts(), read off the index of the folded
+ * counts: the cost grows with top, not with the number of tags.
+ */
+Datum
+tag_counts_top(PG_FUNCTION_ARGS)
+{
+	int32		top = int32_arg(fcinfo, 0, "top");
+	Datum		param = Int32GetDatum(top);
+
+	if (top < 0)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("top must not be negative"));
+	if (top == 0)
+	{
+		InitMaterializedSRF(fcinfo, 0);
+		return (Datum) 0;
+	}
+	put_tag_counts(fcinfo, &param);
+	return (Datum) 0;
+}
+
+/* Raise 22023 unless page_size is a page size a caller may ask for */
+static void
+check_page_size(int32 page_size)
+{
+	if (page_size < 1 || page_size > TAGS_MAX_PAGE_SIZE)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("page size must be between 1 and %d",
+					   TAGS_MAX_PAGE_SIZE));
 }
 
 /*
  * posts_by_tag(slug text, page integer, page_size integer) RETURNS SETOF posts
  *
  * Page 1 is the newest posts.  The offset is computed in 64 bits, so no page
- * number overflows it; a page past the end is empty.
+ * number overflows it; a page past the end is empty.  Read off the index of
+ * the tag's visible posts: page 1 costs the same for every tag, page n
+ * grows with n (see posts_by_tag_after()).
  */
 Datum
 posts_by_tag(PG_FUNCTION_ARGS)
@@ -150,11 +249,7 @@ posts_by_tag(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("page must be at least 1"));
-	if (page_size < 1 || page_size > TAGS_MAX_PAGE_SIZE)
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("page size must be between 1 and %d",
-					   TAGS_MAX_PAGE_SIZE));
+	check_page_size(page_size);
 
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
@@ -168,10 +263,52 @@ posts_by_tag(PG_FUNCTION_ARGS)
 }
 
 /*
+ * posts_by_tag_after(slug text, after_created_at timestamptz,
+ *					  after_id integer, page_size integer) RETURNS SETOF posts
+ *
+ * The page that follows the post (after_created_at, after_id), in the order
+ * of posts_by_tag(): pass the created_at and id of the last post of the
+ * page before; both NULL give the first page.  The post need not exist any
+ * more.  Each page costs the same however deep it is.
+ */
+Datum
+posts_by_tag_after(PG_FUNCTION_ARGS)
+{
+	int32		page_size = int32_arg(fcinfo, 3, "page size");
+	Datum		params[4];
+
+	check_page_size(page_size);
+	if (PG_ARGISNULL(1) != PG_ARGISNULL(2))
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("after_created_at and after_id must both be null or both be given"));
+
+	InitMaterializedSRF(fcinfo, 0);
+	tags_spi_connect(fcinfo);
+	params[0] = Int32GetDatum(tag_id_by_slug(fcinfo, 0));
+	if (PG_ARGISNULL(1))
+	{
+		params[1] = Int64GetDatum(0);
+		params[2] = Int64GetDatum((int64) page_size);
+		tags_execute(STMT_TAG_POSTS_PAGE, params, NULL, true, 0);
+	}
+	else
+	{
+		params[1] = PG_GETARG_DATUM(1);
+		params[2] = PG_GETARG_DATUM(2);
+		params[3] = Int64GetDatum((int64) page_size);
+		tags_execute(STMT_TAG_POSTS_AFTER, params, NULL, true, 0);
+	}
+	tags_put_spi_result(fcinfo);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
  * tag_post_count(slug text) RETURNS bigint
  *
  * The number of the tag's visible posts: the total that posts_by_tag()
- * pages through, counted by the same joins.
+ * pages through, read from the counters.
  */
 Datum
 tag_post_count(PG_FUNCTION_ARGS)
@@ -182,7 +319,16 @@ tag_post_count(PG_FUNCTION_ARGS)
 
 	tags_spi_connect(fcinfo);
 	param = Int32GetDatum(tag_id_by_slug(fcinfo, 0));
-	tags_execute(STMT_TAG_POST_COUNT, &param, NULL, true, 0);
+	if (counters_answer())
+	{
+		TagsSavedUser saved;
+
+		tags_become_owner(&saved);
+		tags_execute(STMT_TAG_POST_COUNT, &param, NULL, true, 0);
+		tags_restore_user(&saved);
+	}
+	else
+		tags_execute(STMT_TAG_POST_COUNT_LIVE, &param, NULL, true, 0);
 	count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 										SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();

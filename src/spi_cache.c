@@ -38,14 +38,18 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/tupconvert.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/tuplestore.h"
 
 #include "tags.h"
@@ -73,6 +77,40 @@ typedef struct TagsStmtDef
 #define POST_BY_ID \
 	"SELECT p.id FROM @extschema@.posts p" \
 	" WHERE p.id OPERATOR(pg_catalog.=) $1"
+
+/* the same as a value, in a statement that has the post as p */
+#define POST_VISIBILITY "(" POST_IS_VISIBLE ")"
+
+/* what post_tags copies of the post $1 */
+#define POST_COPY_BY_ID \
+	"SELECT " POST_VISIBILITY ", p.created_at FROM @extschema@.posts p" \
+	" WHERE p.id OPERATOR(pg_catalog.=) $1"
+
+/* an association pt whose copy of its post p is out of date */
+#define COPY_IS_STALE \
+	"pt.post_id OPERATOR(pg_catalog.=) p.id" \
+	" AND (pt.post_visible OPERATOR(pg_catalog.<>) " POST_VISIBILITY \
+	"      OR pt.post_created_at OPERATOR(pg_catalog.<>) p.created_at)"
+
+/*
+ * A tag's count is its folded count c plus its pending deltas pd, summed
+ * per tag here
+ */
+#define PENDING_BY_TAG \
+	"(SELECT d.tag_id, pg_catalog.sum(d.delta) AS delta" \
+	" FROM @extschema@.tag_post_count_deltas d GROUP BY d.tag_id)"
+#define COUNTED_POSTS \
+	"(COALESCE(c.post_count, 0) OPERATOR(pg_catalog.+) COALESCE(pd.delta, 0))"
+
+/*
+ * Tag $1's listed posts, off the index of its visible posts, which keeps
+ * them in their page order.  posts is joined, so row-level security on it
+ * applies.
+ */
+#define TAG_POSTS \
+	"SELECT p.* FROM @extschema@.post_tags pt" \
+	" JOIN @extschema@.posts p ON p.id OPERATOR(pg_catalog.=) pt.post_id" \
+	" WHERE pt.tag_id OPERATOR(pg_catalog.=) $1 AND pt.post_visible"
 
 /* a post's tags in order, through posts, so that a hidden post has none */
 #define POST_TAGS_IN_ORDER \
@@ -125,7 +163,8 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		1, {INT4OID}, 0, SPI_OK_SELECT
 	},
 	[STMT_POST_LOCK] = {
-		POST_BY_ID " FOR NO KEY UPDATE OF p",
+		/* with what post_tags copies of it (see upkeep.c) */
+		POST_COPY_BY_ID " FOR NO KEY UPDATE OF p",
 		1, {INT4OID}, 0, SPI_OK_SELECT
 	},
 	[STMT_POST_TAG_IDS] = {
@@ -189,6 +228,51 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 	},
 	[STMT_TAG_COUNTS] = {
 		"SELECT t.id, t.name::pg_catalog.text, t.slug::pg_catalog.text,"
+		"       " COUNTED_POSTS " AS post_count"
+		" FROM @extschema@.tags t"
+		" LEFT JOIN @extschema@.tag_post_counts c"
+		"   ON c.tag_id OPERATOR(pg_catalog.=) t.id"
+		" LEFT JOIN " PENDING_BY_TAG " pd"
+		"   ON pd.tag_id OPERATOR(pg_catalog.=) t.id"
+		" ORDER BY post_count DESC, t.name",
+		0, {InvalidOid}, 0, SPI_OK_SELECT
+	},
+	[STMT_TAG_COUNTS_TOP] = {
+		/*
+		 * A tag without pending deltas has its folded count.  With k tags
+		 * that have some, the first $1 tags are among the $1 + k of largest
+		 * folded count (ties included) and the k: each of the others has at
+		 * least $1 tags without deltas above it.  If fewer than $1 + k tags
+		 * have a folded count, tags without posts may be among the first $1,
+		 * and every tag is a candidate.
+		 */
+		"WITH pd AS MATERIALIZED " PENDING_BY_TAG ","
+		" cut AS ("
+		"    SELECT c.post_count FROM @extschema@.tag_post_counts c"
+		"    ORDER BY c.post_count DESC"
+		"    OFFSET $1::pg_catalog.int8 OPERATOR(pg_catalog.+)"
+		"           (SELECT pg_catalog.count(*) FROM pd) OPERATOR(pg_catalog.-) 1"
+		"    LIMIT 1"
+		"), candidates AS ("
+		"    SELECT c.tag_id FROM @extschema@.tag_post_counts c"
+		"    WHERE c.post_count OPERATOR(pg_catalog.>=) (SELECT cut.post_count FROM cut)"
+		"    UNION SELECT pd.tag_id FROM pd"
+		"    UNION SELECT t.id FROM @extschema@.tags t"
+		"    WHERE NOT EXISTS (SELECT FROM cut)"
+		")"
+		" SELECT t.id, t.name::pg_catalog.text, t.slug::pg_catalog.text,"
+		"        " COUNTED_POSTS " AS post_count"
+		" FROM candidates k"
+		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) k.tag_id"
+		" LEFT JOIN @extschema@.tag_post_counts c"
+		"   ON c.tag_id OPERATOR(pg_catalog.=) t.id"
+		" LEFT JOIN pd ON pd.tag_id OPERATOR(pg_catalog.=) t.id"
+		" ORDER BY post_count DESC, t.name"
+		" LIMIT $1",
+		1, {INT4OID}, 0, SPI_OK_SELECT
+	},
+	[STMT_TAG_COUNTS_LIVE] = {
+		"SELECT t.id, t.name::pg_catalog.text, t.slug::pg_catalog.text,"
 		"       pg_catalog.count(p.id) AS post_count"
 		" FROM @extschema@.tags t"
 		" LEFT JOIN @extschema@.post_tags pt"
@@ -197,26 +281,118 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		"   ON p.id OPERATOR(pg_catalog.=) pt.post_id"
 		"  AND " POST_IS_VISIBLE
 		" GROUP BY t.id"
-		" ORDER BY post_count DESC, t.name",
-		0, {InvalidOid}, 0, SPI_OK_SELECT
+		" ORDER BY post_count DESC, t.name"
+		" LIMIT $1",
+		1, {INT4OID}, 0, SPI_OK_SELECT
 	},
 	[STMT_TAG_POSTS_PAGE] = {
-		"SELECT p.* FROM @extschema@.post_tags pt"
-		" JOIN @extschema@.posts p ON p.id OPERATOR(pg_catalog.=) pt.post_id"
-		" WHERE pt.tag_id OPERATOR(pg_catalog.=) $1"
-		"   AND " POST_IS_VISIBLE
-		" ORDER BY p.created_at DESC, p.id DESC"
+		TAG_POSTS
+		" ORDER BY pt.post_created_at DESC, pt.post_id DESC"
 		" OFFSET $2 LIMIT $3",
-		/* planned for each tag: a popular one and a rare one differ */
-		3, {INT4OID, INT8OID, INT8OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
+		3, {INT4OID, INT8OID, INT8OID}, 0, SPI_OK_SELECT
+	},
+	[STMT_TAG_POSTS_AFTER] = {
+		TAG_POSTS
+		"   AND (pt.post_created_at, pt.post_id) OPERATOR(pg_catalog.<) ($2, $3)"
+		" ORDER BY pt.post_created_at DESC, pt.post_id DESC"
+		" LIMIT $4",
+		4, {INT4OID, TIMESTAMPTZOID, INT4OID, INT8OID}, 0, SPI_OK_SELECT
 	},
 	[STMT_TAG_POST_COUNT] = {
+		"SELECT COALESCE((SELECT c.post_count"
+		"                 FROM @extschema@.tag_post_counts c"
+		"                 WHERE c.tag_id OPERATOR(pg_catalog.=) $1), 0)"
+		"       OPERATOR(pg_catalog.+)"
+		"       COALESCE((SELECT pg_catalog.sum(d.delta)"
+		"                 FROM @extschema@.tag_post_count_deltas d"
+		"                 WHERE d.tag_id OPERATOR(pg_catalog.=) $1), 0)",
+		1, {INT4OID}, 0, SPI_OK_SELECT
+	},
+	[STMT_TAG_POST_COUNT_LIVE] = {
 		"SELECT pg_catalog.count(*)"
 		" FROM @extschema@.post_tags pt"
 		" JOIN @extschema@.posts p ON p.id OPERATOR(pg_catalog.=) pt.post_id"
 		" WHERE pt.tag_id OPERATOR(pg_catalog.=) $1"
 		"   AND " POST_IS_VISIBLE,
 		1, {INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
+	},
+	[STMT_POST_FOR_COPY] = {
+		/* the lock of a foreign-key check: see upkeep.c */
+		POST_COPY_BY_ID " FOR KEY SHARE OF p",
+		1, {INT4OID}, 0, SPI_OK_SELECT
+	},
+	[STMT_POST_LOCK_ALL] = {
+		POST_BY_ID " FOR UPDATE OF p",
+		1, {INT4OID}, 0, SPI_OK_SELECT
+	},
+	[STMT_POST_COPY_TO_TAGS] = {
+		"UPDATE @extschema@.post_tags pt"
+		" SET post_visible = " POST_VISIBILITY ", post_created_at = p.created_at"
+		" FROM @extschema@.posts p"
+		" WHERE p.id OPERATOR(pg_catalog.=) $1"
+		"   AND " COPY_IS_STALE,
+		1, {INT4OID}, 0, SPI_OK_UPDATE
+	},
+	[STMT_POST_COPY_STALE] = {
+		"SELECT FROM @extschema@.post_tags pt"
+		" JOIN @extschema@.posts p ON p.id OPERATOR(pg_catalog.=) $1"
+		" WHERE " COPY_IS_STALE
+		" LIMIT 1",
+		1, {INT4OID}, 0, SPI_OK_SELECT
+	},
+	[STMT_DELTAS_ADD] = {
+		"INSERT INTO @extschema@.tag_post_count_deltas (tag_id, delta)"
+		" SELECT d.tag_id, d.delta"
+		" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
+		"      AS d(tag_id, delta)",
+		2, {INT4ARRAYOID, INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN,
+		SPI_OK_INSERT
+	},
+	[STMT_DELTAS_FOLD] = {
+		"WITH folded AS ("
+		"    DELETE FROM @extschema@.tag_post_count_deltas"
+		"    RETURNING tag_id, delta"
+		")"
+		" INSERT INTO @extschema@.tag_post_counts AS c (tag_id, post_count)"
+		" SELECT f.tag_id, pg_catalog.sum(f.delta) FROM folded f"
+		" GROUP BY f.tag_id"
+		" ORDER BY f.tag_id"
+		" ON CONFLICT (tag_id) DO UPDATE"
+		" SET post_count = c.post_count OPERATOR(pg_catalog.+) excluded.post_count"
+		" RETURNING c.tag_id, c.post_count",
+		0, {InvalidOid}, 0, SPI_OK_INSERT_RETURNING
+	},
+	[STMT_COUNTS_DROP_ZEROS] = {
+		"DELETE FROM @extschema@.tag_post_counts c"
+		" USING pg_catalog.unnest($1) AS z(tag_id)"
+		" WHERE c.tag_id OPERATOR(pg_catalog.=) z.tag_id"
+		"   AND c.post_count OPERATOR(pg_catalog.=) 0",
+		1, {INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_DELETE
+	},
+	[STMT_COUNTS_CLEAR] = {
+		"TRUNCATE @extschema@.tag_post_counts, @extschema@.tag_post_count_deltas",
+		0, {InvalidOid}, 0, SPI_OK_UTILITY
+	},
+	[STMT_REBUILD_LOCK] = {
+		"LOCK TABLE @extschema@.posts, @extschema@.post_tags"
+		" IN SHARE ROW EXCLUSIVE MODE",
+		0, {InvalidOid}, 0, SPI_OK_UTILITY
+	},
+	[STMT_REBUILD_COPIES] = {
+		"UPDATE @extschema@.post_tags pt"
+		" SET post_visible = " POST_VISIBILITY ", post_created_at = p.created_at"
+		" FROM @extschema@.posts p"
+		" WHERE p.id OPERATOR(pg_catalog.=) pt.post_id"
+		"   AND " COPY_IS_STALE,
+		0, {InvalidOid}, 0, SPI_OK_UPDATE
+	},
+	[STMT_REBUILD_COUNTS] = {
+		"INSERT INTO @extschema@.tag_post_counts (tag_id, post_count)"
+		" SELECT pt.tag_id, pg_catalog.count(*)"
+		" FROM @extschema@.post_tags pt"
+		" WHERE pt.post_visible"
+		" GROUP BY pt.tag_id",
+		0, {InvalidOid}, 0, SPI_OK_INSERT
 	},
 };
 
@@ -373,4 +549,59 @@ tags_put_spi_result(FunctionCallInfo fcinfo)
 		tuplestore_puttuple(rsinfo->setResult,
 							map ? execute_attr_map_tuple(tuple, map) : tuple);
 	}
+}
+
+/*
+ * The oid of the extension's table name, in the schema of the function
+ * being called (see tags_spi_connect()), or InvalidOid.
+ */
+Oid
+tags_table_id(const char *name)
+{
+	Assert(OidIsValid(plans_schema));
+	return get_relname_relid(name, plans_schema);
+}
+
+/*
+ * Run the statements that follow as the owner of the extension's tables,
+ * until tags_restore_user(): the upkeep the triggers do is the
+ * extension's, as a foreign key's checks and actions are the table
+ * owner's (ri_triggers.c), so a role needs no privileges on the counters,
+ * and row-level security does not hide rows from it.  An error restores
+ * the user as it aborts the (sub)transaction.
+ */
+void
+tags_become_owner(TagsSavedUser *saved)
+{
+	Oid			owner = tags_owner();
+
+	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
+	SetUserIdAndSecContext(owner, saved->sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_NOFORCE_RLS);
+}
+
+/* Run as the user tags_become_owner() saved again */
+void
+tags_restore_user(const TagsSavedUser *saved)
+{
+	SetUserIdAndSecContext(saved->userid, saved->sec_context);
+}
+
+/*
+ * The owner of the extension's tables: the owner of its table tags.
+ */
+Oid
+tags_owner(void)
+{
+	Oid			relid = tags_table_id("tags");
+	HeapTuple	tuple;
+	Oid			owner;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for the table tags of the extension tags");
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
 }

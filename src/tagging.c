@@ -137,9 +137,9 @@ static void resolve_tags(TagList *list);
 static void insert_tags(Datum *params);
 static HeapTuple heap_copytuple_in(MemoryContext cxt, HeapTuple tuple);
 static void sort_by_first(TagList *list);
-static void lock_post(int32 post_id);
+static void lock_post(int32 post_id, TagsPostCopy *post);
 static int64 association_field(uint64 row, int att);
-static void apply_tag_ids(int32 post_id, Datum *ids, int count,
+static void apply_tag_ids(const TagsPostCopy *post, Datum *ids, int count,
 						  bool remove_others);
 static void check_tag_limit(int32 post_id, int count);
 static int	compare_taken(const void *a, const void *b);
@@ -489,7 +489,8 @@ sort_by_first(TagList *list)
 
 /*
  * Lock a post against the other writers of its tags, or raise P0002 if it
- * does not exist.
+ * does not exist.  Sets *post to what post_tags copies of it; the lock
+ * keeps that from changing until the transaction ends.
  *
  * Under REPEATABLE READ and SERIALIZABLE the lock is not enough: a writer
  * that waited for another to commit still reads in its older snapshot, and
@@ -499,17 +500,23 @@ sort_by_first(TagList *list)
  * them, and this one fails with 40001, to be retried.
  */
 static void
-lock_post(int32 post_id)
+lock_post(int32 post_id, TagsPostCopy *post)
 {
 	Datum		param = Int32GetDatum(post_id);
 	uint64		nrows;
 	int64	   *seen;
 	uint64		row;
+	bool		isnull;
 
 	if (tags_execute(STMT_POST_LOCK, &param, NULL, false, 0) == 0)
 		ereport(ERROR,
 				errcode(ERRCODE_NO_DATA_FOUND),
 				errmsg("post %d does not exist", post_id));
+	post->id = post_id;
+	post->visible = SPI_getbinval(SPI_tuptable->vals[0],
+								  SPI_tuptable->tupdesc, 1, &isnull);
+	post->created_at = SPI_getbinval(SPI_tuptable->vals[0],
+									 SPI_tuptable->tupdesc, 2, &isnull);
 	if (!IsolationUsesXactSnapshot())
 		return;
 
@@ -554,16 +561,17 @@ association_field(uint64 row, int att)
  * post_tags may have committed one since it read the post's list.
  */
 static void
-apply_tag_ids(int32 post_id, Datum *ids, int count, bool remove_others)
+apply_tag_ids(const TagsPostCopy *post, Datum *ids, int count,
+			  bool remove_others)
 {
 	Datum		params[3];
 
-	params[0] = Int32GetDatum(post_id);
+	params[0] = Int32GetDatum(post->id);
 	params[1] = PointerGetDatum(construct_array(ids, count, INT4OID,
 												sizeof(int32), true,
 												TYPALIGN_INT));
 	params[2] = BoolGetDatum(remove_others);
-	tags_execute(STMT_POST_TAGS_APPLY, params, NULL, false, 0);
+	tags_execute_for_post(STMT_POST_TAGS_APPLY, params, post);
 }
 
 /*
@@ -630,10 +638,11 @@ post_set_tags(PG_FUNCTION_ARGS)
 {
 	int32		post_id = tags_post_id_arg(fcinfo, 0);
 	TagList		list = collect_names(fcinfo, 1);
+	TagsPostCopy post;
 
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
-	lock_post(post_id);
+	lock_post(post_id, &post);
 	check_tag_limit(post_id, list.count);
 	if (!PG_ARGISNULL(1))
 	{
@@ -644,7 +653,7 @@ post_set_tags(PG_FUNCTION_ARGS)
 		sort_by_first(&list);
 		for (i = 0; i < list.count; i++)
 			ids[i] = Int32GetDatum(list.entries[i].id);
-		apply_tag_ids(post_id, ids, list.count, true);
+		apply_tag_ids(&post, ids, list.count, true);
 	}
 	tags_put_post_tags(fcinfo, post_id, true);
 	SPI_finish();
@@ -663,11 +672,12 @@ post_add_tags(PG_FUNCTION_ARGS)
 {
 	int32		post_id = tags_post_id_arg(fcinfo, 0);
 	TagList		list = collect_names(fcinfo, 1);
+	TagsPostCopy post;
 	Datum		param = Int32GetDatum(post_id);
 
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
-	lock_post(post_id);
+	lock_post(post_id, &post);
 	if (list.count > 0)
 	{
 		bool	   *on_post = palloc0(list.count * sizeof(bool));
@@ -725,7 +735,7 @@ post_add_tags(PG_FUNCTION_ARGS)
 			}
 			for (i = 0; i < list.count; i++)
 				ids[ncurrent + i] = Int32GetDatum(list.entries[i].id);
-			apply_tag_ids(post_id, ids, (int) ncurrent + list.count, false);
+			apply_tag_ids(&post, ids, (int) ncurrent + list.count, false);
 		}
 	}
 	tags_put_post_tags(fcinfo, post_id, true);
@@ -744,10 +754,11 @@ post_remove_tags(PG_FUNCTION_ARGS)
 {
 	int32		post_id = tags_post_id_arg(fcinfo, 0);
 	TagList		list = collect_names(fcinfo, 1);
+	TagsPostCopy post;
 
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
-	lock_post(post_id);
+	lock_post(post_id, &post);
 	if (list.count > 0)
 	{
 		const char **names = palloc(list.count * sizeof(char *));

@@ -9,6 +9,8 @@
  *	  spi_cache.c	the extension's SQL statements, prepared once per backend
  *	  tagging.c		writes: get-or-create, a post's tag list, the tags trigger
  *	  queries.c		reads: a post's tags, counts, a tag's posts
+ *	  upkeep.c		triggers that keep post_tags' copies of its posts and
+ *					the tag counters
  *
  *-------------------------------------------------------------------------
  */
@@ -46,7 +48,8 @@ typedef enum TagsStmt
 	STMT_SLUGS_TAKEN,			/* slugs "b" and "b-..." for each base b in $1,
 								 * held by tags other than $2 */
 	STMT_POST_EXISTS,			/* the post $1, if it exists */
-	STMT_POST_LOCK,				/* the post $1, locked against our writers */
+	STMT_POST_LOCK,				/* the post $1's visibility and date, locked
+								 * against our writers */
 	STMT_POST_TAG_IDS,			/* the post $1's associations, by tag id */
 	STMT_POST_TAGS,				/* the post $1's tags in order */
 	STMT_POST_TAGS_LOCKED,		/* the same, locked FOR KEY SHARE */
@@ -54,9 +57,24 @@ typedef enum TagsStmt
 								 * unless $3 */
 	STMT_POST_TAGS_REMOVE,		/* remove names $2 from post $1 */
 	STMT_TAG_BY_SLUG,			/* the tag with slug $1 */
-	STMT_TAG_COUNTS,			/* every tag with its post count */
+	STMT_TAG_COUNTS,			/* every tag with its post count, counters */
+	STMT_TAG_COUNTS_TOP,		/* the first $1 of those */
+	STMT_TAG_COUNTS_LIVE,		/* the first $1 (NULL: all), counted live */
 	STMT_TAG_POSTS_PAGE,		/* tag $1's posts, offset $2, limit $3 */
-	STMT_TAG_POST_COUNT,		/* number of tag $1's posts */
+	STMT_TAG_POSTS_AFTER,		/* tag $1's posts after ($2, $3), limit $4 */
+	STMT_TAG_POST_COUNT,		/* number of tag $1's posts, counters */
+	STMT_TAG_POST_COUNT_LIVE,	/* the same, counted live */
+	STMT_POST_FOR_COPY,			/* post $1's visibility and date, locked */
+	STMT_POST_LOCK_ALL,			/* post $1, locked FOR UPDATE */
+	STMT_POST_COPY_TO_TAGS,		/* copy post $1 into its post_tags rows */
+	STMT_POST_COPY_STALE,		/* post $1's post_tags rows not copied */
+	STMT_DELTAS_ADD,			/* add deltas $2 to the counts of tags $1 */
+	STMT_DELTAS_FOLD,			/* fold every delta into the counts */
+	STMT_COUNTS_DROP_ZEROS,		/* drop the zero counts of tags $1 */
+	STMT_COUNTS_CLEAR,			/* empty both counter tables */
+	STMT_REBUILD_LOCK,			/* lock posts and post_tags against writes */
+	STMT_REBUILD_COPIES,		/* copy every post into its post_tags rows */
+	STMT_REBUILD_COUNTS,		/* count every tag's posts afresh */
 	NUM_TAGS_STMTS
 } TagsStmt;
 
@@ -67,10 +85,36 @@ extern uint64 tags_execute(TagsStmt stmt, Datum *values, const char *nulls,
 extern uint64 tags_execute_latest(TagsStmt stmt, Datum *values,
 								  const char *nulls);
 extern void tags_put_spi_result(FunctionCallInfo fcinfo);
+extern Oid	tags_table_id(const char *name);
+extern Oid	tags_owner(void);
+
+/* The user a function runs as, saved while it runs as another */
+typedef struct TagsSavedUser
+{
+	Oid			userid;
+	int			sec_context;
+} TagsSavedUser;
+
+extern void tags_become_owner(TagsSavedUser *saved);
+extern void tags_restore_user(const TagsSavedUser *saved);
 
 /* queries.c: used by the writers to return a post's tags */
 extern void tags_put_post_tags(FunctionCallInfo fcinfo, int32 post_id,
 							   bool post_locked);
 extern int32 tags_post_id_arg(FunctionCallInfo fcinfo, int argno);
+
+/*
+ * upkeep.c: what post_tags copies of a post (see upkeep.c), as a writer of
+ * ours read it when it locked the post
+ */
+typedef struct TagsPostCopy
+{
+	int32		id;
+	Datum		visible;		/* bool */
+	Datum		created_at;		/* timestamptz */
+} TagsPostCopy;
+
+extern void tags_execute_for_post(TagsStmt stmt, Datum *values,
+								  const TagsPostCopy *post);
 
 #endif							/* TAGS_H */

@@ -59,8 +59,9 @@ like(
 # the invariants hold after recovery
 TagsLoad::check_invariants($node, 'after recovery');
 
-# amcheck finds nothing wrong in any index of posts, tags and post_tags,
-# each checked against its heap (heapallindexed), nor in the three heaps
+# amcheck finds nothing wrong in any index of the extension's tables (the
+# three and the counters), each checked against its heap (heapallindexed),
+# nor in their heaps
 $node->safe_psql('postgres', 'CREATE EXTENSION amcheck');
 my ($ret, $out, $err) = $node->psql(
 	'postgres', q{
@@ -68,25 +69,28 @@ SELECT c.relname, bt_index_check(c.oid, true),
        bt_index_parent_check(c.oid, true)
 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
 WHERE i.indrelid IN ('posts'::regclass, 'tags'::regclass,
-                     'post_tags'::regclass)
+                     'post_tags'::regclass, 'tag_post_counts'::regclass)
 ORDER BY 1});
 is($ret, 0, 'bt_index_check succeeds on every index');
 is($err, '', 'bt_index_check reports nothing');
 
-# the indexes checked are all six of the extension's tables
+# the indexes checked are all nine of the extension's tables
 is( $out,
 	join("\n",
 		map { "$_||" }
-		  qw(post_tags_pkey post_tags_tag_id_post_id_idx posts_pkey tags_name_key tags_pkey tags_slug_key)),
-	'every index of the three tables was checked');
+		  qw(post_tags_page_idx post_tags_pkey post_tags_tag_id_post_id_idx
+		  posts_pkey tag_post_counts_pkey tag_post_counts_post_count_idx
+		  tags_name_key tags_pkey tags_slug_key)),
+	'every index of the extension\'s tables was checked');
 
 # the heaps have no corruption either
 is( $node->safe_psql(
 		'postgres', q{
-SELECT r, v.* FROM unnest(ARRAY['posts', 'tags', 'post_tags']::regclass[]) r,
+SELECT r, v.* FROM unnest(ARRAY['posts', 'tags', 'post_tags', 'tag_post_counts',
+                                'tag_post_count_deltas']::regclass[]) r,
 	LATERAL verify_heapam(r) v}),
 	'',
-	'verify_heapam finds no corruption in the three tables');
+	'verify_heapam finds no corruption in the extension\'s tables');
 
 # the writers work after recovery: an existing tag is found, a new one is
 # created with its slug, in the order given

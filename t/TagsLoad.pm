@@ -622,6 +622,57 @@ sub check_invariants
 		'',
 		"$label: for every tag, posts_by_tag pages through exactly the oracle's posts"
 	);
+
+	# every association's copy of its post is the post's
+	is( $q->(
+			q{SELECT pt.post_id, pt.tag_id FROM post_tags pt
+			  JOIN posts p ON p.id = pt.post_id
+			  WHERE pt.post_visible <> (p.status = 'published' AND p.deleted_at IS NULL)
+				 OR pt.post_created_at <> p.created_at
+			  ORDER BY 1, 2}),
+		'',
+		"$label: every association's copy of its post is the post's");
+
+	# tag_counts(top) is the first top rows of tag_counts()
+	is( $q->(
+			q{SELECT top FROM unnest(ARRAY[1, 3, 10, 50, 1000]) AS top
+			  WHERE ARRAY(SELECT row(c.*)::text FROM tag_counts(top) c)
+				 IS DISTINCT FROM
+					ARRAY(SELECT row(c.*)::text FROM tag_counts() c LIMIT top)}),
+		'',
+		"$label: tag_counts(top) is the first rows of tag_counts()");
+
+	# for every tag, walking posts_by_tag_after from the last post of each
+	# page gives posts_by_tag's posts in its order
+	is( $q->(
+			q{CREATE FUNCTION pg_temp.walk(tag text) RETURNS integer[]
+			  LANGUAGE plpgsql AS $$
+			  DECLARE
+				  ids integer[] := '{}';
+				  last posts;
+				  n integer;
+			  BEGIN
+				  LOOP
+					  n := 0;
+					  FOR last IN SELECT * FROM posts_by_tag_after(tag, last.created_at, last.id, 7) LOOP
+						  ids := ids || last.id;
+						  n := n + 1;
+					  END LOOP;
+					  EXIT WHEN n < 7;
+				  END LOOP;
+				  RETURN ids;
+			  END $$;
+			  SELECT t.slug FROM tags t
+			  WHERE pg_temp.walk(t.slug)
+				 IS DISTINCT FROM
+					ARRAY(SELECT b.id FROM generate_series(1, 1000) AS page,
+						  LATERAL posts_by_tag(t.slug, page, 100) WITH ORDINALITY AS b
+						  WHERE page <= tag_post_count(t.slug) / 100 + 1
+						  ORDER BY page, b.ordinality)
+			  ORDER BY 1}),
+		'',
+		"$label: for every tag, posts_by_tag_after walks posts_by_tag's list"
+	);
 	return;
 }
 
