@@ -40,6 +40,30 @@ BEGIN
         END LOOP;
     END LOOP;
 
+    -- tag_counts(10): the reference's first ten
+    SELECT string_agg(format('%s|%s', id, post_count), ',' ORDER BY o) INTO a
+    FROM ROWS FROM (ext.tag_counts(10)) WITH ORDINALITY AS e(id, name, slug, post_count, o);
+    SELECT string_agg(format('%s|%s', id, post_count), ',' ORDER BY o) INTO b
+    FROM (SELECT * FROM ROWS FROM (ref.tag_counts()) WITH ORDINALITY AS r(id, name, slug, post_count, o)
+          ORDER BY o LIMIT 10) r;
+    IF a IS DISTINCT FROM b OR a IS NULL THEN
+        RAISE EXCEPTION 'tag_counts(10) differs: ext % / ref %', a, b;
+    END IF;
+
+    -- the keyset page after the 50th post of the popular tag is the
+    -- reference's page 6
+    SELECT string_agg(x.id::text, ',' ORDER BY o) INTO a
+    FROM (SELECT created_at, id FROM ext.posts_by_tag(current_setting('bench.popular'), 5, 10)
+          OFFSET 9) last,
+         LATERAL ext.posts_by_tag_after(current_setting('bench.popular'), last.created_at, last.id)
+             WITH ORDINALITY AS x(id, title, body, status, created_at, deleted_at, o);
+    SELECT string_agg(x.id::text, ',' ORDER BY o) INTO b
+    FROM ref.posts_by_tag(current_setting('bench.popular'), 6)
+         WITH ORDINALITY AS x(id, title, body, status, created_at, deleted_at, o);
+    IF a IS DISTINCT FROM b OR a IS NULL THEN
+        RAISE EXCEPTION 'posts_by_tag_after differs: ext % / ref %', a, b;
+    END IF;
+
     -- get-or-create: existing names in other spellings, a duplicate, a new name
     SELECT string_agg(name || '=' || slug, ',' ORDER BY o) INTO a
     FROM ext.tags_get_or_create(ARRAY['Tag 3', ' tag 1 ', 'bench new tag', 'TAG 3', NULL, ''])

@@ -111,6 +111,13 @@ LANGUAGE sql STABLE AS $$
     ORDER BY 4 DESC, t.name
 $$;
 
+-- the ten most used tags: the live count cut to ten
+CREATE FUNCTION ref.tag_counts_top10()
+RETURNS TABLE (id integer, name text, slug text, post_count bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT * FROM ref.tag_counts() LIMIT 10
+$$;
+
 -- a tag's page: join + sort, OFFSET/LIMIT
 CREATE FUNCTION ref.posts_by_tag(slug text, page integer DEFAULT 1,
                                  page_size integer DEFAULT 10)

@@ -45,14 +45,17 @@ RESET ROLE;
 SELECT name FROM tags ORDER BY name;
 SELECT count(*) AS associations FROM post_tags;
 
--- a role that may read but not write: readers work, writers get 42501
+-- a role that may read but not write: readers work, and so does
+-- get-or-create of existing names, which only reads them; writers, and
+-- get-or-create of a new name, get 42501
 GRANT SELECT ON posts, tags, post_tags TO tags_nobody;
 SET ROLE tags_nobody;
 SELECT name FROM post_get_tags(1);
 SELECT name, post_count FROM tag_counts();
 SELECT * FROM post_set_tags(1, ARRAY['new']);
 \echo :LAST_ERROR_SQLSTATE
-SELECT * FROM tags_get_or_create(ARRAY['shared']);
+SELECT name, slug FROM tags_get_or_create(ARRAY['shared']);
+SELECT * FROM tags_get_or_create(ARRAY['shared', 'new']);
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 SELECT count(*) AS still_no_new_tag FROM tags WHERE name = 'new';

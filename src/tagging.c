@@ -6,14 +6,20 @@
  *
  * Get-or-create.  The names of a call are normalized and deduplicated in C,
  * then resolved in a constant number of statements however many there are:
- * one SELECT of the existing tags (locked FOR KEY SHARE, so that a tag
- * deleted meanwhile counts as missing and is created anew); if some are
+ * one SELECT of the existing tags; if some are
  * missing, one SELECT of the slugs their base slugs collide with and one
  * INSERT ... ON CONFLICT DO NOTHING of the missing names with the free slugs
  * picked in C; and, only if a concurrent transaction created some of them in
  * between, one more SELECT.  Most names exist in practice, so most calls
  * stop after the first statement.  The trigger on tags picks a slug the same
  * way for the one row of a direct INSERT or UPDATE that comes without one.
+ *
+ * The post writers lock the tags they find FOR KEY SHARE, so that a tag
+ * deleted meanwhile counts as missing and is created anew, and cannot be
+ * deleted before the association commits.  tags_get_or_create() only reads
+ * them, as any SELECT does: locking would make every call a writing
+ * transaction, whose commit waits for the WAL to be flushed, for a
+ * guarantee its caller can get from the writers, which lock.
  *
  * Slug locks.  Before it looks for free slugs, get-or-create takes a
  * transaction-level advisory lock for each base slug it needs, in key
@@ -133,7 +139,7 @@ static TagEntry *find_entry(TagList *list, const char *name);
 static Datum text_array(const char **strings, int count);
 static int	compare_cstring_ptr(const void *a, const void *b);
 static int	take_rows(TagList *list);
-static void resolve_tags(TagList *list);
+static void resolve_tags(TagList *list, bool lock);
 static void insert_tags(Datum *params);
 static HeapTuple heap_copytuple_in(MemoryContext cxt, HeapTuple tuple);
 static void sort_by_first(TagList *list);
@@ -375,8 +381,9 @@ heap_copytuple_in(MemoryContext cxt, HeapTuple tuple)
  * in its row.  The caller must be connected to SPI.
  */
 static void
-resolve_tags(TagList *list)
+resolve_tags(TagList *list, bool lock)
 {
+	TagsStmt	find = lock ? STMT_TAGS_BY_NAMES : STMT_TAGS_BY_NAMES_UNLOCKED;
 	TagEntry  **missing;
 	const char **strings;
 	int			nmissing = 0;
@@ -391,7 +398,7 @@ resolve_tags(TagList *list)
 	for (i = 0; i < list->count; i++)
 		strings[i] = list->entries[i].name;
 	params[0] = text_array(strings, list->count);
-	tags_execute(STMT_TAGS_BY_NAMES, params, NULL, false, 0);
+	tags_execute(find, params, NULL, false, 0);
 	if (take_rows(list) == list->count)
 		return;
 
@@ -439,7 +446,7 @@ resolve_tags(TagList *list)
 			return;
 
 		/* created meanwhile by a transaction that has now committed */
-		tags_execute(STMT_TAGS_BY_NAMES, params, NULL, false, 0);
+		tags_execute(find, params, NULL, false, 0);
 		take_rows(list);
 
 		/*
@@ -610,7 +617,7 @@ tags_get_or_create(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 
 	tags_spi_connect(fcinfo);
-	resolve_tags(&list);
+	resolve_tags(&list, false);
 	SPI_finish();
 
 	sort_by_first(&list);
@@ -649,7 +656,7 @@ post_set_tags(PG_FUNCTION_ARGS)
 		Datum	   *ids = palloc(Max(list.count, 1) * sizeof(Datum));
 		int			i;
 
-		resolve_tags(&list);
+		resolve_tags(&list, true);
 		sort_by_first(&list);
 		for (i = 0; i < list.count; i++)
 			ids[i] = Int32GetDatum(list.entries[i].id);
@@ -710,7 +717,7 @@ post_add_tags(PG_FUNCTION_ARGS)
 		if (list.count > 0)
 		{
 			check_tag_limit(post_id, (int) ncurrent + list.count);
-			resolve_tags(&list);
+			resolve_tags(&list, true);
 			sort_by_first(&list);
 
 			/*

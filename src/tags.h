@@ -43,7 +43,8 @@ extern void tags_check_name_length(const char *normalized);
  */
 typedef enum TagsStmt
 {
-	STMT_TAGS_BY_NAMES,			/* tags whose name is in $1 */
+	STMT_TAGS_BY_NAMES,			/* tags whose name is in $1, locked */
+	STMT_TAGS_BY_NAMES_UNLOCKED,	/* the same, not locked */
 	STMT_TAGS_INSERT,			/* insert names $1 with slugs $2, skip existing */
 	STMT_SLUGS_TAKEN,			/* slugs "b" and "b-..." for each base b in $1,
 								 * held by tags other than $2 */
@@ -64,7 +65,8 @@ typedef enum TagsStmt
 	STMT_TAG_POSTS_AFTER,		/* tag $1's posts after ($2, $3), limit $4 */
 	STMT_TAG_POST_COUNT,		/* number of tag $1's posts, counters */
 	STMT_TAG_POST_COUNT_LIVE,	/* the same, counted live */
-	STMT_POST_FOR_COPY,			/* post $1's visibility and date, locked */
+	STMT_POST_KEY_SHARE,		/* post $1, locked FOR KEY SHARE */
+	STMT_POST_COPY,				/* post $1's visibility and date */
 	STMT_POST_LOCK_ALL,			/* post $1, locked FOR UPDATE */
 	STMT_POST_COPY_TO_TAGS,		/* copy post $1 into its post_tags rows */
 	STMT_POST_COPY_STALE,		/* post $1's post_tags rows not copied */

@@ -15,7 +15,8 @@
  *
  * Two writers race here: one inserting an association while another
  * changes the post.  The inserter reads the post FOR KEY SHARE, the lock a
- * foreign-key check takes, so it waits for no writer of ours; the one who
+ * foreign-key check takes, so it waits for no writer of ours, then reads
+ * it in a new snapshot, so it copies the post as last committed; the one who
  * changed the post then locks it FOR UPDATE, which waits for every
  * transaction that holds that lock, that is, that may be inserting an
  * association with the post's old values, and, in READ COMMITTED, copies
@@ -180,9 +181,16 @@ tags_copy_post(PG_FUNCTION_ARGS)
 }
 
 /*
- * Set values to the visibility and the date of the post post_id, locked
- * FOR KEY SHARE; false and -infinity if there is no such post, which the
- * foreign key then reports.
+ * Set values to the visibility and the date of the post post_id, which it
+ * locks FOR KEY SHARE; false and -infinity if there is no such post, which
+ * the foreign key then reports.
+ *
+ * The lock waits for a change of the post that has locked it FOR UPDATE
+ * (see tags_post_changed()), but it is taken on the version the snapshot
+ * sees, which that change does not conflict with; and under REPEATABLE
+ * READ that version may be older than a change committed since.  So the
+ * post is read again after the lock, in a new snapshot, to copy it as last
+ * committed.
  */
 static void
 read_post_copy(FunctionCallInfo fcinfo, Datum post_id, Datum *values)
@@ -192,7 +200,8 @@ read_post_copy(FunctionCallInfo fcinfo, Datum post_id, Datum *values)
 
 	tags_spi_connect(fcinfo);
 	tags_become_owner(&saved);
-	if (tags_execute(STMT_POST_FOR_COPY, &post_id, NULL, false, 1) == 1)
+	tags_execute(STMT_POST_KEY_SHARE, &post_id, NULL, false, 0);
+	if (tags_execute_latest(STMT_POST_COPY, &post_id, NULL) == 1)
 	{
 		HeapTuple	post = SPI_tuptable->vals[0];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
