@@ -110,7 +110,7 @@ fi
 # a deep page of the popular tag: the one after its DEEPth post (or as deep
 # as it goes), and that post, where the keyset form starts
 DEEP=$(( POPN >= 20000 ? 10000 : POPN / 20 * 10 ))
-read -r DEEP_AT DEEP_ID <<<"$(psqlq -At -F ' ' -c "
+IFS='|' read -r DEEP_AT DEEP_ID <<<"$(psqlq -At -F '|' -c "
 	SET timezone = 'UTC';
 	SELECT created_at, id FROM ext.posts_by_tag('$POPULAR', $DEEP / 10, 10) OFFSET 9")"
 

@@ -38,9 +38,8 @@ SELECT n AS names,
 FROM names ORDER BY n;
 
 -- set a post's tags, all new: lock the post, get-or-create, write the
--- list, read it back.  Each kind of change the write makes (deletes,
--- inserts) adds one insert of count deltas, whatever the number of rows:
--- the size-2 list is the post's first, the size-50 one replaces it
+-- list, insert the count deltas of what it changed (one statement, however
+-- many rows), read it back
 SELECT n AS names,
        pg_temp.statements_run(format('SELECT count(*) FROM post_set_tags(%s, %L)',
                                      :post, array(SELECT 'set ' || x FROM unnest(names) x))) AS statements

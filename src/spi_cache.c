@@ -106,6 +106,9 @@ typedef struct TagsStmtDef
 #define PENDING_BY_TAG \
 	"(SELECT d.tag_id, pg_catalog.sum(d.delta) AS delta" \
 	" FROM @extschema@.tag_post_count_deltas d GROUP BY d.tag_id)"
+#define FOLDED_COUNT_OF(tag_id) \
+	"COALESCE((SELECT c.post_count FROM @extschema@.tag_post_counts c" \
+	"          WHERE c.tag_id OPERATOR(pg_catalog.=) " tag_id "), 0)"
 #define COUNTED_POSTS \
 	"(COALESCE(c.post_count, 0) OPERATOR(pg_catalog.+) COALESCE(pd.delta, 0))"
 
@@ -267,20 +270,36 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		"           (SELECT pg_catalog.count(*) FROM pd) OPERATOR(pg_catalog.-) 1"
 		"    LIMIT 1"
 		"), candidates AS ("
-		"    SELECT c.tag_id FROM @extschema@.tag_post_counts c"
-		"    WHERE c.post_count OPERATOR(pg_catalog.>=) (SELECT cut.post_count FROM cut)"
-		"    UNION SELECT pd.tag_id FROM pd"
-		"    UNION SELECT t.id FROM @extschema@.tags t"
+		/* the limit, which is the number of rows the WHERE leaves, makes
+		 * it a read of the index, not a scan of every count */
+		"    (SELECT c.tag_id, c.post_count AS folded, 0::pg_catalog.int8 AS delta"
+		"     FROM @extschema@.tag_post_counts c"
+		"     WHERE c.post_count OPERATOR(pg_catalog.>=) (SELECT cut.post_count FROM cut)"
+		"     ORDER BY c.post_count DESC"
+		"     LIMIT $1::pg_catalog.int8"
+		"           OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pd)"
+		"           OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*)"
+		"                                   FROM @extschema@.tag_post_counts c"
+		"                                   WHERE c.post_count OPERATOR(pg_catalog.=)"
+		"                                         (SELECT cut.post_count FROM cut)))"
+		"    UNION ALL"
+		"    SELECT pd.tag_id, " FOLDED_COUNT_OF("pd.tag_id") ", pd.delta FROM pd"
+		"    UNION ALL"
+		"    SELECT t.id, " FOLDED_COUNT_OF("t.id") ", 0 FROM @extschema@.tags t"
 		"    WHERE NOT EXISTS (SELECT FROM cut)"
+		"), counted AS ("
+		"    SELECT k.tag_id, (pg_catalog.max(k.folded) OPERATOR(pg_catalog.+)"
+		"                      pg_catalog.sum(k.delta))::pg_catalog.int8 AS post_count"
+		"    FROM candidates k GROUP BY k.tag_id"
 		")"
+		/* a lookup of each candidate's tag, never a scan of all */
 		" SELECT t.id, t.name::pg_catalog.text, t.slug::pg_catalog.text,"
-		"        " COUNTED_POSTS " AS post_count"
-		" FROM candidates k"
-		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) k.tag_id"
-		" LEFT JOIN @extschema@.tag_post_counts c"
-		"   ON c.tag_id OPERATOR(pg_catalog.=) t.id"
-		" LEFT JOIN pd ON pd.tag_id OPERATOR(pg_catalog.=) t.id"
-		" ORDER BY post_count DESC, t.name"
+		"        k.post_count"
+		" FROM counted k"
+		" CROSS JOIN LATERAL (SELECT t.* FROM @extschema@.tags t"
+		"                     WHERE t.id OPERATOR(pg_catalog.=) k.tag_id"
+		"                     OFFSET 0) t"
+		" ORDER BY k.post_count DESC, t.name"
 		" LIMIT $1",
 		1, {INT4OID}, 0, SPI_OK_SELECT
 	},

@@ -75,7 +75,7 @@ PG_FUNCTION_INFO_V1(tags_rebuild);
 #define TAGS_FOLD_LOCK_SPACE 0x74616763
 
 /* Deltas a backend inserts between two attempts to fold */
-#define TAGS_FOLD_EVERY 1000
+#define TAGS_FOLD_EVERY 4000
 
 /* One tag's change in a statement */
 typedef struct TagDelta
@@ -98,6 +98,14 @@ typedef struct DeltaList
  */
 static const TagsPostCopy *writing_post = NULL;
 
+/*
+ * The deltas of the statements a writer of ours runs in
+ * tags_execute_for_post(), gathered to be inserted in one statement once it
+ * ends, and the transaction nesting level it runs at; else NULL.
+ */
+static DeltaList *writer_deltas = NULL;
+static int	writer_level = 0;
+
 /* Deltas this backend inserted since it last folded */
 static int64 deltas_since_fold = 0;
 
@@ -108,6 +116,9 @@ static void add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
 					 int32 sign);
 static int	compare_tag_delta(const void *a, const void *b);
 static void sum_by_tag(DeltaList *list);
+static void init_deltas(DeltaList *list);
+static void add_delta(DeltaList *list, int32 tag_id, int32 delta);
+static void record_deltas(DeltaList *list);
 static bool lock_folding(bool wait);
 static int64 fold_counts(bool wait);
 
@@ -221,12 +232,21 @@ read_post_copy(FunctionCallInfo fcinfo, Datum post_id, Datum *values)
 /*
  * Run a statement of a writer of ours that inserts associations of post,
  * which the writer has locked (see lock_post() in tagging.c): the trigger
- * copies post into them without reading it again.
+ * copies post into them without reading it again, and the changes of the
+ * counts that its triggers gather are inserted in one statement after it.
+ * Only those of the statement's own level: a trigger's statement run in a
+ * subtransaction that may be rolled back inserts its own.  The caller must
+ * be connected to SPI.
  */
 void
 tags_execute_for_post(TagsStmt stmt, Datum *values, const TagsPostCopy *post)
 {
+	DeltaList	deltas;
+
+	init_deltas(&deltas);
 	writing_post = post;
+	writer_deltas = &deltas;
+	writer_level = GetCurrentTransactionNestLevel();
 	PG_TRY();
 	{
 		tags_execute(stmt, values, NULL, false, 0);
@@ -234,8 +254,14 @@ tags_execute_for_post(TagsStmt stmt, Datum *values, const TagsPostCopy *post)
 	PG_FINALLY();
 	{
 		writing_post = NULL;
+		writer_deltas = NULL;
 	}
 	PG_END_TRY();
+
+	/* what its DELETE, UPDATE and INSERT changed, in one insert */
+	sum_by_tag(&deltas);
+	if (deltas.count > 0)
+		record_deltas(&deltas);
 }
 
 /*
@@ -285,6 +311,29 @@ tags_post_changed(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
+/* An empty list of deltas, in the current memory context */
+static void
+init_deltas(DeltaList *list)
+{
+	list->size = 16;
+	list->count = 0;
+	list->items = palloc(list->size * sizeof(TagDelta));
+}
+
+/* Append a delta to list */
+static void
+add_delta(DeltaList *list, int32 tag_id, int32 delta)
+{
+	if (list->count == list->size)
+	{
+		list->size *= 2;
+		list->items = repalloc_huge(list->items,
+									list->size * sizeof(TagDelta));
+	}
+	list->items[list->count].tag_id = tag_id;
+	list->items[list->count++].delta = delta;
+}
+
 /*
  * Add to list one delta of sign for each row of rows (a transition table of
  * post_tags) whose post is visible.
@@ -310,15 +359,8 @@ add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel, int32 sign)
 
 		if (isnull || !DatumGetBool(visible))
 			continue;
-		if (list->count == list->size)
-		{
-			list->size *= 2;
-			list->items = repalloc_huge(list->items,
-										list->size * sizeof(TagDelta));
-		}
-		list->items[list->count].tag_id =
-			DatumGetInt32(slot_getattr(slot, tag_att, &isnull));
-		list->items[list->count++].delta = sign;
+		add_delta(list, DatumGetInt32(slot_getattr(slot, tag_att, &isnull)),
+				  sign);
 	}
 	ExecDropSingleTupleTableSlot(slot);
 }
@@ -369,9 +411,6 @@ tags_count_changes(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	DeltaList	list;
-	Datum	   *tag_ids;
-	Datum	   *deltas;
-	Datum		params[2];
 	TagsSavedUser saved;
 	int			i;
 
@@ -396,9 +435,7 @@ tags_count_changes(PG_FUNCTION_ARGS)
 				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				errmsg("function \"tags_count_changes\" must be fired with transition tables"));
 
-	list.size = 16;
-	list.count = 0;
-	list.items = palloc(list.size * sizeof(TagDelta));
+	init_deltas(&list);
 	if (trigdata->tg_oldtable != NULL)
 		add_rows(&list, trigdata->tg_oldtable, trigdata->tg_relation, -1);
 	if (trigdata->tg_newtable != NULL)
@@ -407,29 +444,54 @@ tags_count_changes(PG_FUNCTION_ARGS)
 	if (list.count == 0)
 		return PointerGetDatum(NULL);
 
-	tag_ids = palloc(list.count * sizeof(Datum));
-	deltas = palloc(list.count * sizeof(Datum));
-	for (i = 0; i < list.count; i++)
+	if (writer_deltas != NULL &&
+		GetCurrentTransactionNestLevel() == writer_level)
 	{
-		tag_ids[i] = Int32GetDatum(list.items[i].tag_id);
-		deltas[i] = Int32GetDatum(list.items[i].delta);
+		/* a statement of a writer of ours: inserted once it ends */
+		for (i = 0; i < list.count; i++)
+			add_delta(writer_deltas, list.items[i].tag_id,
+					  list.items[i].delta);
+		return PointerGetDatum(NULL);
 	}
-	params[0] = PointerGetDatum(construct_array(tag_ids, list.count, INT4OID,
+
+	tags_spi_connect(fcinfo);
+	record_deltas(&list);
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * Insert the deltas of list, one per tag, then fold if this backend
+ * inserted enough since its last fold.  The caller must be connected to
+ * SPI.
+ */
+static void
+record_deltas(DeltaList *list)
+{
+	Datum	   *tag_ids = palloc(list->count * sizeof(Datum));
+	Datum	   *deltas = palloc(list->count * sizeof(Datum));
+	Datum		params[2];
+	TagsSavedUser saved;
+	int			i;
+
+	for (i = 0; i < list->count; i++)
+	{
+		tag_ids[i] = Int32GetDatum(list->items[i].tag_id);
+		deltas[i] = Int32GetDatum(list->items[i].delta);
+	}
+	params[0] = PointerGetDatum(construct_array(tag_ids, list->count, INT4OID,
 												sizeof(int32), true,
 												TYPALIGN_INT));
-	params[1] = PointerGetDatum(construct_array(deltas, list.count, INT4OID,
+	params[1] = PointerGetDatum(construct_array(deltas, list->count, INT4OID,
 												sizeof(int32), true,
 												TYPALIGN_INT));
 
-	tags_spi_connect(fcinfo);
 	tags_become_owner(&saved);
 	tags_execute(STMT_DELTAS_ADD, params, NULL, false, 0);
-	deltas_since_fold += list.count;
+	deltas_since_fold += list->count;
 	if (deltas_since_fold >= TAGS_FOLD_EVERY && !IsolationUsesXactSnapshot())
 		fold_counts(false);
 	tags_restore_user(&saved);
-	SPI_finish();
-	return PointerGetDatum(NULL);
 }
 
 /*
