@@ -100,12 +100,10 @@ COMMENT ON COLUMN post_tags.post_visible IS
 COMMENT ON COLUMN post_tags.post_created_at IS
 'the post''s created_at; set by the triggers from posts';
 
--- tag-first lookups: a tag's posts, and the cascade when a tag is deleted
-CREATE INDEX post_tags_tag_id_post_id_idx ON post_tags (tag_id, post_id);
-
--- a tag's page: its visible posts, newest first, read off the index
-CREATE INDEX post_tags_page_idx ON post_tags (tag_id, post_created_at, post_id)
-    WHERE post_visible;
+-- tag-first lookups: a tag's page (its visible posts, newest first, read
+-- off the index), and the cascade when a tag is deleted
+CREATE INDEX post_tags_tag_id_idx
+    ON post_tags (tag_id, post_visible, post_created_at, post_id);
 
 --
 -- Tag counters

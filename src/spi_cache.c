@@ -113,8 +113,8 @@ typedef struct TagsStmtDef
 	"(COALESCE(c.post_count, 0) OPERATOR(pg_catalog.+) COALESCE(pd.delta, 0))"
 
 /*
- * Tag $1's listed posts, off the index of its visible posts, which keeps
- * them in their page order.  posts is joined, so row-level security on it
+ * Tag $1's listed posts, off the index (tag_id, post_visible,
+ * post_created_at, post_id), which keeps them in their page order.  posts is joined, so row-level security on it
  * applies.
  */
 #define TAG_POSTS \

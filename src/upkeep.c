@@ -4,9 +4,9 @@
  *	  What the triggers keep for the readers: each association's copy of its
  *	  post's visibility and date, and the tag counters.
  *
- * A tag's page is read off an index of post_tags, (tag_id, post_created_at,
- * post_id) over the rows with post_visible, so it costs the same for a tag
- * on a hundred thousand posts as for one on ten.  Those two columns are
+ * A tag's page is read off an index of post_tags, (tag_id, post_visible,
+ * post_created_at, post_id), so it costs the same for a tag on a hundred
+ * thousand posts as for one on ten.  Its second and third columns are
  * copies of the post's: a BEFORE trigger sets them from the post on every
  * INSERT into post_tags (and UPDATE that moves a row or touches them), and
  * an AFTER trigger on posts copies a post's new status, deleted_at or
