@@ -51,6 +51,9 @@ FROM (SELECT p, k,
 GROUP BY p, t
 ORDER BY p, 3;
 
+-- a bulk load folds its count deltas at the end, as the README advises
+SELECT ext.tags_fold_counts();
+
 SELECT setval(pg_get_serial_sequence('ext.posts', 'id'), :scale);
 SELECT setval(pg_get_serial_sequence('ext.tags', 'id'), :ntags);
 

@@ -207,7 +207,7 @@ echo
 echo "== cost against scale"
 dat=$WORK/scale.dat
 : > "$dat"
-main_line="$SCALE ${L[counts.ext]} ${L[counts.ref]} ${L[popular.ext]} ${L[popular.ref]}"
+main_line="$SCALE ${L[counts.ext]} ${L[counts.ref]} ${L[popular.ext]} ${L[popular.ref]} ${L[top.ext]}"
 for n in 10000 100000 1000000; do
 	[ "$n" -lt "$SCALE" ] || continue
 	build_db "bench_$n" "$n"
@@ -215,13 +215,14 @@ for n in 10000 100000 1000000; do
 	pgb "bench_$n" tag_counts ref tag_counts "$SSECS" 1; b=$LAT
 	pgb "bench_$n" page_popular ext page_popular "$SSECS" 1; c=$LAT
 	pgb "bench_$n" page_popular ref page_popular "$SSECS" 1; d=$LAT
-	echo "$n $a $b $c $d" >> "$dat"
+	pgb "bench_$n" "tag_counts(10)" ext tag_counts_top "$SSECS" 1; e=$LAT
+	echo "$n $a $b $c $d $e" >> "$dat"
 	dropdb "bench_$n"
 done
 echo "$main_line" >> "$dat"
 {
 	echo "# tags benchmark, cost against scale, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores"
-	echo "# posts ext_tag_counts_ms ref_tag_counts_ms ext_posts_by_tag_popular_ms ref_posts_by_tag_popular_ms"
+	echo "# posts ext_tag_counts_ms ref_tag_counts_ms ext_posts_by_tag_popular_ms ref_posts_by_tag_popular_ms ext_tag_counts_top10_ms"
 	sort -n "$dat"
 } > "$R/scale.dat"
 cat "$R/scale.dat"

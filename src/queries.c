@@ -20,6 +20,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -33,6 +34,7 @@ PG_FUNCTION_INFO_V1(tag_counts_top);
 PG_FUNCTION_INFO_V1(posts_by_tag);
 PG_FUNCTION_INFO_V1(posts_by_tag_after);
 PG_FUNCTION_INFO_V1(tag_post_count);
+PG_FUNCTION_INFO_V1(tags_search);
 
 /* Largest page a caller may ask for */
 #define TAGS_MAX_PAGE_SIZE 100
@@ -333,4 +335,57 @@ tag_post_count(PG_FUNCTION_ARGS)
 										SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
 	PG_RETURN_INT64(count);
+}
+
+/*
+ * tags_search(prefix text, lim integer) RETURNS SETOF tags
+ *
+ * Autocomplete: at most lim tags whose name starts with the normalized
+ * prefix, most used first, then by name.  The names are read off the
+ * unique index of name.  A prefix that normalizes to nothing, or that no
+ * name could start with (longer than a name), matches no tag.
+ */
+Datum
+tags_search(PG_FUNCTION_ARGS)
+{
+	int32		lim = int32_arg(fcinfo, 1, "lim");
+	text	   *prefix;
+	char	   *normalized;
+	Datum		params[2];
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("prefix must not be null"));
+	if (lim < 1 || lim > TAGS_MAX_PAGE_SIZE)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("lim must be between 1 and %d", TAGS_MAX_PAGE_SIZE));
+
+	InitMaterializedSRF(fcinfo, 0);
+	prefix = PG_GETARG_TEXT_PP(0);
+	if (VARSIZE_ANY_EXHDR(prefix) > TAGS_NAME_MAX_RAW_BYTES)
+		return (Datum) 0;
+	normalized = tags_normalize_cstring(VARDATA_ANY(prefix),
+										VARSIZE_ANY_EXHDR(prefix));
+	if (normalized[0] == '\0' ||
+		pg_mbstrlen(normalized) > TAGS_NAME_MAX_CHARS)
+		return (Datum) 0;
+
+	params[0] = CStringGetTextDatum(normalized);
+	params[1] = Int32GetDatum(lim);
+	tags_spi_connect(fcinfo);
+	if (counters_answer())
+	{
+		TagsSavedUser saved;
+
+		tags_become_owner(&saved);
+		tags_execute(STMT_TAGS_SEARCH, params, NULL, true, 0);
+		tags_restore_user(&saved);
+	}
+	else
+		tags_execute(STMT_TAGS_SEARCH_LIVE, params, NULL, true, 0);
+	tags_put_spi_result(fcinfo);
+	SPI_finish();
+	return (Datum) 0;
 }

@@ -23,9 +23,10 @@
  * array's length and the table's size as they are, since a generic plan
  * made while tags was small would compare every base with every tag.  For
  * the same reason the kept plans are dropped after a call that created
- * many tags (tags_forget_plans()).  A tag's page and its count are planned
- * at each run too: one generic plan cannot serve both a tag on a few posts
- * and one on a hundred thousand.
+ * many tags (tags_forget_plans()).  The live count of a tag is planned at
+ * each run too: one generic plan cannot serve both a tag on a few posts and
+ * one on a hundred thousand; so is the search by prefix, which can use the
+ * index of names only for a prefix it knows.
  *
  * The other statements whose parameters are arrays are prepared with
  * CURSOR_OPT_GENERIC_PLAN: an array behind unnest() makes the generic plan
@@ -111,6 +112,10 @@ typedef struct TagsStmtDef
 	"          WHERE c.tag_id OPERATOR(pg_catalog.=) " tag_id "), 0)"
 #define COUNTED_POSTS \
 	"(COALESCE(c.post_count, 0) OPERATOR(pg_catalog.+) COALESCE(pd.delta, 0))"
+
+/* the tag t's name starts with $1 */
+#define NAME_STARTS_WITH \
+	"t.name::pg_catalog.text OPERATOR(pg_catalog.^@) $1"
 
 /*
  * Tag $1's listed posts, off the index (tag_id, post_visible,
@@ -347,6 +352,34 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		" WHERE pt.tag_id OPERATOR(pg_catalog.=) $1"
 		"   AND " POST_IS_VISIBLE,
 		1, {INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
+	},
+	[STMT_TAGS_SEARCH] = {
+		/*
+		 * Planned at each call: only with the prefix known does the planner
+		 * read the names that start with it off the unique index of name,
+		 * whose "C" collation orders them together.
+		 */
+		"SELECT t.* FROM @extschema@.tags t"
+		" LEFT JOIN @extschema@.tag_post_counts c"
+		"   ON c.tag_id OPERATOR(pg_catalog.=) t.id"
+		" LEFT JOIN " PENDING_BY_TAG " pd"
+		"   ON pd.tag_id OPERATOR(pg_catalog.=) t.id"
+		" WHERE " NAME_STARTS_WITH
+		" ORDER BY " COUNTED_POSTS " DESC, t.name"
+		" LIMIT $2",
+		2, {TEXTOID, INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
+	},
+	[STMT_TAGS_SEARCH_LIVE] = {
+		"SELECT t.* FROM @extschema@.tags t"
+		" WHERE " NAME_STARTS_WITH
+		" ORDER BY (SELECT pg_catalog.count(*)"
+		"           FROM @extschema@.post_tags pt"
+		"           JOIN @extschema@.posts p"
+		"             ON p.id OPERATOR(pg_catalog.=) pt.post_id"
+		"           WHERE pt.tag_id OPERATOR(pg_catalog.=) t.id"
+		"             AND " POST_IS_VISIBLE ") DESC, t.name"
+		" LIMIT $2",
+		2, {TEXTOID, INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
 	},
 	[STMT_POST_KEY_SHARE] = {
 		/* the lock of a foreign-key check: see upkeep.c */

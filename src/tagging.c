@@ -102,8 +102,6 @@ PG_FUNCTION_INFO_V1(tags_before_write);
 /* Most root locks get-or-create takes; past it, one exclusive lock */
 #define TAGS_MAX_ROOT_LOCKS 32
 
-/* Longest raw tag name normalized at all, in bytes */
-#define TAGS_NAME_MAX_RAW_BYTES 65536
 
 /* One distinct tag name of a call, and the tags row it resolves to */
 typedef struct TagEntry

@@ -23,6 +23,9 @@
 /* Longest tag name, in characters, after normalization (tags.name) */
 #define TAGS_NAME_MAX_CHARS 100
 
+/* Longest raw tag name normalized at all, in bytes */
+#define TAGS_NAME_MAX_RAW_BYTES 65536
+
 /* Longest base slug: leaves room for a "-N" suffix in tags.slug */
 #define TAGS_SLUG_BASE_MAX_CHARS 90
 
@@ -65,6 +68,9 @@ typedef enum TagsStmt
 	STMT_TAG_POSTS_AFTER,		/* tag $1's posts after ($2, $3), limit $4 */
 	STMT_TAG_POST_COUNT,		/* number of tag $1's posts, counters */
 	STMT_TAG_POST_COUNT_LIVE,	/* the same, counted live */
+	STMT_TAGS_SEARCH,			/* the first $2 tags whose name starts with
+								 * $1, most used first, counters */
+	STMT_TAGS_SEARCH_LIVE,		/* the same, counted live */
 	STMT_POST_KEY_SHARE,		/* post $1, locked FOR KEY SHARE */
 	STMT_POST_COPY,				/* post $1's visibility and date */
 	STMT_POST_LOCK_ALL,			/* post $1, locked FOR UPDATE */

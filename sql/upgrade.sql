@@ -1,0 +1,99 @@
+-- 1.0, with data, updated to 1.1: the objects equal a fresh 1.1 install's,
+-- and the data is intact
+
+-- every test starts from empty tables
+TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+SET client_min_messages = warning;
+
+-- the extension's objects, each with its definition, one text per line
+CREATE FUNCTION pg_temp.objects() RETURNS SETOF text
+LANGUAGE sql AS $$
+    SELECT pg_describe_object(d.classid, d.objid, 0)
+           || coalesce(' = ' || CASE d.classid
+                  WHEN 'pg_proc'::regclass THEN pg_get_functiondef(d.objid)
+                  WHEN 'pg_class'::regclass THEN (
+                      SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+                                        || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+                                        || coalesce(' default ' || pg_get_expr(ad.adbin, ad.adrelid), ''),
+                                        ', ' ORDER BY a.attnum)
+                      FROM pg_attribute a
+                      LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+                      WHERE a.attrelid = d.objid AND a.attnum > 0 AND NOT a.attisdropped)
+                  END, '')
+           || coalesce(' -- ' || obj_description(d.objid, d.classid::regclass::name), '')
+    FROM pg_depend d
+    WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+      AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'tags')
+    UNION ALL
+    SELECT conrelid::regclass || ' ' || conname || ' = ' || pg_get_constraintdef(oid)
+    FROM pg_constraint WHERE conrelid IN ('posts'::regclass, 'tags'::regclass, 'post_tags'::regclass,
+                                          'tag_post_counts'::regclass)
+    UNION ALL
+    SELECT pg_get_indexdef(indexrelid) FROM pg_index
+    WHERE indrelid IN ('posts'::regclass, 'tags'::regclass, 'post_tags'::regclass,
+                       'tag_post_counts'::regclass, 'tag_post_count_deltas'::regclass)
+    UNION ALL
+    SELECT pg_get_triggerdef(oid) FROM pg_trigger
+    WHERE NOT tgisinternal AND tgrelid IN ('posts'::regclass, 'tags'::regclass, 'post_tags'::regclass)
+    UNION ALL
+    SELECT 'reloptions ' || relname || ' ' || array_to_string(reloptions, ',')
+    FROM pg_class WHERE relnamespace = 'public'::regnamespace AND reloptions IS NOT NULL
+    UNION ALL
+    SELECT 'acl ' || p.oid::regprocedure || ' ' || coalesce(array_to_string(p.proacl, ','), 'default')
+    FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
+    UNION ALL
+    SELECT 'dumped ' || unnest(extconfig)::regclass FROM pg_extension WHERE extname = 'tags'
+$$;
+
+-- a fresh install of the default version
+DROP EXTENSION tags CASCADE;
+CREATE EXTENSION tags;
+SELECT extversion FROM pg_extension WHERE extname = 'tags';
+CREATE TEMP TABLE fresh AS SELECT * FROM pg_temp.objects() AS o(line);
+
+-- 1.0, and data written through it
+DROP EXTENSION tags CASCADE;
+CREATE EXTENSION tags VERSION '1.0';
+SELECT extversion FROM pg_extension WHERE extname = 'tags';
+INSERT INTO posts (title, status) VALUES ('One', 'published'), ('Two', 'published'), ('Three', 'draft');
+SELECT count(*) FROM post_set_tags(1, ARRAY['Python', 'PostgreSQL']);
+SELECT count(*) FROM post_set_tags(2, ARRAY['Python', 'Rust']);
+SELECT count(*) FROM post_set_tags(3, ARRAY['Python']);
+INSERT INTO post_tags (post_id, tag_id) SELECT 2, id FROM tags WHERE name = 'postgresql';
+CREATE TEMP TABLE before AS
+SELECT 'posts' AS what, row(p.*)::text AS line FROM posts p
+UNION ALL SELECT 'tags', row(t.*)::text FROM tags t
+UNION ALL SELECT 'post_tags', row(pt.*)::text FROM post_tags pt
+UNION ALL SELECT 'tag_counts', row(c.*)::text FROM tag_counts() c
+UNION ALL SELECT 'tag_post_counts', tag_id || '=' || post_count FROM tag_post_counts
+UNION ALL SELECT 'pending', tag_id || '=' || sum(delta) FROM tag_post_count_deltas GROUP BY tag_id;
+SELECT count(*) FROM before;
+
+-- the update
+ALTER EXTENSION tags UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'tags';
+
+-- the same objects as a fresh install, line for line
+SELECT 'only after the update' AS missing, line FROM pg_temp.objects() AS o(line)
+EXCEPT ALL SELECT 'only after the update', line FROM fresh
+UNION ALL
+(SELECT 'only in a fresh install', line FROM fresh
+ EXCEPT ALL SELECT 'only in a fresh install', line FROM pg_temp.objects() AS o(line));
+SELECT count(*) > 40 AS many_objects_compared FROM fresh;
+
+-- the data as it was
+CREATE TEMP TABLE after AS
+SELECT 'posts' AS what, row(p.*)::text AS line FROM posts p
+UNION ALL SELECT 'tags', row(t.*)::text FROM tags t
+UNION ALL SELECT 'post_tags', row(pt.*)::text FROM post_tags pt
+UNION ALL SELECT 'tag_counts', row(c.*)::text FROM tag_counts() c
+UNION ALL SELECT 'tag_post_counts', tag_id || '=' || post_count FROM tag_post_counts
+UNION ALL SELECT 'pending', tag_id || '=' || sum(delta) FROM tag_post_count_deltas GROUP BY tag_id;
+(SELECT * FROM before EXCEPT ALL SELECT * FROM after)
+UNION ALL
+(SELECT * FROM after EXCEPT ALL SELECT * FROM before);
+
+-- and 1.1's functions work on it
+SELECT name FROM tags_search('p');
+SELECT name FROM post_set_tags(3, ARRAY['Rust', 'Python']);
+SELECT name, post_count FROM tag_counts();
