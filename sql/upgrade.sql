@@ -45,6 +45,17 @@ LANGUAGE sql AS $$
     SELECT 'dumped ' || unnest(extconfig)::regclass FROM pg_extension WHERE extname = 'tags'
 $$;
 
+-- every row of the tables and the counts, one text per row
+CREATE FUNCTION pg_temp.data() RETURNS TABLE (what text, line text)
+LANGUAGE sql AS $$
+SELECT 'posts' AS what, row(p.*)::text AS line FROM posts p
+UNION ALL SELECT 'tags', row(t.*)::text FROM tags t
+UNION ALL SELECT 'post_tags', row(pt.*)::text FROM post_tags pt
+UNION ALL SELECT 'tag_counts', row(c.*)::text FROM tag_counts() c
+UNION ALL SELECT 'tag_post_counts', tag_id || '=' || post_count FROM tag_post_counts
+UNION ALL SELECT 'pending', tag_id || '=' || sum(delta) FROM tag_post_count_deltas GROUP BY tag_id
+$$;
+
 -- a fresh install of the default version
 DROP EXTENSION tags CASCADE;
 CREATE EXTENSION tags;
@@ -60,13 +71,7 @@ SELECT count(*) FROM post_set_tags(1, ARRAY['Python', 'PostgreSQL']);
 SELECT count(*) FROM post_set_tags(2, ARRAY['Python', 'Rust']);
 SELECT count(*) FROM post_set_tags(3, ARRAY['Python']);
 INSERT INTO post_tags (post_id, tag_id) SELECT 2, id FROM tags WHERE name = 'postgresql';
-CREATE TEMP TABLE before AS
-SELECT 'posts' AS what, row(p.*)::text AS line FROM posts p
-UNION ALL SELECT 'tags', row(t.*)::text FROM tags t
-UNION ALL SELECT 'post_tags', row(pt.*)::text FROM post_tags pt
-UNION ALL SELECT 'tag_counts', row(c.*)::text FROM tag_counts() c
-UNION ALL SELECT 'tag_post_counts', tag_id || '=' || post_count FROM tag_post_counts
-UNION ALL SELECT 'pending', tag_id || '=' || sum(delta) FROM tag_post_count_deltas GROUP BY tag_id;
+CREATE TEMP TABLE before AS SELECT * FROM pg_temp.data();
 SELECT count(*) FROM before;
 
 -- the update
@@ -82,13 +87,7 @@ UNION ALL
 SELECT count(*) > 40 AS many_objects_compared FROM fresh;
 
 -- the data as it was
-CREATE TEMP TABLE after AS
-SELECT 'posts' AS what, row(p.*)::text AS line FROM posts p
-UNION ALL SELECT 'tags', row(t.*)::text FROM tags t
-UNION ALL SELECT 'post_tags', row(pt.*)::text FROM post_tags pt
-UNION ALL SELECT 'tag_counts', row(c.*)::text FROM tag_counts() c
-UNION ALL SELECT 'tag_post_counts', tag_id || '=' || post_count FROM tag_post_counts
-UNION ALL SELECT 'pending', tag_id || '=' || sum(delta) FROM tag_post_count_deltas GROUP BY tag_id;
+CREATE TEMP TABLE after AS SELECT * FROM pg_temp.data();
 (SELECT * FROM before EXCEPT ALL SELECT * FROM after)
 UNION ALL
 (SELECT * FROM after EXCEPT ALL SELECT * FROM before);
