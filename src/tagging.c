@@ -1045,13 +1045,7 @@ tags_before_write(PG_FUNCTION_ARGS)
 	bool		nulls[2] = {false, false};
 	int			ncolumns = 0;
 
-	if (!CALLED_AS_TRIGGER(fcinfo) ||
-		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
-		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
-		ereport(ERROR,
-				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				errmsg("function \"tags_before_write\" must be fired BEFORE INSERT OR UPDATE FOR EACH ROW"));
+	tags_check_before_row_trigger(fcinfo, "tags_before_write");
 
 	desc = RelationGetDescr(trigdata->tg_relation);
 	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?

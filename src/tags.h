@@ -124,5 +124,7 @@ typedef struct TagsPostCopy
 
 extern void tags_execute_for_post(TagsStmt stmt, Datum *values,
 								  const TagsPostCopy *post);
+extern void tags_check_before_row_trigger(FunctionCallInfo fcinfo,
+										  const char *function);
 
 #endif							/* TAGS_H */

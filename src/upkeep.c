@@ -158,13 +158,7 @@ tags_copy_post(PG_FUNCTION_ARGS)
 	Datum		post_id;
 	bool		isnull;
 
-	if (!CALLED_AS_TRIGGER(fcinfo) ||
-		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
-		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
-		ereport(ERROR,
-				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				errmsg("function \"tags_copy_post\" must be fired BEFORE INSERT OR UPDATE FOR EACH ROW"));
+	tags_check_before_row_trigger(fcinfo, "tags_copy_post");
 
 	rel = trigdata->tg_relation;
 	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
@@ -601,4 +595,23 @@ tags_rebuild(PG_FUNCTION_ARGS)
 	tags_restore_user(&saved);
 	SPI_finish();
 	PG_RETURN_VOID();
+}
+
+/*
+ * Raise 39P01 unless fcinfo is a call of a trigger fired BEFORE INSERT OR
+ * UPDATE FOR EACH ROW, as the trigger function named function must be.
+ */
+void
+tags_check_before_row_trigger(FunctionCallInfo fcinfo, const char *function)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		ereport(ERROR,
+				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				errmsg("function \"%s\" must be fired BEFORE INSERT OR UPDATE FOR EACH ROW",
+					   function));
 }
