@@ -2,7 +2,7 @@
 -- through every function that returns their rows
 
 -- every test starts from empty tables
-TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
 
 ALTER TABLE tags ADD COLUMN color text DEFAULT 'blue';
 ALTER TABLE posts ADD COLUMN author text DEFAULT 'ann';

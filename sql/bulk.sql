@@ -2,7 +2,7 @@
 -- cancels a call cleanly, leaving nothing behind
 
 -- every test starts from empty tables
-TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
 
 -- a million elements, a few names: normalized and deduplicated
 SELECT name FROM tags_get_or_create(ARRAY(SELECT (ARRAY['One', ' one', 'TWO', NULL, ''])[1 + i % 5]
@@ -29,4 +29,4 @@ SELECT count(*) AS late_tags FROM tags WHERE name LIKE 'late%';
 SELECT * FROM tags_get_or_create(ARRAY[repeat(' ', 70000) || 'x']);
 \echo :LAST_ERROR_SQLSTATE
 
-TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;

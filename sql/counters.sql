@@ -3,7 +3,7 @@
 -- count compared with the GROUP BY it stands for.
 
 -- every test starts from empty tables
-TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
 
 -- what the readers must give, computed from the tables alone
 CREATE FUNCTION pg_temp.oracle() RETURNS TABLE (id integer, post_count bigint)

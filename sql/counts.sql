@@ -2,7 +2,7 @@
 -- soft-deleted count
 
 -- every test starts from empty tables
-TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
 
 -- (explicit ids, as a restore or an import would give)
 INSERT INTO posts (id, title, status, created_at, deleted_at) VALUES

@@ -2,7 +2,7 @@
 -- first appearance; existing tags as they are, missing ones created
 
 -- every test starts from empty tables
-TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
 
 -- all new: created, in order, NULL and blank elements skipped, duplicates
 -- (after normalization) once, at their first place

@@ -2,7 +2,7 @@
 -- (tag_counts(top)), with their errors
 
 -- every test starts from empty tables
-TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
 
 SET timezone = 'UTC';
 
@@ -60,7 +60,7 @@ SELECT * FROM posts_by_tag_after(NULL, NULL, NULL);
 \set VERBOSITY default
 
 -- the most used tags: five tags on 5, 4, 4, 2 and 0 visible posts
-TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
 INSERT INTO posts (title, status) SELECT 'p' || i, 'published' FROM generate_series(1, 5) AS i;
 SELECT count(*) FROM tags_get_or_create(ARRAY['e', 'd', 'c', 'b', 'a']);
 SELECT count(*) FROM post_add_tags(1, ARRAY['a', 'b', 'c']);

@@ -1,7 +1,7 @@
 -- A post's tag list: set, add, remove, get
 
 -- every test starts from empty tables
-TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
 
 INSERT INTO posts (title, status) VALUES ('Hello', 'published') RETURNING id AS post \gset
 INSERT INTO posts (title, status) VALUES ('Other', 'published') RETURNING id AS other \gset

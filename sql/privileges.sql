@@ -4,7 +4,7 @@
 -- posts is honoured
 
 -- every test starts from empty tables
-TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
 -- (the errors' context is the statement text: keep it out)
 \set SHOW_CONTEXT never
 

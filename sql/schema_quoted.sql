@@ -3,7 +3,7 @@
 -- within one session
 
 -- every test starts from empty tables
-TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
 
 -- a call in public first, so that this session keeps plans for public
 SELECT name FROM tags_get_or_create(ARRAY['in public']);

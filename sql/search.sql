@@ -1,7 +1,7 @@
 -- tags_search(prefix, lim): autocomplete, most used first, off the index
 
 -- every test starts from empty tables
-TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
 
 INSERT INTO posts (title, status)
 SELECT 'post ' || i, CASE WHEN i = 4 THEN 'draft' ELSE 'published' END

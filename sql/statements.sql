@@ -3,7 +3,7 @@
 -- as make test does)
 
 -- every test starts from empty tables
-TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
 
 CREATE EXTENSION pg_stat_statements;
 SET pg_stat_statements.track = 'all';

@@ -1,7 +1,7 @@
 -- The tables, their constraints, and direct SQL writes (an ORM's)
 
 -- every test starts from empty tables
-TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
 
 -- the columns
 SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) AS type,
@@ -32,7 +32,8 @@ WHERE NOT tgisinternal
   AND tgrelid IN ('posts'::regclass, 'tags'::regclass, 'post_tags'::regclass)
 ORDER BY 1, 2;
 
--- pg_dump dumps the rows of the three tables, and where the ids are; not
+-- pg_dump dumps the rows of the three tables and of the synonyms and old
+-- slugs, and where the ids are; not
 -- the counters, which the triggers rebuild as the rows are restored
 SELECT unnest(extconfig)::regclass AS dumped FROM pg_extension WHERE extname = 'tags' ORDER BY 1;
 

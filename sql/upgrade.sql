@@ -2,7 +2,7 @@
 -- and the data is intact
 
 -- every test starts from empty tables
-TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
 SET client_min_messages = warning;
 
 -- the extension's objects, each with its definition, one text per line

@@ -3,7 +3,7 @@
 -- were bypassed
 
 -- every test starts from empty tables
-TRUNCATE posts, tags, post_tags RESTART IDENTITY;
+TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
 SET timezone = 'UTC';
 
 CREATE FUNCTION pg_temp.copies() RETURNS TABLE (post_id integer, tag text, post_visible boolean, post_created_at timestamptz)

@@ -72,6 +72,8 @@ typedef struct TagsStmtDef
 	Oid			argtypes[TAGS_MAX_ARGS];
 	int			cursor_options;
 	int			expected_rc;
+	const char *sql_1_0;		/* the text for a schema still at version 1.0,
+								 * where it differs */
 } TagsStmtDef;
 
 /*
@@ -113,6 +115,29 @@ typedef struct TagsStmtDef
 #define COUNTED_POSTS \
 	"(COALESCE(c.post_count, 0) OPERATOR(pg_catalog.+) COALESCE(pd.delta, 0))"
 
+/*
+ * The tags named in the text array arr, as rows (asked, id): a tag's own
+ * name, or a synonym of it (version 1.1).  A name is never both.
+ */
+#define NAMED_TAGS(arr) \
+	"(SELECT t.name AS asked, t.id FROM @extschema@.tags t" \
+	"  WHERE t.name OPERATOR(pg_catalog.=) ANY (" arr ")" \
+	" UNION ALL" \
+	" SELECT s.name, s.tag_id FROM @extschema@.tag_synonyms s" \
+	"  WHERE s.name OPERATOR(pg_catalog.=) ANY (" arr "))"
+#define NAMED_TAGS_1_0(arr) \
+	"(SELECT t.name AS asked, t.id FROM @extschema@.tags t" \
+	"  WHERE t.name OPERATOR(pg_catalog.=) ANY (" arr "))"
+
+/*
+ * The slug s of a tag or an alias is made from the base b: b itself or
+ * "b-..."; in the C collation, the slugs "b-..." sort in [b-, b.).
+ */
+#define SLUG_FROM_BASE(s) \
+	s " OPERATOR(pg_catalog.=) b.base" \
+	" OR (" s " OPERATOR(pg_catalog.>=) (b.base OPERATOR(pg_catalog.||) '-')" \
+	"     AND " s " OPERATOR(pg_catalog.<) (b.base OPERATOR(pg_catalog.||) '.'))"
+
 /* the tag t's name starts with $1 */
 #define NAME_STARTS_WITH \
 	"t.name::pg_catalog.text OPERATOR(pg_catalog.^@) $1"
@@ -146,38 +171,66 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		 * Locked, so that a tag deleted meanwhile counts as missing; in id
 		 * order, so that callers lock the same tags in the same order.
 		 */
-		"SELECT t.* FROM @extschema@.tags t"
-		" WHERE t.name OPERATOR(pg_catalog.=) ANY ($1)"
+		"SELECT n.asked, t.* FROM " NAMED_TAGS("$1") " n"
+		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) n.id"
 		" ORDER BY t.id"
 		" FOR KEY SHARE OF t",
-		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
+		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT,
+		"SELECT n.asked, t.* FROM " NAMED_TAGS_1_0("$1") " n"
+		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) n.id"
+		" ORDER BY t.id"
+		" FOR KEY SHARE OF t"
 	},
 	[STMT_TAGS_BY_NAMES_UNLOCKED] = {
-		/* for tags_get_or_create(), which does not hold what it finds */
-		"SELECT t.* FROM @extschema@.tags t"
-		" WHERE t.name OPERATOR(pg_catalog.=) ANY ($1)",
-		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
+		/*
+		 * for tags_get_or_create(), which does not hold what it finds; the
+		 * names of tags read off the index of name, as in version 1.0,
+		 * with no join
+		 */
+		"SELECT t.name AS asked, t.* FROM @extschema@.tags t"
+		" WHERE t.name OPERATOR(pg_catalog.=) ANY ($1)"
+		" UNION ALL"
+		" SELECT s.name, t.* FROM @extschema@.tag_synonyms s"
+		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) s.tag_id"
+		" WHERE s.name OPERATOR(pg_catalog.=) ANY ($1)",
+		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT,
+		"SELECT t.name AS asked, t.* FROM @extschema@.tags t"
+		" WHERE t.name OPERATOR(pg_catalog.=) ANY ($1)"
 	},
 	[STMT_TAGS_INSERT] = {
 		"INSERT INTO @extschema@.tags (name, slug)"
 		" SELECT u.name, u.slug"
 		" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
 		"      AS u(name, slug)"
+		" WHERE NOT EXISTS (SELECT FROM @extschema@.tag_synonyms s"
+		"                   WHERE s.name OPERATOR(pg_catalog.=) u.name)"
 		" ON CONFLICT (name) DO NOTHING"
-		" RETURNING *",
+		" RETURNING name AS asked, *",
 		2, {TEXTARRAYOID, TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN,
-		SPI_OK_INSERT_RETURNING
+		SPI_OK_INSERT_RETURNING,
+		"INSERT INTO @extschema@.tags (name, slug)"
+		" SELECT u.name, u.slug"
+		" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
+		"      AS u(name, slug)"
+		" ON CONFLICT (name) DO NOTHING"
+		" RETURNING name AS asked, *"
 	},
 	[STMT_SLUGS_TAKEN] = {
-		/* in the C collation, the slugs "base-..." sort in [base-, base.) */
+		/* an alias is taken too, except by its own tag */
 		"SELECT b.base, t.slug"
 		" FROM pg_catalog.unnest($1) AS b(base)"
-		" JOIN @extschema@.tags t"
-		"   ON t.slug OPERATOR(pg_catalog.=) b.base"
-		"   OR (t.slug OPERATOR(pg_catalog.>=) (b.base OPERATOR(pg_catalog.||) '-')"
-		"       AND t.slug OPERATOR(pg_catalog.<) (b.base OPERATOR(pg_catalog.||) '.'))"
-		" WHERE $2 IS NULL OR t.id OPERATOR(pg_catalog.<>) $2",
-		2, {TEXTARRAYOID, INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
+		" JOIN @extschema@.tags t ON " SLUG_FROM_BASE("t.slug")
+		" WHERE $2 IS NULL OR t.id OPERATOR(pg_catalog.<>) $2"
+		" UNION ALL"
+		" SELECT b.base, a.slug"
+		" FROM pg_catalog.unnest($1) AS b(base)"
+		" JOIN @extschema@.tag_slug_aliases a ON " SLUG_FROM_BASE("a.slug")
+		" WHERE $2 IS NULL OR a.tag_id OPERATOR(pg_catalog.<>) $2",
+		2, {TEXTARRAYOID, INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT,
+		"SELECT b.base, t.slug"
+		" FROM pg_catalog.unnest($1) AS b(base)"
+		" JOIN @extschema@.tags t ON " SLUG_FROM_BASE("t.slug")
+		" WHERE $2 IS NULL OR t.id OPERATOR(pg_catalog.<>) $2"
 	},
 	[STMT_POST_EXISTS] = {
 		POST_BY_ID,
@@ -236,16 +289,25 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 	},
 	[STMT_POST_TAGS_REMOVE] = {
 		"DELETE FROM @extschema@.post_tags pt"
-		" USING @extschema@.tags t"
+		" USING " NAMED_TAGS("$2") " n"
 		" WHERE pt.post_id OPERATOR(pg_catalog.=) $1"
-		"   AND pt.tag_id OPERATOR(pg_catalog.=) t.id"
-		"   AND t.name OPERATOR(pg_catalog.=) ANY ($2)",
-		2, {INT4OID, TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_DELETE
+		"   AND pt.tag_id OPERATOR(pg_catalog.=) n.id",
+		2, {INT4OID, TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_DELETE,
+		"DELETE FROM @extschema@.post_tags pt"
+		" USING " NAMED_TAGS_1_0("$2") " n"
+		" WHERE pt.post_id OPERATOR(pg_catalog.=) $1"
+		"   AND pt.tag_id OPERATOR(pg_catalog.=) n.id"
 	},
 	[STMT_TAG_BY_SLUG] = {
+		/* a tag's own slug, or an old one */
 		"SELECT t.id FROM @extschema@.tags t"
-		" WHERE t.slug OPERATOR(pg_catalog.=) $1",
-		1, {TEXTOID}, 0, SPI_OK_SELECT
+		" WHERE t.slug OPERATOR(pg_catalog.=) $1"
+		" UNION ALL"
+		" SELECT a.tag_id FROM @extschema@.tag_slug_aliases a"
+		" WHERE a.slug OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}, 0, SPI_OK_SELECT,
+		"SELECT t.id FROM @extschema@.tags t"
+		" WHERE t.slug OPERATOR(pg_catalog.=) $1"
 	},
 	[STMT_TAG_COUNTS] = {
 		"SELECT t.id, t.name::pg_catalog.text, t.slug::pg_catalog.text,"
@@ -462,10 +524,177 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		" GROUP BY pt.tag_id",
 		0, {InvalidOid}, 0, SPI_OK_INSERT
 	},
+	[STMT_SYNONYMS_NAMED] = {
+		"SELECT s.name, t.name, t.slug FROM @extschema@.tag_synonyms s"
+		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) s.tag_id"
+		" WHERE s.name OPERATOR(pg_catalog.=) ANY ($1)",
+		1, {TEXTARRAYOID}, 0, SPI_OK_SELECT,
+		"SELECT WHERE false"
+	},
+	[STMT_ALIAS_TAKEN] = {
+		"SELECT a.tag_id FROM @extschema@.tag_slug_aliases a"
+		" WHERE a.slug OPERATOR(pg_catalog.=) $1"
+		"   AND ($2 IS NULL OR a.tag_id OPERATOR(pg_catalog.<>) $2)",
+		2, {TEXTOID, INT4OID}, 0, SPI_OK_SELECT,
+		"SELECT WHERE false"
+	},
+	[STMT_NAME_HOLDER] = {
+		"SELECT t.id, t.name::pg_catalog.text, t.slug::pg_catalog.text,"
+		"       n.asked OPERATOR(pg_catalog.<>) t.name AS synonym"
+		" FROM " NAMED_TAGS("ARRAY[$1]") " n"
+		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) n.id",
+		1, {TEXTOID}, 0, SPI_OK_SELECT
+	},
+	[STMT_TAG_ROW] = {
+		"SELECT t.* FROM @extschema@.tags t"
+		" WHERE t.id OPERATOR(pg_catalog.=) $1",
+		1, {INT4OID}, 0, SPI_OK_SELECT
+	},
+	[STMT_TAG_LOCK_KEY_SHARE] = {
+		"SELECT t.* FROM @extschema@.tags t"
+		" WHERE t.id OPERATOR(pg_catalog.=) $1"
+		" FOR KEY SHARE OF t",
+		1, {INT4OID}, 0, SPI_OK_SELECT
+	},
+	[STMT_TAG_LOCK_NO_KEY] = {
+		"SELECT t.* FROM @extschema@.tags t"
+		" WHERE t.id OPERATOR(pg_catalog.=) $1"
+		" FOR NO KEY UPDATE OF t",
+		1, {INT4OID}, 0, SPI_OK_SELECT
+	},
+	[STMT_SYNONYM_ADD] = {
+		"INSERT INTO @extschema@.tag_synonyms (name, tag_id) VALUES ($1, $2)",
+		2, {TEXTOID, INT4OID}, 0, SPI_OK_INSERT
+	},
+	[STMT_SYNONYM_REMOVE] = {
+		"DELETE FROM @extschema@.tag_synonyms s"
+		" WHERE s.name OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}, 0, SPI_OK_DELETE
+	},
+	[STMT_TAG_RENAME] = {
+		/* the trigger on tags gives it the first free slug */
+		"UPDATE @extschema@.tags t SET name = $2, slug = NULL"
+		" WHERE t.id OPERATOR(pg_catalog.=) $1"
+		" RETURNING t.*",
+		2, {INT4OID, TEXTOID}, 0, SPI_OK_UPDATE_RETURNING
+	},
+	[STMT_ALIAS_ADD] = {
+		/* the new slug may be one the tag had before */
+		"WITH back AS ("
+		"    DELETE FROM @extschema@.tag_slug_aliases a"
+		"    WHERE a.slug OPERATOR(pg_catalog.=) $3"
+		"      AND a.tag_id OPERATOR(pg_catalog.=) $1"
+		")"
+		" INSERT INTO @extschema@.tag_slug_aliases (slug, tag_id)"
+		" VALUES ($2, $1)",
+		3, {INT4OID, TEXTOID, TEXTOID}, 0, SPI_OK_INSERT
+	},
+	[STMT_TAG_POSTS_LOCK] = {
+		/*
+		 * FOR UPDATE, not the writers' FOR NO KEY UPDATE: it also waits
+		 * for, and keeps out, a plain INSERT into post_tags, whose
+		 * foreign-key check locks the post FOR KEY SHARE
+		 */
+		"SELECT p.id FROM @extschema@.posts p"
+		" WHERE p.id OPERATOR(pg_catalog.=) ANY ("
+		"     SELECT pt.post_id FROM @extschema@.post_tags pt"
+		"     WHERE pt.tag_id OPERATOR(pg_catalog.=) $1)"
+		" ORDER BY p.id"
+		" FOR UPDATE OF p",
+		1, {INT4OID}, 0, SPI_OK_SELECT
+	},
+	[STMT_TAGS_LOCK_PAIR] = {
+		"SELECT t.id FROM @extschema@.tags t"
+		" WHERE t.id OPERATOR(pg_catalog.=) $1"
+		"    OR t.id OPERATOR(pg_catalog.=) $2"
+		" ORDER BY t.id"
+		" FOR UPDATE OF t",
+		2, {INT4OID, INT4OID}, 0, SPI_OK_SELECT
+	},
+	[STMT_MERGE_MOVE] = {
+		/*
+		 * A post that has both tags keeps $2's association, at the first
+		 * of the two positions; the others' associations with $1 are
+		 * moved to $2, with their positions.  Returns those moved.
+		 */
+		"WITH both_tags AS ("
+		"    DELETE FROM @extschema@.post_tags f"
+		"    USING @extschema@.post_tags i"
+		"    WHERE f.tag_id OPERATOR(pg_catalog.=) $1"
+		"      AND i.tag_id OPERATOR(pg_catalog.=) $2"
+		"      AND i.post_id OPERATOR(pg_catalog.=) f.post_id"
+		"    RETURNING f.post_id, f.position"
+		"), first_position AS ("
+		"    UPDATE @extschema@.post_tags i SET position = b.position"
+		"    FROM both_tags b"
+		"    WHERE i.post_id OPERATOR(pg_catalog.=) b.post_id"
+		"      AND i.tag_id OPERATOR(pg_catalog.=) $2"
+		"      AND (b.position OPERATOR(pg_catalog.<) i.position"
+		"           OR (i.position IS NULL AND b.position IS NOT NULL))"
+		")"
+		" UPDATE @extschema@.post_tags f SET tag_id = $2"
+		" WHERE f.tag_id OPERATOR(pg_catalog.=) $1"
+		"   AND NOT EXISTS (SELECT FROM @extschema@.post_tags i"
+		"                   WHERE i.post_id OPERATOR(pg_catalog.=) f.post_id"
+		"                     AND i.tag_id OPERATOR(pg_catalog.=) $2)",
+		2, {INT4OID, INT4OID}, 0, SPI_OK_UPDATE
+	},
+	[STMT_MERGE_REPOINT] = {
+		"WITH synonyms AS ("
+		"    UPDATE @extschema@.tag_synonyms s SET tag_id = $2"
+		"    WHERE s.tag_id OPERATOR(pg_catalog.=) $1"
+		")"
+		" UPDATE @extschema@.tag_slug_aliases a SET tag_id = $2"
+		" WHERE a.tag_id OPERATOR(pg_catalog.=) $1",
+		2, {INT4OID, INT4OID}, 0, SPI_OK_UPDATE
+	},
+	[STMT_MERGE_FINISH] = {
+		/*
+		 * $1's synonyms and aliases are $2's already (see tag_merge()):
+		 * deleting $1 cascades to nothing else
+		 */
+		"WITH gone AS ("
+		"    DELETE FROM @extschema@.tags t"
+		"    WHERE t.id OPERATOR(pg_catalog.=) $1"
+		"    RETURNING t.name, t.slug"
+		"), synonym AS ("
+		"    INSERT INTO @extschema@.tag_synonyms (name, tag_id)"
+		"    SELECT g.name, $2 FROM gone g"
+		")"
+		" INSERT INTO @extschema@.tag_slug_aliases (slug, tag_id)"
+		" SELECT g.slug, $2 FROM gone g",
+		2, {INT4OID, INT4OID}, 0, SPI_OK_INSERT
+	},
+	[STMT_PRUNE_CANDIDATES] = {
+		/*
+		 * A tag a writer is attaching is locked FOR KEY SHARE by it, and
+		 * skipped.  Whether a tag is on no post is judged again, after
+		 * the lock, by STMT_PRUNE_DELETE.
+		 */
+		"SELECT t.id FROM @extschema@.tags t"
+		" WHERE t.created_at OPERATOR(pg_catalog.<=)"
+		"       (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
+		"   AND NOT EXISTS (SELECT FROM @extschema@.post_tags pt"
+		"                   WHERE pt.tag_id OPERATOR(pg_catalog.=) t.id)"
+		" ORDER BY t.id"
+		" FOR UPDATE OF t SKIP LOCKED",
+		1, {INTERVALOID}, 0, SPI_OK_SELECT
+	},
+	[STMT_PRUNE_DELETE] = {
+		"DELETE FROM @extschema@.tags t"
+		" WHERE t.id OPERATOR(pg_catalog.=) ANY ($1)"
+		"   AND NOT EXISTS (SELECT FROM @extschema@.post_tags pt"
+		"                   WHERE pt.tag_id OPERATOR(pg_catalog.=) t.id)",
+		1, {INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_DELETE
+	},
 };
 
-/* The schema the kept plans were made for, and the plans */
+/*
+ * The schema the kept plans were made for, whether the extension's objects
+ * there are at version 1.0 (no tag_synonyms), and the plans
+ */
 static Oid	plans_schema = InvalidOid;
+static bool plans_for_1_0 = false;
 static SPIPlanPtr plans[NUM_TAGS_STMTS];
 
 /*
@@ -476,11 +705,13 @@ void
 tags_spi_connect(FunctionCallInfo fcinfo)
 {
 	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+	bool		at_1_0 = !OidIsValid(get_relname_relid("tag_synonyms", schema));
 
-	if (schema != plans_schema)
+	if (schema != plans_schema || at_1_0 != plans_for_1_0)
 	{
 		tags_forget_plans();
 		plans_schema = schema;
+		plans_for_1_0 = at_1_0;
 	}
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -521,7 +752,7 @@ prepare_stmt(TagsStmt stmt)
 	quoted = quote_identifier(schema_name);
 
 	initStringInfo(&sql);
-	for (p = def->sql; *p; p++)
+	for (p = plans_for_1_0 && def->sql_1_0 ? def->sql_1_0 : def->sql; *p; p++)
 	{
 		if (strncmp(p, "@extschema@", 11) == 0)
 		{
@@ -585,7 +816,9 @@ tags_execute(TagsStmt stmt, Datum *values, const char *nulls,
 /*
  * Run a statement as tags_execute() does, but in a snapshot taken now, not
  * the transaction's: under REPEATABLE READ and SERIALIZABLE it sees what
- * transactions that committed since the transaction's snapshot wrote.
+ * transactions that committed since the transaction's snapshot wrote.  A
+ * statement that writes fires its AFTER triggers (the counters') at its
+ * end, as any statement does.
  */
 uint64
 tags_execute_latest(TagsStmt stmt, Datum *values, const char *nulls)
@@ -593,7 +826,7 @@ tags_execute_latest(TagsStmt stmt, Datum *values, const char *nulls)
 	check_result(stmt, SPI_execute_snapshot(get_plan(stmt), values, nulls,
 											GetLatestSnapshot(),
 											InvalidSnapshot,
-											false, false, 0));
+											false, true, 0));
 	return SPI_processed;
 }
 

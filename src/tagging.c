@@ -51,8 +51,11 @@
  * it reads them, so a concurrent DELETE of a tag waits for the writer, or
  * the writer finds the tag gone and creates it anew.
  *
- * Every error a caller can cause is raised before the first write.  Any
- * error aborts the whole call, so nothing of a failed call remains.
+ * Every error a caller can cause is raised before the post's associations
+ * are written; the limit of tags per post is checked once the names are
+ * resolved, since a name and its synonym are one tag, so tags created by a
+ * call that then fails are rolled back with it.  Any error aborts the whole
+ * call, so nothing of a failed call remains.
  *
  *-------------------------------------------------------------------------
  */
@@ -140,7 +143,10 @@ static int	take_rows(TagList *list);
 static void resolve_tags(TagList *list, bool lock);
 static void insert_tags(Datum *params);
 static HeapTuple heap_copytuple_in(MemoryContext cxt, HeapTuple tuple);
+static void check_no_new_synonyms(TagEntry **missing, int nmissing);
 static void sort_by_first(TagList *list);
+static int	keep_first_of_each_tag(TagList *list);
+static int	distinct_ids(Datum *ids, int count);
 static void lock_post(int32 post_id, TagsPostCopy *post);
 static int64 association_field(uint64 row, int att);
 static void apply_tag_ids(const TagsPostCopy *post, Datum *ids, int count,
@@ -152,6 +158,12 @@ static int32 slug_lock_key(const char *base);
 static int	compare_int32(const void *a, const void *b);
 static void lock_slug_roots(int32 *keys, int nkeys, bool direct);
 static bool slug_changed(TriggerData *trigdata, int slug_att);
+static bool name_changed(TriggerData *trigdata, int name_att,
+						 const char *normalized);
+static void check_name_not_synonym(FunctionCallInfo fcinfo,
+								   const char *normalized);
+static void check_slug_not_alias(FunctionCallInfo fcinfo, HeapTuple tuple,
+								 int slug_att, int id_att);
 static void assign_slugs(TagEntry **entries, int count, bool direct,
 						 bool has_own_id, int32 own_id);
 
@@ -322,20 +334,21 @@ compare_cstring_ptr(const void *a, const void *b)
 
 /*
  * Store the tags rows of the last statement in the entries they belong to,
- * copied into the list's memory, out of SPI's.  Returns how many were new
- * to the list.
+ * copied into the list's memory, out of SPI's.  Each row comes with the name
+ * it was asked for ("asked"): the tag's own name, or a synonym of it.
+ * Returns how many were new to the list.
  */
 static int
 take_rows(TagList *list)
 {
 	TupleDesc	desc = SPI_tuptable->tupdesc;
-	int			name_att = SPI_fnumber(desc, "name");
+	int			asked_att = SPI_fnumber(desc, "asked");
 	int			id_att = SPI_fnumber(desc, "id");
 	int			taken = 0;
 	uint64		row;
 
-	if (name_att <= 0 || id_att <= 0)
-		elog(ERROR, "tags rows have no name or no id");
+	if (asked_att <= 0 || id_att <= 0)
+		elog(ERROR, "tags rows have no asked name or no id");
 	if (list->desc == NULL)
 	{
 		MemoryContext old = MemoryContextSwitchTo(list->cxt);
@@ -348,12 +361,12 @@ take_rows(TagList *list)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[row];
 		TagEntry   *entry = find_entry(list, SPI_getvalue(tuple, desc,
-														  name_att));
+														  asked_att));
 		bool		isnull;
 
 		if (entry == NULL)
 			elog(ERROR, "tag \"%s\" was not asked for",
-				 SPI_getvalue(tuple, desc, name_att));
+				 SPI_getvalue(tuple, desc, asked_att));
 		if (entry->tuple != NULL)
 			continue;
 		entry->id = DatumGetInt32(SPI_getbinval(tuple, desc, id_att, &isnull));
@@ -413,6 +426,7 @@ resolve_tags(TagList *list, bool lock)
 	}
 	qsort(missing, nmissing, sizeof(TagEntry *), compare_slug_name);
 	assign_slugs(missing, nmissing, false, false, 0);
+	check_no_new_synonyms(missing, nmissing);
 
 	/*
 	 * Insert the missing names.  A name that a concurrent transaction
@@ -461,6 +475,38 @@ resolve_tags(TagList *list, bool lock)
 }
 
 /*
+ * The INSERT of missing names skips the names that are synonyms, which are
+ * resolved by reading them again.  Under REPEATABLE READ it cannot see a
+ * synonym added after the transaction's snapshot, and would create a tag of
+ * that name: so, once the locks that keep synonyms from being added are
+ * held (see assign_slugs()), the names are looked up among the synonyms in
+ * a new snapshot, and a synonym the transaction cannot see fails it with
+ * 40001, to be retried.
+ */
+static void
+check_no_new_synonyms(TagEntry **missing, int nmissing)
+{
+	const char **names;
+	Datum		param;
+	int			i;
+
+	if (!IsolationUsesXactSnapshot())
+		return;
+	names = palloc(nmissing * sizeof(char *));
+	for (i = 0; i < nmissing; i++)
+		names[i] = missing[i]->name;
+	param = text_array(names, nmissing);
+	if (tags_execute_latest(STMT_SYNONYMS_NAMED, &param, NULL) > 0)
+		ereport(ERROR,
+				errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				errmsg("could not serialize access due to a concurrent change of tag synonyms"),
+				errdetail("\"%s\" became a synonym after the transaction's snapshot was taken.",
+						  SPI_getvalue(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1)),
+				errhint("Retry the transaction."));
+}
+
+/*
  * Run STMT_TAGS_INSERT, telling the trigger on tags that these rows' slugs
  * were picked under the locks that assign_slugs() took.
  */
@@ -490,6 +536,76 @@ static void
 sort_by_first(TagList *list)
 {
 	qsort(list->entries, list->count, sizeof(TagEntry), compare_first);
+}
+
+/* An id and where it appeared, to find the first appearance of each id */
+typedef struct IdAt
+{
+	int32		id;
+	int			at;
+} IdAt;
+
+static int
+compare_id_at(const void *a, const void *b)
+{
+	const IdAt *ia = a;
+	const IdAt *ib = b;
+
+	if (ia->id != ib->id)
+		return (ia->id > ib->id) - (ia->id < ib->id);
+	return (ia->at > ib->at) - (ia->at < ib->at);
+}
+
+/*
+ * Keep the first appearance of each tag id among ids[0 .. count), in their
+ * order; returns how many are kept.  Two names are one tag when one is a
+ * synonym of the other.
+ */
+static int
+distinct_ids(Datum *ids, int count)
+{
+	IdAt	   *sorted = palloc(Max(count, 1) * sizeof(IdAt));
+	bool	   *repeated = palloc0(Max(count, 1) * sizeof(bool));
+	int			kept = 0;
+	int			i;
+
+	for (i = 0; i < count; i++)
+	{
+		sorted[i].id = DatumGetInt32(ids[i]);
+		sorted[i].at = i;
+	}
+	qsort(sorted, count, sizeof(IdAt), compare_id_at);
+	for (i = 1; i < count; i++)
+		if (sorted[i].id == sorted[i - 1].id)
+			repeated[sorted[i].at] = true;
+	for (i = 0; i < count; i++)
+		if (!repeated[i])
+			ids[kept++] = ids[i];
+	return kept;
+}
+
+/*
+ * Keep the first entry of each tag in a list resolved and in order of first
+ * appearance; returns how many are kept.
+ */
+static int
+keep_first_of_each_tag(TagList *list)
+{
+	Datum	   *ids = palloc(Max(list->count, 1) * sizeof(Datum));
+	int			ndistinct;
+	int			kept = 0;
+	int			i;
+
+	for (i = 0; i < list->count; i++)
+		ids[i] = Int32GetDatum(list->entries[i].id);
+	ndistinct = distinct_ids(ids, list->count);
+
+	/* an entry is the first of its tag if it is the next distinct id */
+	for (i = 0; i < list->count && kept < ndistinct; i++)
+		if (list->entries[i].id == DatumGetInt32(ids[kept]))
+			list->entries[kept++] = list->entries[i];
+	list->count = kept;
+	return kept;
 }
 
 /*
@@ -596,8 +712,8 @@ check_tag_limit(int32 post_id, int count)
 /*
  * tags_get_or_create(names text[]) RETURNS SETOF tags
  *
- * One tags row per distinct normalized name, in order of first appearance:
- * existing tags as they are, missing ones created.  STRICT, so a NULL list
+ * One tags row per distinct tag named, in order of first appearance:
+ * existing tags as they are, missing ones created; a synonym names its tag.  STRICT, so a NULL list
  * never gets here; an empty one connects to nothing.  The rows are kept
  * outside SPI's memory by resolve_tags() and mapped onto the result's row
  * type by column name.
@@ -619,6 +735,7 @@ tags_get_or_create(PG_FUNCTION_ARGS)
 	SPI_finish();
 
 	sort_by_first(&list);
+	keep_first_of_each_tag(&list);
 	map = convert_tuples_by_name(list.desc, rsinfo->setDesc);
 	for (i = 0; i < list.count; i++)
 	{
@@ -636,7 +753,8 @@ tags_get_or_create(PG_FUNCTION_ARGS)
  * Makes the post's tags exactly these, in this order, and returns them.
  * NULL names leave the tags as they are (an update that does not mention
  * them); an empty list removes them all.  The names are checked before the
- * post is locked, the limit after, and both before anything is written.
+ * post is locked, the limit once they are resolved, and both before the
+ * post's associations are written.
  */
 Datum
 post_set_tags(PG_FUNCTION_ARGS)
@@ -648,7 +766,6 @@ post_set_tags(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	lock_post(post_id, &post);
-	check_tag_limit(post_id, list.count);
 	if (!PG_ARGISNULL(1))
 	{
 		Datum	   *ids = palloc(Max(list.count, 1) * sizeof(Datum));
@@ -656,6 +773,7 @@ post_set_tags(PG_FUNCTION_ARGS)
 
 		resolve_tags(&list, true);
 		sort_by_first(&list);
+		check_tag_limit(post_id, keep_first_of_each_tag(&list));
 		for (i = 0; i < list.count; i++)
 			ids[i] = Int32GetDatum(list.entries[i].id);
 		apply_tag_ids(&post, ids, list.count, true);
@@ -714,7 +832,8 @@ post_add_tags(PG_FUNCTION_ARGS)
 
 		if (list.count > 0)
 		{
-			check_tag_limit(post_id, (int) ncurrent + list.count);
+			int			nids;
+
 			resolve_tags(&list, true);
 			sort_by_first(&list);
 
@@ -740,7 +859,10 @@ post_add_tags(PG_FUNCTION_ARGS)
 			}
 			for (i = 0; i < list.count; i++)
 				ids[ncurrent + i] = Int32GetDatum(list.entries[i].id);
-			apply_tag_ids(&post, ids, (int) ncurrent + list.count, false);
+			/* a new name may be a synonym of a tag the post has */
+			nids = distinct_ids(ids, (int) ncurrent + list.count);
+			check_tag_limit(post_id, nids);
+			apply_tag_ids(&post, ids, nids, false);
 		}
 	}
 	tags_put_post_tags(fcinfo, post_id, true);
@@ -891,6 +1013,17 @@ lock_slug_roots(int32 *keys, int nkeys, bool direct)
 }
 
 /*
+ * Take the lock of direct writes exclusively (see lock_slug_roots()): no
+ * other session creates a tag, picks a slug or changes a synonym until the
+ * transaction ends.
+ */
+void
+tags_lock_direct_writes(void)
+{
+	lock_slug_roots(NULL, 0, true);
+}
+
+/*
  * Give each of count entries, sorted by base slug, the first free slug among
  * base, base-2, base-3 ...: free of every tag, and of the slugs given to the
  * entries before it.  entry->slug holds the base on entry, the slug on
@@ -1020,6 +1153,80 @@ slug_changed(TriggerData *trigdata, int slug_att)
 }
 
 /*
+ * Whether the row a tags trigger fired for gets a name that was not the
+ * row's before: every INSERT, and an UPDATE to another normalized name.
+ */
+static bool
+name_changed(TriggerData *trigdata, int name_att, const char *normalized)
+{
+	bool		old_null;
+	Datum		old_name;
+	char	   *old_normalized;
+
+	if (!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		return true;
+	old_name = heap_getattr(trigdata->tg_trigtuple, name_att,
+							RelationGetDescr(trigdata->tg_relation), &old_null);
+	if (old_null)
+		return true;
+	old_normalized = TextDatumGetCString(old_name);
+	return strcmp(old_normalized, normalized) != 0;
+}
+
+/*
+ * Raise 23505 if a direct write gives a tag a name that is a synonym.  The
+ * caller holds the lock of direct writes, which tag_add_synonym() takes
+ * too, and the synonyms are read in a new snapshot, so none can be added
+ * unseen.
+ */
+static void
+check_name_not_synonym(FunctionCallInfo fcinfo, const char *normalized)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Datum		param = text_array(&normalized, 1);
+
+	tags_spi_connect(fcinfo);
+	if (tags_execute_latest(STMT_SYNONYMS_NAMED, &param, NULL) > 0)
+		ereport(ERROR,
+				errcode(ERRCODE_UNIQUE_VIOLATION),
+				errmsg("tag name \"%s\" is a synonym of tag \"%s\"",
+					   normalized,
+					   SPI_getvalue(SPI_tuptable->vals[0],
+									SPI_tuptable->tupdesc, 2)),
+				errhint("Remove the synonym with tag_remove_synonym() first."),
+				errtable(trigdata->tg_relation));
+	SPI_finish();
+}
+
+/*
+ * Raise 23505 if a direct write gives a tag a slug that is another tag's old
+ * slug, which must keep leading to that tag.
+ */
+static void
+check_slug_not_alias(FunctionCallInfo fcinfo, HeapTuple tuple, int slug_att,
+					 int id_att)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
+	Datum		params[2];
+	bool		id_null;
+	bool		slug_null;
+
+	params[0] = heap_getattr(tuple, slug_att, desc, &slug_null);
+	params[1] = heap_getattr(tuple, id_att, desc, &id_null);
+	tags_spi_connect(fcinfo);
+	if (tags_execute_latest(STMT_ALIAS_TAKEN, params,
+							id_null ? " n" : "  ") > 0)
+		ereport(ERROR,
+				errcode(ERRCODE_UNIQUE_VIOLATION),
+				errmsg("slug \"%s\" is an old slug of another tag",
+					   TextDatumGetCString(params[0])),
+				errdetail("Links with an old slug lead to the tag that had it."),
+				errtable(trigdata->tg_relation));
+	SPI_finish();
+}
+
+/*
  * tags_before_write() RETURNS trigger
  *
  * BEFORE INSERT OR UPDATE OF name, slug ON tags FOR EACH ROW.  Stores the
@@ -1097,7 +1304,15 @@ tags_before_write(PG_FUNCTION_ARGS)
 	else if (!inserting_assigned_slugs && slug_changed(trigdata, slug_att))
 	{
 		/* keep get-or-create from picking this slug meanwhile */
-		lock_slug_roots(NULL, 0, true);
+		tags_lock_direct_writes();
+		check_slug_not_alias(fcinfo, tuple, slug_att, id_att);
+	}
+
+	if (!inserting_assigned_slugs && name_changed(trigdata, name_att, normalized))
+	{
+		/* keep a synonym of this name from being added meanwhile */
+		tags_lock_direct_writes();
+		check_name_not_synonym(fcinfo, normalized);
 	}
 
 	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, desc, ncolumns,

@@ -9,6 +9,7 @@
  *	  spi_cache.c	the extension's SQL statements, prepared once per backend
  *	  tagging.c		writes: get-or-create, a post's tag list, the tags trigger
  *	  queries.c		reads: a post's tags, counts, a tag's posts
+ *	  care.c		tag care: synonyms, renames, merges and pruning
  *	  upkeep.c		triggers that keep post_tags' copies of its posts and
  *					the tag counters
  *
@@ -83,6 +84,27 @@ typedef enum TagsStmt
 	STMT_REBUILD_LOCK,			/* lock posts and post_tags against writes */
 	STMT_REBUILD_COPIES,		/* copy every post into its post_tags rows */
 	STMT_REBUILD_COUNTS,		/* count every tag's posts afresh */
+	STMT_SYNONYMS_NAMED,		/* the synonyms among names $1, with their
+								 * tags' names and slugs */
+	STMT_ALIAS_TAKEN,			/* the alias $1, unless of tag $2 */
+	STMT_NAME_HOLDER,			/* the tag named $1, or whose synonym it is */
+	STMT_TAG_ROW,				/* the tag $1 */
+	STMT_TAG_LOCK_KEY_SHARE,	/* the tag $1, locked FOR KEY SHARE */
+	STMT_TAG_LOCK_NO_KEY,		/* the tag $1, locked FOR NO KEY UPDATE */
+	STMT_SYNONYM_ADD,			/* make $1 a synonym of tag $2 */
+	STMT_SYNONYM_REMOVE,		/* the synonym $1 no longer is one */
+	STMT_TAG_RENAME,			/* tag $1 is named $2, with a new slug */
+	STMT_ALIAS_ADD,				/* slug $2 becomes an alias of tag $1, which
+								 * now has slug $3 */
+	STMT_TAG_POSTS_LOCK,		/* the posts of tag $1, locked FOR UPDATE */
+	STMT_TAGS_LOCK_PAIR,		/* tags $1 and $2, locked FOR UPDATE */
+	STMT_MERGE_MOVE,			/* tag $1's associations go to tag $2 */
+	STMT_MERGE_REPOINT,			/* tag $1's synonyms and aliases are $2's */
+	STMT_MERGE_FINISH,			/* tag $1 becomes a synonym and an alias of
+								 * tag $2 */
+	STMT_PRUNE_CANDIDATES,		/* tags on no post, at least $1 old, locked
+								 * unless a writer holds them */
+	STMT_PRUNE_DELETE,			/* delete those of tags $1 on no post */
 	NUM_TAGS_STMTS
 } TagsStmt;
 
@@ -105,6 +127,9 @@ typedef struct TagsSavedUser
 
 extern void tags_become_owner(TagsSavedUser *saved);
 extern void tags_restore_user(const TagsSavedUser *saved);
+
+/* tagging.c: the lock that direct writes of tags take, see there */
+extern void tags_lock_direct_writes(void);
 
 /* queries.c: used by the writers to return a post's tags */
 extern void tags_put_post_tags(FunctionCallInfo fcinfo, int32 post_id,
