@@ -67,7 +67,8 @@ test('post_set_tags normalizes the names and keeps their order', async () => {
   assert.deepEqual(names(post.tags), ['python', 'postgresql', 'c++']);
   assert.deepEqual(post.tags.map((tag) => tag.slug),
     ['python', 'postgresql', 'c-plus-plus']);
-  const tags = await blog.setTags(db, post.id, ['Rust', 'python', 'POSTGRESQL']);
+  const tags = await blog.setTags(db, post.id,
+    ['Rust', 'python', 'POSTGRESQL']);
   assert.deepEqual(names(tags), ['rust', 'python', 'postgresql']);
   assert.deepEqual(names(await blog.getTags(db, post.id)),
     ['rust', 'python', 'postgresql']);
@@ -77,7 +78,9 @@ test('post_set_tags normalizes the names and keeps their order', async () => {
 });
 
 test('spellings of a name are one tag; an accent makes another', async () => {
-  const first = await blog.createPost(db, { title: 'First', tags: ['Python', 'cafe'] });
+  const first = await blog.createPost(db, {
+    title: 'First', tags: ['Python', 'cafe'],
+  });
   const second = await blog.createPost(db, {
     title: 'Second', tags: [' python ', 'ＰＹＴＨＯＮ', 'Café'],
   });
@@ -89,13 +92,16 @@ test('spellings of a name are one tag; an accent makes another', async () => {
 });
 
 test('tag_counts counts published, not deleted posts exactly', async () => {
-  await blog.createPost(db, { title: 'Hello', tags: ['python', 'postgresql'] });
+  await blog.createPost(db, {
+    title: 'Hello', tags: ['python', 'postgresql'],
+  });
   const draft = await blog.createPost(db, {
     title: 'Draft', status: 'draft', tags: ['python'],
   });
   await blog.createPost(db, { title: 'Second', tags: ['Python', 'Rust'] });
   const gone = await blog.createPost(db, { title: 'Gone', tags: ['rust'] });
-  await db.query('UPDATE posts SET deleted_at = now() WHERE id = $1', [gone.id]);
+  await db.query('UPDATE posts SET deleted_at = now() WHERE id = $1',
+    [gone.id]);
   assert.deepEqual(
     (await blog.tagCounts(db)).map((row) => [row.name, row.post_count]),
     [['python', 2], ['postgresql', 1], ['rust', 1]]);
@@ -134,9 +140,12 @@ test('PATCH without tags leaves them alone', async () => {
   const patched = await blog.updatePost(db, post.id, { title: 'Final title' });
   assert.equal(patched.title, 'Final title');
   assert.deepEqual(names(patched.tags), ['python', 'postgresql']);
-  assert.deepEqual(names(await blog.getTags(db, post.id)), ['python', 'postgresql']);
+  assert.deepEqual(names(await blog.getTags(db, post.id)),
+    ['python', 'postgresql']);
   // PATCH {"tags": [...]} replaces them
-  const replaced = await blog.updatePost(db, post.id, { tags: ['Postgresql', 'SQL'] });
+  const replaced = await blog.updatePost(db, post.id, {
+    tags: ['Postgresql', 'SQL'],
+  });
   assert.deepEqual(names(replaced.tags), ['postgresql', 'sql']);
   // PATCH {"tags": []} removes them all; the tags stay
   const emptied = await blog.updatePost(db, post.id, { tags: [] });
@@ -146,17 +155,17 @@ test('PATCH without tags leaves them alone', async () => {
 });
 
 test('errors carry their SQLSTATE in err.code', async () => {
-  const missing = await failure(() => blog.setTags(db, 2147483647, ['python']));
+  const missing = await failure(
+    () => blog.setTags(db, 2147483647, ['python']));
   assert.equal(missing.code, 'P0002');
   assert.equal(missing.message, 'post 2147483647 does not exist');
-  assert.equal((await failure(() => blog.postsByTag(db, 'no-such-tag'))).code,
-    'P0002');
-  assert.equal((await failure(() => blog.postsByTag(db, 'python', 0))).code,
-    '22023');
-  assert.equal((await failure(() => blog.postsByTag(db, 'python', 1, 101))).code,
+  const code = async (call) => (await failure(call)).code;
+  assert.equal(await code(() => blog.postsByTag(db, 'no-such-tag')), 'P0002');
+  assert.equal(await code(() => blog.postsByTag(db, 'python', 0)), '22023');
+  assert.equal(await code(() => blog.postsByTag(db, 'python', 1, 101)),
     '22023');
   const post = await blog.createPost(db, { title: 'Hello', tags: ['python'] });
-  assert.equal((await failure(() => blog.setTags(db, post.id, ['x'.repeat(101)]))).code,
+  assert.equal(await code(() => blog.setTags(db, post.id, ['x'.repeat(101)])),
     '22001');
   // the failed call left the post as it was
   assert.deepEqual(names(await blog.getTags(db, post.id)), ['python']);

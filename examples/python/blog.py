@@ -10,14 +10,15 @@ has, so each helper flushes the session's pending changes first; a function
 that writes does it behind the ORM's back, so the post's `tags` are expired
 after it and read again.
 
-Written for SQLAlchemy 1.4 (Debian 12's python3-sqlalchemy) with its 2.0
-style (`future=True`, `select()`); it runs on 2.0 as it is.
+Written for SQLAlchemy 1.4 (Debian 12's python3-sqlalchemy), in the 2.0
+style that 1.4 has (`future=True`, `select()`).  A list of names goes as a
+text[]; None stays NULL.
 """
 
 from sqlalchemy import (Column, DateTime, ForeignKey, Integer, String, Table,
                         Text, create_engine, func, literal, select)
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session, aliased, declarative_base, relationship
+from sqlalchemy.orm import aliased, declarative_base, relationship
 
 Base = declarative_base()
 
@@ -80,14 +81,10 @@ def connect(database=None):
     return engine
 
 
-def _names(names):
-    """A text[] parameter; None stays NULL."""
-    return literal(names, ARRAY(Text))
-
-
 def get_or_create_tags(session, names):
     """The tags of these names, created when missing, in order."""
-    tags = func.tags_get_or_create(_names(names)).table_valued(
+    array = literal(names, ARRAY(Text))
+    tags = func.tags_get_or_create(array).table_valued(
         "id", "name", "slug", "created_at")
     return session.execute(
         select(aliased(Tag, tags, adapt_on_names=True))).scalars().all()
@@ -97,7 +94,8 @@ def set_tags(session, post, names):
     """Make the post's tags exactly these names, in this order; None leaves
     them as they are, [] removes them all.  Returns the post's tags."""
     session.flush()
-    tags = func.post_set_tags(post.id, _names(names)).table_valued(
+    array = literal(names, ARRAY(Text))   # None stays NULL
+    tags = func.post_set_tags(post.id, array).table_valued(
         "id", "name", "slug", "created_at")
     result = session.execute(
         select(aliased(Tag, tags, adapt_on_names=True))).scalars().all()
