@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages that building and testing tags need,
 # when they are missing: the server headers of the newest installed
-# PostgreSQL, the ICU headers, and Perl's IPC::Run for TAP tests.
+# PostgreSQL, the ICU headers, Perl's IPC::Run for TAP tests, and what the
+# client examples run on (Debian's python3 with SQLAlchemy and psycopg2;
+# Node.js and npm).  Then installs the Node example's npm packages from its
+# package-lock.json (npm ci) when they are missing or older than the lock.
 # Runs apt-get as root, or through sudo.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 server=$(ls -d /usr/lib/postgresql/*/bin/postgres 2>/dev/null | sort -V | tail -n 1)
 if [ -z "$server" ]; then
@@ -12,16 +16,28 @@ if [ -z "$server" ]; then
 fi
 version=$(basename "$(dirname "$(dirname "$server")")")
 
-wanted=(build-essential "postgresql-server-dev-$version" postgresql-common libicu-dev libipc-run-perl)
+wanted=(build-essential "postgresql-server-dev-$version" postgresql-common libicu-dev libipc-run-perl
+	python3 python3-sqlalchemy python3-psycopg2)
 missing=()
 for pkg in "${wanted[@]}"; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$pkg")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# A Node.js from elsewhere (NodeSource's bundles npm, and conflicts with
+# Debian's npm package) is used as it is.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 
-sudo=
-[ "$(id -u)" -eq 0 ] || sudo=sudo
-echo "install-deps: installing ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+	sudo=
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	echo "install-deps: installing ${missing[*]}"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm ci leaves node_modules/.package-lock.json newer than the lock
+if ! [ examples/node/node_modules/.package-lock.json -nt examples/node/package-lock.json ]; then
+	echo "install-deps: npm ci in examples/node"
+	(cd examples/node && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # make test: build, install, run the regression and isolation suites in a
 # throwaway cluster (pg_stat_statements preloaded: a test counts the
-# statements each function runs), then the TAP tests, which start clusters
-# of their own.  The last line is the total: "N passed, M failed".
+# statements each function runs), the client examples in another, then the
+# TAP tests, which start clusters of their own.  The last line is the total:
+# "N passed, M failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/build-install.sh
 summary=$(mktemp)
-trap 'rm -f "$summary"' EXIT
+examples=$(mktemp)
+trap 'rm -f "$summary" "$examples"' EXIT
 
 SUMMARY_FILE=$summary pg_virtualenv -t -o 'shared_preload_libraries=pg_stat_statements' \
 	scripts/run-suites.sh || true
 [ -s "$summary" ] || echo "0 passed, 1 failed" > "$summary"
+SUMMARY_FILE=$examples pg_virtualenv -t scripts/run-examples.sh || true
+[ -s "$examples" ] || echo "0 passed, 1 failed" > "$examples"
+cat "$examples" >> "$summary"
 scripts/run-tap.sh | tee -a "$summary" || true
 
-# sum the "N passed, M failed" lines of both
+# sum the "N passed, M failed" lines of all three
 passed=0
 failed=0
 while read -r p _ f _; do
