@@ -27,17 +27,22 @@ LANGUAGE sql AS $$
     UNION ALL
     SELECT conrelid::regclass || ' ' || conname || ' = ' || pg_get_constraintdef(oid)
     FROM pg_constraint WHERE conrelid IN ('posts'::regclass, 'tags'::regclass, 'post_tags'::regclass,
-                                          'tag_post_counts'::regclass)
+                                          'tag_post_counts'::regclass, 'tag_synonyms'::regclass,
+                                          'tag_slug_aliases'::regclass)
     UNION ALL
     SELECT pg_get_indexdef(indexrelid) FROM pg_index
     WHERE indrelid IN ('posts'::regclass, 'tags'::regclass, 'post_tags'::regclass,
-                       'tag_post_counts'::regclass, 'tag_post_count_deltas'::regclass)
+                       'tag_post_counts'::regclass, 'tag_post_count_deltas'::regclass,
+                       'tag_synonyms'::regclass, 'tag_slug_aliases'::regclass)
     UNION ALL
     SELECT pg_get_triggerdef(oid) FROM pg_trigger
     WHERE NOT tgisinternal AND tgrelid IN ('posts'::regclass, 'tags'::regclass, 'post_tags'::regclass)
     UNION ALL
     SELECT 'reloptions ' || relname || ' ' || array_to_string(reloptions, ',')
     FROM pg_class WHERE relnamespace = 'public'::regnamespace AND reloptions IS NOT NULL
+    UNION ALL
+    SELECT 'acl ' || c.relname || ' ' || coalesce(array_to_string(c.relacl, ','), 'default')
+    FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
     UNION ALL
     SELECT 'acl ' || p.oid::regprocedure || ' ' || coalesce(array_to_string(p.proacl, ','), 'default')
     FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
@@ -96,3 +101,6 @@ UNION ALL
 SELECT name FROM tags_search('p');
 SELECT name FROM post_set_tags(3, ARRAY['Rust', 'Python']);
 SELECT name, post_count FROM tag_counts();
+SELECT tag_merge('rust', 'python') AS moved;
+SELECT name, post_count FROM tag_counts();
+SELECT name FROM post_set_tags(2, ARRAY['Rust']);
