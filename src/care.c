@@ -270,7 +270,7 @@ tag_remove_synonym(PG_FUNCTION_ARGS)
 	uint64		removed;
 
 	tags_spi_connect(fcinfo);
-	removed = tags_execute(STMT_SYNONYM_REMOVE, &param, NULL, false, 0);
+	removed = tags_execute_latest(STMT_SYNONYM_REMOVE, &param, NULL);
 	SPI_finish();
 	PG_RETURN_BOOL(removed > 0);
 }
@@ -362,7 +362,8 @@ tag_rename(PG_FUNCTION_ARGS)
  * the merge ends, so no association of from is added, moved or removed
  * behind its back.  A post that got from between the read of from's posts
  * and the lock of from (the writer committed meanwhile) is locked once
- * from is.
+ * from is; if a writer is busy with that post again, waiting for one of
+ * the two tags, the two deadlock and PostgreSQL cancels one (40P01).
  */
 Datum
 tag_merge(PG_FUNCTION_ARGS)
