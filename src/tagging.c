@@ -1103,3 +1103,21 @@ tags_before_write(PG_FUNCTION_ARGS)
 	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, desc, ncolumns,
 													 columns, values, nulls));
 }
+
+/*
+ * The distinct normalized names of the text[] argument argno, read as every
+ * names array is (see collect_names()), as a text[] for a statement of the
+ * readers; *count is their number.  A NULL array gives an empty one.
+ */
+Datum
+tags_names_arg(FunctionCallInfo fcinfo, int argno, int *count)
+{
+	TagList		list = collect_names(fcinfo, argno);
+	const char **names = palloc(Max(list.count, 1) * sizeof(char *));
+	int			i;
+
+	for (i = 0; i < list.count; i++)
+		names[i] = list.entries[i].name;
+	*count = list.count;
+	return text_array(names, list.count);
+}

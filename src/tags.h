@@ -83,6 +83,19 @@ typedef enum TagsStmt
 	STMT_REBUILD_LOCK,			/* lock posts and post_tags against writes */
 	STMT_REBUILD_COPIES,		/* copy every post into its post_tags rows */
 	STMT_REBUILD_COUNTS,		/* count every tag's posts afresh */
+	STMT_TAGGED_IDS_BY_USE,		/* the tag ids of names $1, least used
+								 * first, counters */
+	STMT_TAGGED_IDS_BY_USE_LIVE,	/* the same, counted live */
+	STMT_POSTS_TAGGED_ALL,		/* posts with every tag of $1, none of names
+								 * $2, offset $3, limit $4 */
+	STMT_POSTS_TAGGED_EXACT,	/* the same, with no other tag */
+	STMT_POSTS_TAGGED_ANY,		/* posts with any of names $1, none of $2,
+								 * most matching first */
+	STMT_TAGS_RELATED,			/* the first $2 tags sharing most posts with
+								 * tag $1 */
+	STMT_TAGS_RELATED_LIVE,		/* the same, through posts */
+	STMT_POSTS_RELATED,			/* the first $2 posts sharing most tags with
+								 * post $1 */
 	NUM_TAGS_STMTS
 } TagsStmt;
 
@@ -110,6 +123,9 @@ extern void tags_restore_user(const TagsSavedUser *saved);
 extern void tags_put_post_tags(FunctionCallInfo fcinfo, int32 post_id,
 							   bool post_locked);
 extern int32 tags_post_id_arg(FunctionCallInfo fcinfo, int argno);
+
+/* tagging.c: a names argument, read for the readers of queries.c */
+extern Datum tags_names_arg(FunctionCallInfo fcinfo, int argno, int *count);
 
 /*
  * upkeep.c: what post_tags copies of a post (see upkeep.c), as a writer of
