@@ -155,12 +155,16 @@ typedef struct TagsStmtDef
 
 /*
  * The distinct tag ids the names $1 resolve to, NULL for an unknown name,
- * ordered least used first by the count use_count, a correlated
- * expression of k.id.
+ * ordered least used first by the count use_count, an expression of k.id
+ * that may use pd.delta, the sum of k.id's pending deltas (or NULL).  The
+ * deltas are read once for all the names.
  */
 #define TAG_IDS_BY_USE(use_count) \
-	"SELECT k.id FROM (SELECT DISTINCT " TAG_ID_OF_NAME("n.name") " AS id" \
-	"                  FROM pg_catalog.unnest($1) AS n(name)) k" \
+	"WITH k AS MATERIALIZED (" \
+	"    SELECT DISTINCT " TAG_ID_OF_NAME("n.name") " AS id" \
+	"    FROM pg_catalog.unnest($1) AS n(name))" \
+	" SELECT k.id FROM k LEFT JOIN " PENDING_BY_TAG " pd" \
+	"   ON pd.tag_id OPERATOR(pg_catalog.=) k.id" \
 	" ORDER BY " use_count ", k.id NULLS FIRST"
 
 /*
@@ -552,20 +556,18 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		0, {InvalidOid}, 0, SPI_OK_INSERT
 	},
 	[STMT_TAGGED_IDS_BY_USE] = {
-		/*
-		 * Only the order of the tags comes from the counters: the folded
-		 * counts, which the pending deltas change by little, are enough to
-		 * pick the tag a page is read off
-		 */
-		TAG_IDS_BY_USE(FOLDED_COUNT_OF("k.id")),
+		TAG_IDS_BY_USE(FOLDED_COUNT_OF("k.id")
+					   " OPERATOR(pg_catalog.+) COALESCE(pd.delta, 0)"),
 		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
 	},
 	[STMT_TAGGED_IDS_BY_USE_LIVE] = {
 		/* counted live up to a cap: past it, any tag is as good */
-		TAG_IDS_BY_USE("(SELECT pg_catalog.count(*)"
-					   " FROM (SELECT FROM @extschema@.post_tags pt"
-					   "       WHERE pt.tag_id OPERATOR(pg_catalog.=) k.id"
-					   "         AND pt.post_visible LIMIT 1000) u)"),
+		"SELECT k.id FROM (SELECT DISTINCT " TAG_ID_OF_NAME("n.name") " AS id"
+		"                  FROM pg_catalog.unnest($1) AS n(name)) k"
+		" ORDER BY (SELECT pg_catalog.count(*)"
+		"           FROM (SELECT FROM @extschema@.post_tags pt"
+		"                 WHERE pt.tag_id OPERATOR(pg_catalog.=) k.id"
+		"                   AND pt.post_visible LIMIT 1000) u), k.id NULLS FIRST",
 		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
 	},
 	[STMT_POSTS_TAGGED_ALL] = {
