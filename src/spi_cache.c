@@ -192,13 +192,13 @@ typedef struct TagsStmtDef
 	"   OPERATOR(pg_catalog.=) 0"
 
 /*
- * Posts ranked by a number of matches: the candidates, a subquery that
- * has post_id, created_at (the post's) and the number matches, are sorted
- * by it (the columns of "of", "m." say),
- * newest first, then by id; then each is looked up in posts, in that
- * order, until the page is full (POST_OF: OFFSET 0 keeps it a lookup).
- * posts is joined, so row-level security on it applies, but only the
- * page's posts are read from it, not every candidate's.
+ * Posts ranked by a number of matches.  The candidates, a subquery with
+ * columns post_id, created_at (the post's) and the number, are sorted by
+ * the number, then newest first, then by id (MATCHES_IN_ORDER, with "of"
+ * the prefix of the columns, such as "m."); then each is looked up in
+ * posts in that order until the page is full (POST_OF: OFFSET 0 keeps it a
+ * lookup).  posts is joined, so row-level security on it applies, but only
+ * the page's posts are read from it, not every candidate's.
  */
 #define MATCHES_IN_ORDER(of, matches) \
 	"ORDER BY " of matches " DESC, " of "created_at DESC, " of "post_id DESC"
@@ -571,6 +571,11 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
 	},
 	[STMT_POSTS_TAGGED_ALL] = {
+		/*
+		 * Generic: the plan, the driving tag's index in page order under
+		 * a limit, is the right one for a tag on ten posts or on a
+		 * hundred thousand, which only the counts tell apart
+		 */
 		POSTS_TAGGED_DRIVEN(HAS_ALL_TAGS),
 		4, {INT4ARRAYOID, TEXTARRAYOID, INT8OID, INT8OID},
 		CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
