@@ -64,6 +64,19 @@ BEGIN
         RAISE EXCEPTION 'posts_by_tag_after differs: ext % / ref %', a, b;
     END IF;
 
+    -- posts_tagged 'all' of the workloads' names, and of two popular
+    -- tags (a full page), against one join per tag
+    FOREACH a IN ARRAY ARRAY['tag 50,tag 51', 'tag 1,tag 2',
+                             'tag 50,tag 51,tag 52,tag 53,tag 54,tag 55,tag 56,tag 57,tag 58,tag 59,tag 60,tag 61,tag 62,tag 63,tag 64,tag 65,tag 66,tag 67,tag 68,tag 69'] LOOP
+        IF (SELECT array_agg(x.id ORDER BY o) FROM ext.posts_tagged(string_to_array(a, ','), page => 2)
+                WITH ORDINALITY AS x(id, title, body, status, created_at, deleted_at, o))
+           IS DISTINCT FROM
+           (SELECT array_agg(x.id ORDER BY o) FROM ref.posts_tagged(string_to_array(a, ','), 2)
+                WITH ORDINALITY AS x(id, title, body, status, created_at, deleted_at, o)) THEN
+            RAISE EXCEPTION 'posts_tagged(%) differs', a;
+        END IF;
+    END LOOP;
+
     -- get-or-create: existing names in other spellings, a duplicate, a new name
     SELECT string_agg(name || '=' || slug, ',' ORDER BY o) INTO a
     FROM ext.tags_get_or_create(ARRAY['Tag 3', ' tag 1 ', 'bench new tag', 'TAG 3', NULL, ''])

@@ -127,6 +127,10 @@ for s in ext ref; do
 	L[rare.$s]=$LAT
 	pgb bench "page after $DEEP, by number" "$s" page_deep_offset "$SECS" 1
 	L[deep.$s]=$LAT
+	pgb bench "posts_tagged all, 2 names" "$s" tagged_all_2 "$SECS" 1
+	L[tagged2.$s]=$LAT
+	pgb bench "posts_tagged all, 20 names" "$s" tagged_all_20 "$SECS" 1
+	L[tagged20.$s]=$LAT
 done
 pgb bench "keyset page 1" ext page_keyset_first "$SECS" 1
 L[keyset1]=$LAT
@@ -174,6 +178,9 @@ row "ext popular p1 ÷ ext rare p1" "$(ms "${L[popular.ext]}")" "$(ms "${L[rare.
 row "tag_counts(10), 1 client" "$(ms "${L[top.ext]}")" "$(ms "${L[top.ref]}")" "$(ratio "${L[top.ref]}" "${L[top.ext]}")" -
 row "popular, page after $DEEP by number" "$(ms "${L[deep.ext]}")" "$(ms "${L[deep.ref]}")" "$(ratio "${L[deep.ref]}" "${L[deep.ext]}")" -
 row "ext keyset after $DEEP ÷ keyset p1" "$(ms "${L[keysetdeep]}")" "$(ms "${L[keyset1]}") (p1)" "$(ratio "${L[keysetdeep]}" "${L[keyset1]}")" "<=" 2
+row "posts_tagged all, 2 names" "$(ms "${L[tagged2.ext]}")" "$(ms "${L[tagged2.ref]}")" "$(ratio "${L[tagged2.ref]}" "${L[tagged2.ext]}")" -
+row "posts_tagged all, 20 names" "$(ms "${L[tagged20.ext]}")" "$(ms "${L[tagged20.ref]}")" "$(ratio "${L[tagged20.ref]}" "${L[tagged20.ext]}")" -
+row "ext tagged 20 names ÷ 2 names" "$(ms "${L[tagged20.ext]}")" "$(ms "${L[tagged2.ext]}") (2)" "$(ratio "${L[tagged20.ext]}" "${L[tagged2.ext]}")" "<=" 2
 row "tags_get_or_create(5), 1 client" "$(ms "${L[goc1.ext]}")" "$(ms "${L[goc1.ref]}")" "$(ratio "${L[goc1.ref]}" "${L[goc1.ext]}")" ">=" 1.5 "${F[goc1.ext]}"
 row "tags_get_or_create(5), 8 clients" "$(tps "${T[goc8.ext]}")" "$(tps "${T[goc8.ref]}")" "$(ratio "${T[goc8.ext]}" "${T[goc8.ref]}")" ">=" 1.5 "${F[goc8.ext]}"
 row "post_set_tags(4), 1 client" "$(ms "${L[set1.ext]}")" "$(ms "${L[set1.ref]}")" "$(ratio "${L[set1.ref]}" "${L[set1.ext]}")" ">=" 1 "${F[set1.ext]}"

@@ -132,3 +132,24 @@ LANGUAGE sql STABLE AS $$
     ORDER BY p.created_at DESC, p.id DESC
     OFFSET ($2 - 1) * $3 LIMIT $3
 $$;
+
+-- the posts that have every one of these tags, one join per tag (as
+-- acts-as-taggable-on's tagged_with(match_all) builds it)
+CREATE FUNCTION ref.posts_tagged(names text[], page integer DEFAULT 1,
+                                 page_size integer DEFAULT 10)
+RETURNS SETOF ref.posts
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    sql text := 'SELECT p.* FROM ref.posts p';
+BEGIN
+    FOR i IN 1 .. cardinality(names) LOOP
+        sql := sql || format(' JOIN ref.post_tags pt%1$s ON pt%1$s.post_id = p.id'
+                             ' JOIN ref.tags t%1$s ON t%1$s.id = pt%1$s.tag_id'
+                             ' AND t%1$s.name = %2$L COLLATE "C"', i, names[i]);
+    END LOOP;
+    RETURN QUERY EXECUTE sql
+        || ' WHERE p.status = ''published'' AND p.deleted_at IS NULL'
+        || ' ORDER BY p.created_at DESC, p.id DESC OFFSET $1 LIMIT $2'
+        USING (page - 1) * page_size, page_size;
+END
+$$;

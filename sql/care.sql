@@ -152,6 +152,10 @@ SELECT * FROM pg_temp.counts_differ();
 -- from's name is a synonym of into, its slug an alias
 SELECT slug FROM tags_get_or_create(ARRAY['JS']);
 SELECT id FROM posts_by_tag('js');
+-- the queries resolve them too
+SELECT id FROM posts_tagged(ARRAY['JS', 'python 3']);
+SELECT id FROM posts_tagged(ARRAY['rust'], 'any', exclude => ARRAY['js']);
+SELECT slug, shared_posts FROM tags_related('js');
 -- merging one side of a post that has both: the first position wins
 SELECT tag_merge('ecmascript', 'js') AS moved;
 SELECT p.id, pg_temp.tags_of(p.id) FROM posts p ORDER BY p.id;

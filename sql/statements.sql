@@ -28,7 +28,8 @@ CREATE TEMP TABLE names AS
 SELECT n, ARRAY(SELECT 'size ' || n || ' name ' || i FROM generate_series(1, n) AS i) AS names
 FROM (VALUES (2), (50)) AS v(n);
 
--- get-or-create of new names: find, look for free slugs, insert
+-- get-or-create of new names: find them as tags, then as synonyms, look
+-- for free slugs, insert
 SELECT n AS names,
        pg_temp.statements_run(format('SELECT count(*) FROM tags_get_or_create(%L)', names)) AS statements
 FROM names ORDER BY n;
@@ -74,3 +75,34 @@ SELECT count(*) FROM post_set_tags(:post, ARRAY['read']);
 SELECT pg_temp.statements_run(format('SELECT count(*) FROM post_get_tags(%s)', :post)) AS get_tags,
        pg_temp.statements_run('SELECT count(*) FROM posts_by_tag(''read'')') AS by_tag,
        pg_temp.statements_run('SELECT tag_post_count(''read'')') AS post_count;
+
+-- tag care: the same number of statements of its own whatever the number of
+-- posts or tags (the foreign keys' cascades, "... FROM ONLY ...", run once
+-- per deleted tag, as PostgreSQL runs them, and are not counted)
+CREATE FUNCTION pg_temp.own_statements_run(sql text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    n bigint;
+BEGIN
+    PERFORM pg_stat_statements_reset();
+    EXECUTE sql;
+    SELECT coalesce(sum(calls), 0) INTO n
+    FROM pg_stat_statements
+    WHERE NOT toplevel AND query LIKE '%public.%' AND query NOT LIKE '%FROM ONLY%';
+    RETURN n;
+END
+$$;
+INSERT INTO posts (title, status)
+SELECT 'care ' || i, 'published' FROM generate_series(1, 50) AS i;
+SELECT count(*) FROM posts p, post_set_tags(p.id, CASE WHEN p.id % 25 = 0 THEN ARRAY['few', 'few into'] ELSE ARRAY['many', 'many into'] END)
+WHERE p.title LIKE 'care %';
+SELECT n AS posts,
+       pg_temp.own_statements_run(format('SELECT tag_merge(%L, %L)', slug, slug || '-into')) AS merge
+FROM (VALUES (2, 'few'), (48, 'many')) AS v(n, slug) ORDER BY n;
+SELECT pg_temp.own_statements_run('SELECT tag_add_synonym(''synonym'', ''many-into'')') AS add_synonym,
+       pg_temp.own_statements_run('SELECT tag_remove_synonym(''synonym'')') AS remove_synonym;
+SELECT pg_temp.own_statements_run('SELECT tag_rename(''many-into'', ''many renamed'')') AS rename;
+SELECT count(*) FROM tags_get_or_create(ARRAY['unused 1', 'unused 2']);
+SELECT pg_temp.own_statements_run('SELECT tags_prune()') AS prune_2;
+SELECT count(*) FROM tags_get_or_create(ARRAY(SELECT 'unused ' || i FROM generate_series(1, 50) AS i));
+SELECT pg_temp.own_statements_run('SELECT tags_prune()') AS prune_50;

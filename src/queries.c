@@ -17,12 +17,14 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/rls.h"
 
@@ -35,6 +37,9 @@ PG_FUNCTION_INFO_V1(posts_by_tag);
 PG_FUNCTION_INFO_V1(posts_by_tag_after);
 PG_FUNCTION_INFO_V1(tag_post_count);
 PG_FUNCTION_INFO_V1(tags_search);
+PG_FUNCTION_INFO_V1(posts_tagged);
+PG_FUNCTION_INFO_V1(tags_related);
+PG_FUNCTION_INFO_V1(posts_related);
 
 /* Largest page a caller may ask for */
 #define TAGS_MAX_PAGE_SIZE 100
@@ -44,6 +49,8 @@ static int32 int32_arg(FunctionCallInfo fcinfo, int argno, const char *what);
 static bool counters_answer(void);
 static void put_tag_counts(FunctionCallInfo fcinfo, Datum *top);
 static void check_page_size(int32 page_size);
+static int32 lim_arg(FunctionCallInfo fcinfo, int argno);
+static Datum tag_ids_by_use(Datum names);
 
 /* Raise 22004 if an argument is NULL; return it */
 static int32
@@ -386,6 +393,204 @@ tags_search(PG_FUNCTION_ARGS)
 	else
 		tags_execute(STMT_TAGS_SEARCH_LIVE, params, NULL, true, 0);
 	tags_put_spi_result(fcinfo);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * The argument lim, which must be between 1 and TAGS_MAX_PAGE_SIZE
+ * (22004, 22023)
+ */
+static int32
+lim_arg(FunctionCallInfo fcinfo, int argno)
+{
+	int32		lim = int32_arg(fcinfo, argno, "lim");
+
+	if (lim < 1 || lim > TAGS_MAX_PAGE_SIZE)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("lim must be between 1 and %d", TAGS_MAX_PAGE_SIZE));
+	return lim;
+}
+
+/*
+ * The distinct ids of the tags the normalized names (a text[]) resolve to,
+ * least used first, as an int4[] in SPI's memory; or (Datum) 0 if a name
+ * is no tag.  The caller must be connected to SPI.  The counters order
+ * them when they answer for the caller (read as their owner: the order is
+ * all that comes of them); else a count of each tag's listed associations,
+ * capped, does.
+ */
+static Datum
+tag_ids_by_use(Datum names)
+{
+	Datum	   *ids;
+	uint64		n;
+	uint64		i;
+
+	if (counters_answer())
+	{
+		TagsSavedUser saved;
+
+		tags_become_owner(&saved);
+		n = tags_execute(STMT_TAGGED_IDS_BY_USE, &names, NULL, true, 0);
+		tags_restore_user(&saved);
+	}
+	else
+		n = tags_execute(STMT_TAGGED_IDS_BY_USE_LIVE, &names, NULL, true, 0);
+
+	ids = palloc(Max(n, 1) * sizeof(Datum));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		ids[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+							   1, &isnull);
+		if (isnull)
+			return (Datum) 0;
+	}
+	return PointerGetDatum(construct_array(ids, (int) n, INT4OID,
+										   sizeof(int32), true,
+										   TYPALIGN_INT));
+}
+
+/*
+ * posts_tagged(names text[], match text, exclude text[], page integer,
+ *				page_size integer) RETURNS SETOF posts
+ *
+ * One page of the listed posts that have every one of the names ('all'),
+ * at least one ('any'), or exactly these tags ('exact'), and none of the
+ * names in exclude.  Names are read as every names array is; a name that
+ * is no tag is on no post, so it leaves 'all' and 'exact' empty and counts
+ * for nothing in 'any' and exclude.  No names at all give no rows.
+ *
+ * Two statements at most, whatever the number of names.  'all' and
+ * 'exact' first resolve the names to tag ids ordered least used first
+ * (tag_ids_by_use()), then read the least used tag's posts off its index in
+ * page order, as posts_by_tag() does, and check each one's tags through the
+ * primary key: a page stops when it is full, and each post costs one
+ * descent of the primary key, however many names there are.  'any' orders
+ * by the number of names a post has, which needs every listed post of
+ * every named tag: one statement that counts them.
+ */
+Datum
+posts_tagged(PG_FUNCTION_ARGS)
+{
+	char	   *match;
+	int32		page;
+	int32		page_size;
+	Datum		names;
+	int			nnames;
+	int			nexclude;
+	Datum		params[4];
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("tag names must not be null"));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("match must not be null"));
+	match = TextDatumGetCString(PG_GETARG_DATUM(1));
+	if (strcmp(match, "all") != 0 && strcmp(match, "any") != 0 &&
+		strcmp(match, "exact") != 0)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("unrecognized match \"%s\"", match),
+				errhint("Valid values are \"all\", \"any\" and \"exact\"."));
+	page = int32_arg(fcinfo, 3, "page");
+	page_size = int32_arg(fcinfo, 4, "page size");
+	if (page < 1)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("page must be at least 1"));
+	check_page_size(page_size);
+
+	names = tags_names_arg(fcinfo, 0, &nnames);
+	params[1] = tags_names_arg(fcinfo, 2, &nexclude);
+	params[2] = Int64GetDatum((int64) (page - 1) * page_size);
+	params[3] = Int64GetDatum((int64) page_size);
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (nnames == 0)
+		return (Datum) 0;
+	tags_spi_connect(fcinfo);
+	if (strcmp(match, "any") == 0)
+	{
+		params[0] = names;
+		tags_execute(STMT_POSTS_TAGGED_ANY, params, NULL, true, 0);
+		tags_put_spi_result(fcinfo);
+	}
+	else
+	{
+		params[0] = tag_ids_by_use(names);
+		if (params[0] != (Datum) 0)
+		{
+			tags_execute(strcmp(match, "all") == 0 ?
+						 STMT_POSTS_TAGGED_ALL : STMT_POSTS_TAGGED_EXACT,
+						 params, NULL, true, 0);
+			tags_put_spi_result(fcinfo);
+		}
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * tags_related(slug text, lim integer)
+ *		RETURNS TABLE (id, name, slug, shared_posts)
+ *
+ * The lim tags that are on the most of the tag's listed posts, with that
+ * number, then by name; the tag itself is not among them.  It reads every
+ * listed post of the tag and each one's tags: the cost grows with the
+ * tag's posts.  posts is joined only where row-level security, or missing
+ * privileges, may make it matter (see counters_answer()).
+ */
+Datum
+tags_related(PG_FUNCTION_ARGS)
+{
+	int32		lim = lim_arg(fcinfo, 1);
+	Datum		params[2];
+
+	InitMaterializedSRF(fcinfo, 0);
+	tags_spi_connect(fcinfo);
+	params[0] = Int32GetDatum(tag_id_by_slug(fcinfo, 0));
+	params[1] = Int32GetDatum(lim);
+	tags_execute(counters_answer() ? STMT_TAGS_RELATED : STMT_TAGS_RELATED_LIVE,
+				 params, NULL, true, 0);
+	tags_put_spi_result(fcinfo);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * posts_related(post_id integer, lim integer)
+ *		RETURNS TABLE (id, title, body, status, created_at, deleted_at,
+ *					   shared_tags)
+ *
+ * The lim listed posts that share the most tags with the post, with that
+ * number, then newest first; the post itself is not among them.  It reads
+ * every listed post of each of the post's tags: the cost grows with them.
+ * A post that does not exist, or that row-level security hides, is P0002.
+ */
+Datum
+posts_related(PG_FUNCTION_ARGS)
+{
+	int32		post_id = tags_post_id_arg(fcinfo, 0);
+	int32		lim = lim_arg(fcinfo, 1);
+	Datum		params[2];
+
+	InitMaterializedSRF(fcinfo, 0);
+	tags_spi_connect(fcinfo);
+	params[0] = Int32GetDatum(post_id);
+	params[1] = Int32GetDatum(lim);
+	if (tags_execute(STMT_POSTS_RELATED, params, NULL, true, 0) > 0)
+		tags_put_spi_result(fcinfo);
+	else if (tags_execute(STMT_POST_EXISTS, params, NULL, true, 0) == 0)
+		ereport(ERROR,
+				errcode(ERRCODE_NO_DATA_FOUND),
+				errmsg("post %d does not exist", post_id));
 	SPI_finish();
 	return (Datum) 0;
 }

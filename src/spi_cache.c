@@ -161,6 +161,104 @@ typedef struct TagsStmtDef
 	" WHERE p.id OPERATOR(pg_catalog.=) $1" \
 	" ORDER BY pt.position NULLS LAST, t.id"
 
+/*
+ * Tags by the names a caller gives to a query, normalized in C.  Every
+ * reader that resolves such names goes through TAG_ID_OF_NAME, and every
+ * writer through NAMED_TAGS (above), which is the same rule in the shape the
+ * writers need: a name is a tag's own name, or a synonym of it (1.1).
+ *
+ * TAG_ID_OF_NAME: the id of the tag with this name or synonym, or NULL.
+ * TAG_IDS_OF_NAMES: the ids of the tags a text[] names, as an int4[] built
+ * once per statement (an InitPlan); an unknown name gives a NULL element,
+ * which = ANY matches with nothing.
+ */
+#define TAG_ID_OF_NAME(name) \
+	"(SELECT t.id FROM @extschema@.tags t" \
+	" WHERE t.name OPERATOR(pg_catalog.=) " name \
+	" UNION ALL" \
+	" SELECT s.tag_id FROM @extschema@.tag_synonyms s" \
+	" WHERE s.name OPERATOR(pg_catalog.=) " name \
+	" LIMIT 1)"
+#define TAG_IDS_OF_NAMES(names) \
+	"ARRAY(SELECT " TAG_ID_OF_NAME("n.name") \
+	"      FROM pg_catalog.unnest(" names ") AS n(name))"
+
+/*
+ * The distinct tag ids the names $1 resolve to, NULL for an unknown name,
+ * ordered least used first by the count use_count, an expression of k.id
+ * that may use pd.delta, the sum of k.id's pending deltas (or NULL).  The
+ * deltas are read once for all the names.
+ */
+#define TAG_IDS_BY_USE(use_count) \
+	"WITH k AS MATERIALIZED (" \
+	"    SELECT DISTINCT " TAG_ID_OF_NAME("n.name") " AS id" \
+	"    FROM pg_catalog.unnest($1) AS n(name))" \
+	" SELECT k.id FROM k LEFT JOIN " PENDING_BY_TAG " pd" \
+	"   ON pd.tag_id OPERATOR(pg_catalog.=) k.id" \
+	" ORDER BY " use_count ", k.id NULLS FIRST"
+
+/*
+ * posts_tagged()'s 'all' and 'exact' pages: the posts of the tag ($1)[1],
+ * read off the index (tag_id, post_visible, post_created_at, post_id) in
+ * page order, each kept if probe, an aggregate over its post_tags rows x
+ * (read through the primary key), holds.  $1 holds the distinct ids of the
+ * names, $2 the names to exclude.  The read stops when the page is full.
+ */
+#define POSTS_TAGGED_DRIVEN(probe) \
+	"SELECT p.* FROM @extschema@.post_tags pt" \
+	" JOIN @extschema@.posts p ON p.id OPERATOR(pg_catalog.=) pt.post_id" \
+	" WHERE pt.tag_id OPERATOR(pg_catalog.=) ($1)[1] AND pt.post_visible" \
+	"   AND (SELECT " probe \
+	"        FROM @extschema@.post_tags x" \
+	"        WHERE x.post_id OPERATOR(pg_catalog.=) pt.post_id)" \
+	" ORDER BY pt.post_created_at DESC, pt.post_id DESC" \
+	" OFFSET $3 LIMIT $4"
+/* the post x has every tag of $1, and none named in $2 */
+#define HAS_ALL_TAGS \
+	"pg_catalog.count(*) FILTER (WHERE x.tag_id OPERATOR(pg_catalog.=) ANY ($1))" \
+	"   OPERATOR(pg_catalog.=) pg_catalog.cardinality($1)" \
+	" AND pg_catalog.count(*) FILTER (WHERE x.tag_id OPERATOR(pg_catalog.=)" \
+	"                                 ANY (" TAG_IDS_OF_NAMES("$2") "))" \
+	"   OPERATOR(pg_catalog.=) 0"
+
+/*
+ * Posts ranked by a number of matches.  The candidates, a subquery with
+ * columns post_id, created_at (the post's) and the number, are sorted by
+ * the number, then newest first, then by id (MATCHES_IN_ORDER, with "of"
+ * the prefix of the columns, such as "m."); then each is looked up in
+ * posts in that order until the page is full (POST_OF: OFFSET 0 keeps it a
+ * lookup).  posts is joined, so row-level security on it applies, but only
+ * the page's posts are read from it, not every candidate's.
+ */
+#define MATCHES_IN_ORDER(of, matches) \
+	"ORDER BY " of matches " DESC, " of "created_at DESC, " of "post_id DESC"
+#define POST_OF(candidate) \
+	"(SELECT p.* FROM @extschema@.posts p" \
+	" WHERE p.id OPERATOR(pg_catalog.=) " candidate ".post_id OFFSET 0)"
+
+/*
+ * The tags that share the most posts with tag $1: each of its listed posts'
+ * other tags, read through the primary key (OFFSET 0 keeps the planner
+ * from hashing every association instead, which took twice as long for a
+ * tag on 130 000 of 1 000 000 posts); posts_join joins posts p where
+ * row-level security may hide some.
+ */
+#define RELATED_TAGS(posts_join) \
+	"SELECT t.id, t.name::pg_catalog.text, t.slug::pg_catalog.text," \
+	"       r.shared_posts" \
+	" FROM (SELECT o.tag_id, pg_catalog.count(*) AS shared_posts" \
+	"       FROM @extschema@.post_tags pt" \
+	posts_join \
+	"       CROSS JOIN LATERAL (SELECT o.tag_id FROM @extschema@.post_tags o" \
+	"                           WHERE o.post_id OPERATOR(pg_catalog.=) pt.post_id" \
+	"                             AND o.tag_id OPERATOR(pg_catalog.<>) $1" \
+	"                           OFFSET 0) o" \
+	"       WHERE pt.tag_id OPERATOR(pg_catalog.=) $1 AND pt.post_visible" \
+	"       GROUP BY o.tag_id) r" \
+	" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) r.tag_id" \
+	" ORDER BY r.shared_posts DESC, t.name" \
+	" LIMIT $2"
+
 static SPIPlanPtr prepare_stmt(TagsStmt stmt);
 static SPIPlanPtr get_plan(TagsStmt stmt);
 static void check_result(TagsStmt stmt, int rc);
@@ -182,20 +280,17 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		" FOR KEY SHARE OF t"
 	},
 	[STMT_TAGS_BY_NAMES_UNLOCKED] = {
-		/*
-		 * for tags_get_or_create(), which does not hold what it finds; the
-		 * names of tags read off the index of name, as in version 1.0,
-		 * with no join
-		 */
+		/* for tags_get_or_create(), which does not hold what it finds */
 		"SELECT t.name AS asked, t.* FROM @extschema@.tags t"
-		" WHERE t.name OPERATOR(pg_catalog.=) ANY ($1)"
-		" UNION ALL"
-		" SELECT s.name, t.* FROM @extschema@.tag_synonyms s"
+		" WHERE t.name OPERATOR(pg_catalog.=) ANY ($1)",
+		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
+	},
+	[STMT_TAGS_BY_SYNONYMS] = {
+		"SELECT s.name AS asked, t.* FROM @extschema@.tag_synonyms s"
 		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) s.tag_id"
 		" WHERE s.name OPERATOR(pg_catalog.=) ANY ($1)",
 		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT,
-		"SELECT t.name AS asked, t.* FROM @extschema@.tags t"
-		" WHERE t.name OPERATOR(pg_catalog.=) ANY ($1)"
+		"SELECT t.name AS asked, t.* FROM @extschema@.tags t WHERE false"
 	},
 	[STMT_TAGS_INSERT] = {
 		"INSERT INTO @extschema@.tags (name, slug)"
@@ -686,6 +781,94 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		"   AND NOT EXISTS (SELECT FROM @extschema@.post_tags pt"
 		"                   WHERE pt.tag_id OPERATOR(pg_catalog.=) t.id)",
 		1, {INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_DELETE
+	},
+	[STMT_TAGGED_IDS_BY_USE] = {
+		TAG_IDS_BY_USE(FOLDED_COUNT_OF("k.id")
+					   " OPERATOR(pg_catalog.+) COALESCE(pd.delta, 0)"),
+		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
+	},
+	[STMT_TAGGED_IDS_BY_USE_LIVE] = {
+		/* counted live up to a cap: past it, any tag is as good */
+		"SELECT k.id FROM (SELECT DISTINCT " TAG_ID_OF_NAME("n.name") " AS id"
+		"                  FROM pg_catalog.unnest($1) AS n(name)) k"
+		" ORDER BY (SELECT pg_catalog.count(*)"
+		"           FROM (SELECT FROM @extschema@.post_tags pt"
+		"                 WHERE pt.tag_id OPERATOR(pg_catalog.=) k.id"
+		"                   AND pt.post_visible LIMIT 1000) u), k.id NULLS FIRST",
+		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
+	},
+	[STMT_POSTS_TAGGED_ALL] = {
+		/*
+		 * Generic: the plan, the driving tag's index in page order under
+		 * a limit, is the right one for a tag on ten posts or on a
+		 * hundred thousand, which only the counts tell apart
+		 */
+		POSTS_TAGGED_DRIVEN(HAS_ALL_TAGS),
+		4, {INT4ARRAYOID, TEXTARRAYOID, INT8OID, INT8OID},
+		CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
+	},
+	[STMT_POSTS_TAGGED_EXACT] = {
+		POSTS_TAGGED_DRIVEN(HAS_ALL_TAGS
+							" AND pg_catalog.count(*) OPERATOR(pg_catalog.=)"
+							"     pg_catalog.cardinality($1)"),
+		4, {INT4ARRAYOID, TEXTARRAYOID, INT8OID, INT8OID},
+		CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
+	},
+	[STMT_POSTS_TAGGED_ANY] = {
+		/*
+		 * Ordered by the number of names a post matches, which only
+		 * counting every listed post of every named tag tells: every one
+		 * is counted and sorted, then posts is read for the page only
+		 */
+		"SELECT p.* FROM"
+		" (SELECT pt.post_id, pg_catalog.count(*) AS matched,"
+		"         pg_catalog.max(pt.post_created_at) AS created_at"
+		"  FROM @extschema@.post_tags pt"
+		"  WHERE pt.tag_id OPERATOR(pg_catalog.=) ANY (" TAG_IDS_OF_NAMES("$1") ")"
+		"    AND pt.post_visible"
+		"    AND NOT EXISTS (SELECT FROM @extschema@.post_tags x"
+		"                    WHERE x.post_id OPERATOR(pg_catalog.=) pt.post_id"
+		"                      AND x.tag_id OPERATOR(pg_catalog.=)"
+		"                          ANY (" TAG_IDS_OF_NAMES("$2") "))"
+		"  GROUP BY pt.post_id"
+		"  " MATCHES_IN_ORDER("", "matched") ") m"
+		" CROSS JOIN LATERAL " POST_OF("m") " p"
+		" " MATCHES_IN_ORDER("m.", "matched")
+		" OFFSET $3 LIMIT $4",
+		4, {TEXTARRAYOID, TEXTARRAYOID, INT8OID, INT8OID},
+		CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
+	},
+	[STMT_TAGS_RELATED] = {
+		/*
+		 * Planned at each call, as the live count is: a tag on ten posts
+		 * and one on a hundred thousand need different plans
+		 */
+		RELATED_TAGS(""),
+		2, {INT4OID, INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
+	},
+	[STMT_TAGS_RELATED_LIVE] = {
+		RELATED_TAGS("       JOIN @extschema@.posts p"
+					 "         ON p.id OPERATOR(pg_catalog.=) pt.post_id"),
+		2, {INT4OID, INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
+	},
+	[STMT_POSTS_RELATED] = {
+		/* the post is read through posts, so that a hidden post has no tags */
+		"SELECT p.*, r.shared_tags FROM"
+		" (SELECT o.post_id, pg_catalog.count(*) AS shared_tags,"
+		"         pg_catalog.max(o.post_created_at) AS created_at"
+		"  FROM @extschema@.posts me"
+		"  JOIN @extschema@.post_tags mine"
+		"    ON mine.post_id OPERATOR(pg_catalog.=) me.id"
+		"  JOIN @extschema@.post_tags o"
+		"    ON o.tag_id OPERATOR(pg_catalog.=) mine.tag_id"
+		"  WHERE me.id OPERATOR(pg_catalog.=) $1 AND o.post_visible"
+		"    AND o.post_id OPERATOR(pg_catalog.<>) $1"
+		"  GROUP BY o.post_id"
+		"  " MATCHES_IN_ORDER("", "shared_tags") ") r"
+		" CROSS JOIN LATERAL " POST_OF("r") " p"
+		" " MATCHES_IN_ORDER("r.", "shared_tags")
+		" LIMIT $2",
+		2, {INT4OID, INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
 	},
 };
 

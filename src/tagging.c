@@ -6,12 +6,13 @@
  *
  * Get-or-create.  The names of a call are normalized and deduplicated in C,
  * then resolved in a constant number of statements however many there are:
- * one SELECT of the existing tags; if some are
- * missing, one SELECT of the slugs their base slugs collide with and one
+ * one SELECT of the existing tags (see find_tags() for synonyms); if some
+ * are missing, one SELECT of the slugs their base slugs collide with and one
  * INSERT ... ON CONFLICT DO NOTHING of the missing names with the free slugs
- * picked in C; and, only if a concurrent transaction created some of them in
- * between, one more SELECT.  Most names exist in practice, so most calls
- * stop after the first statement.  The trigger on tags picks a slug the same
+ * picked in C, which skips synonyms; and, only if a concurrent transaction
+ * created some of them in between, or a name is a synonym, one more
+ * lookup.  Most names exist in practice, so most calls stop after the first
+ * statement.  The trigger on tags picks a slug the same
  * way for the one row of a direct INSERT or UPDATE that comes without one.
  *
  * The post writers lock the tags they find FOR KEY SHARE, so that a tag
@@ -140,6 +141,7 @@ static TagEntry *find_entry(TagList *list, const char *name);
 static Datum text_array(const char **strings, int count);
 static int	compare_cstring_ptr(const void *a, const void *b);
 static int	take_rows(TagList *list);
+static int	find_tags(TagList *list, Datum names, int count, bool lock);
 static void resolve_tags(TagList *list, bool lock);
 static void insert_tags(Datum *params);
 static HeapTuple heap_copytuple_in(MemoryContext cxt, HeapTuple tuple);
@@ -388,13 +390,41 @@ heap_copytuple_in(MemoryContext cxt, HeapTuple tuple)
 }
 
 /*
+ * Look up count names, the text[] names, and store the tags they name in
+ * the list's entries (see take_rows()); returns how many entries that
+ * filled.  The post writers lock the tags they find, in id order, with one
+ * statement that reads names and synonyms together.  tags_get_or_create()
+ * reads the names of tags first, the statement of version 1.0, and only if
+ * some are missing the synonyms: most calls name existing tags, and pay
+ * nothing for synonyms.
+ */
+static int
+find_tags(TagList *list, Datum names, int count, bool lock)
+{
+	int			found;
+
+	if (lock)
+	{
+		tags_execute(STMT_TAGS_BY_NAMES, &names, NULL, false, 0);
+		return take_rows(list);
+	}
+	tags_execute(STMT_TAGS_BY_NAMES_UNLOCKED, &names, NULL, false, 0);
+	found = take_rows(list);
+	if (found < count)
+	{
+		tags_execute(STMT_TAGS_BY_SYNONYMS, &names, NULL, false, 0);
+		found += take_rows(list);
+	}
+	return found;
+}
+
+/*
  * Find or create the tag of every entry of a list sorted by name, and fill
  * in its row.  The caller must be connected to SPI.
  */
 static void
 resolve_tags(TagList *list, bool lock)
 {
-	TagsStmt	find = lock ? STMT_TAGS_BY_NAMES : STMT_TAGS_BY_NAMES_UNLOCKED;
 	TagEntry  **missing;
 	const char **strings;
 	int			nmissing = 0;
@@ -409,8 +439,7 @@ resolve_tags(TagList *list, bool lock)
 	for (i = 0; i < list->count; i++)
 		strings[i] = list->entries[i].name;
 	params[0] = text_array(strings, list->count);
-	tags_execute(find, params, NULL, false, 0);
-	if (take_rows(list) == list->count)
+	if (find_tags(list, params[0], list->count, lock) == list->count)
 		return;
 
 	/* group the missing names by base slug, each group in name order */
@@ -457,9 +486,11 @@ resolve_tags(TagList *list, bool lock)
 		if (take_rows(list) == nmissing)
 			return;
 
-		/* created meanwhile by a transaction that has now committed */
-		tags_execute(find, params, NULL, false, 0);
-		take_rows(list);
+		/*
+		 * created meanwhile by a transaction that has now committed, or
+		 * a synonym
+		 */
+		find_tags(list, params[0], nmissing, lock);
 
 		/*
 		 * Under REPEATABLE READ the INSERT fails with 40001 on a name that
@@ -1317,4 +1348,22 @@ tags_before_write(PG_FUNCTION_ARGS)
 
 	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, desc, ncolumns,
 													 columns, values, nulls));
+}
+
+/*
+ * The distinct normalized names of the text[] argument argno, read as every
+ * names array is (see collect_names()), as a text[] for a statement of the
+ * readers; *count is their number.  A NULL array gives an empty one.
+ */
+Datum
+tags_names_arg(FunctionCallInfo fcinfo, int argno, int *count)
+{
+	TagList		list = collect_names(fcinfo, argno);
+	const char **names = palloc(Max(list.count, 1) * sizeof(char *));
+	int			i;
+
+	for (i = 0; i < list.count; i++)
+		names[i] = list.entries[i].name;
+	*count = list.count;
+	return text_array(names, list.count);
 }

@@ -47,8 +47,11 @@ extern void tags_check_name_length(const char *normalized);
  */
 typedef enum TagsStmt
 {
-	STMT_TAGS_BY_NAMES,			/* tags whose name is in $1, locked */
-	STMT_TAGS_BY_NAMES_UNLOCKED,	/* the same, not locked */
+	STMT_TAGS_BY_NAMES,			/* tags a name or synonym in $1 names,
+								 * locked */
+	STMT_TAGS_BY_NAMES_UNLOCKED,	/* tags whose own name is in $1, not
+									 * locked */
+	STMT_TAGS_BY_SYNONYMS,		/* tags a synonym in $1 names, not locked */
 	STMT_TAGS_INSERT,			/* insert names $1 with slugs $2, skip existing */
 	STMT_SLUGS_TAKEN,			/* slugs "b" and "b-..." for each base b in $1,
 								 * held by tags other than $2 */
@@ -105,6 +108,19 @@ typedef enum TagsStmt
 	STMT_PRUNE_CANDIDATES,		/* tags on no post, at least $1 old, locked
 								 * unless a writer holds them */
 	STMT_PRUNE_DELETE,			/* delete those of tags $1 on no post */
+	STMT_TAGGED_IDS_BY_USE,		/* the tag ids of names $1, least used
+								 * first, counters */
+	STMT_TAGGED_IDS_BY_USE_LIVE,	/* the same, counted live */
+	STMT_POSTS_TAGGED_ALL,		/* posts with every tag of $1, none of names
+								 * $2, offset $3, limit $4 */
+	STMT_POSTS_TAGGED_EXACT,	/* the same, with no other tag */
+	STMT_POSTS_TAGGED_ANY,		/* posts with any of names $1, none of $2,
+								 * most matching first */
+	STMT_TAGS_RELATED,			/* the first $2 tags sharing most posts with
+								 * tag $1 */
+	STMT_TAGS_RELATED_LIVE,		/* the same, through posts */
+	STMT_POSTS_RELATED,			/* the first $2 posts sharing most tags with
+								 * post $1 */
 	NUM_TAGS_STMTS
 } TagsStmt;
 
@@ -135,6 +151,9 @@ extern void tags_lock_direct_writes(void);
 extern void tags_put_post_tags(FunctionCallInfo fcinfo, int32 post_id,
 							   bool post_locked);
 extern int32 tags_post_id_arg(FunctionCallInfo fcinfo, int argno);
+
+/* tagging.c: a names argument, read for the readers of queries.c */
+extern Datum tags_names_arg(FunctionCallInfo fcinfo, int argno, int *count);
 
 /*
  * upkeep.c: what post_tags copies of a post (see upkeep.c), as a writer of
