@@ -58,6 +58,26 @@ SELECT id, title, status FROM posts_by_tag('sql', page => 2, page_size => 1);
 SELECT tag_post_count('sql') AS sql_posts;
 
 \echo
+\echo '== 1.1 queries: posts with all / any / exactly these tags, related tags and posts, autocomplete'
+SELECT id, title FROM posts_tagged(ARRAY['SQL', 'PostgreSQL']);
+SELECT id, title FROM posts_tagged(ARRAY['Rust', 'Machine Learning'], 'any');
+SELECT id, title FROM posts_tagged(ARRAY['sql'], exclude => ARRAY['tutorial']);
+SELECT name, shared_posts FROM tags_related('sql');
+SELECT id, title, shared_tags FROM posts_related(1);
+SELECT name FROM tags_search('Ｍａ');
+
+\echo
+\echo '== 1.1 tag care: a synonym, a rename whose old slug keeps working, a merge, a prune'
+SELECT name, slug FROM tag_add_synonym('Postgres', 'postgresql');
+SELECT name FROM post_add_tags(2, ARRAY['postgres']);
+SELECT name, slug FROM tag_rename('machine-learning', 'ML');
+SELECT id, title FROM posts_by_tag('machine-learning');
+SELECT tag_merge('tutorial', 'sql') AS associations_moved;
+SELECT name FROM tags_get_or_create(ARRAY['Tutorial']);
+SELECT tags_prune() AS unused_tags_deleted;
+SELECT * FROM tag_counts();
+
+\echo
 \echo '== errors carry a SQLSTATE'
 \set ON_ERROR_STOP 0
 SELECT * FROM post_set_tags(42, ARRAY['x']);
