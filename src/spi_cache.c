@@ -163,9 +163,11 @@ typedef struct TagsStmtDef
 
 /*
  * Tags by the names a caller gives to a query, normalized in C.  Every
- * reader that resolves such names goes through TAG_ID_OF_NAME, and every
- * writer through NAMED_TAGS (above), which is the same rule in the shape the
- * writers need: a name is a tag's own name, or a synonym of it (1.1).
+ * reader that resolves such names goes through TAG_ID_OF_NAME; the other
+ * statements through NAMED_TAGS (above), or, to find and create tags, look
+ * among tags' names, then among synonyms (find_tags() in tagging.c): one
+ * rule in the shapes they need, a name is a tag's own name or a synonym of
+ * it (1.1).
  *
  * TAG_ID_OF_NAME: the id of the tag with this name or synonym, or NULL.
  * TAG_IDS_OF_NAMES: the ids of the tags a text[] names, as an int4[] built
@@ -269,15 +271,20 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		 * Locked, so that a tag deleted meanwhile counts as missing; in id
 		 * order, so that callers lock the same tags in the same order.
 		 */
-		"SELECT n.asked, t.* FROM " NAMED_TAGS("$1") " n"
-		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) n.id"
+		"SELECT t.name AS asked, t.* FROM @extschema@.tags t"
+		" WHERE t.name OPERATOR(pg_catalog.=) ANY ($1)"
+		" ORDER BY t.id"
+		" FOR KEY SHARE OF t",
+		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
+	},
+	[STMT_TAGS_BY_SYNONYMS_LOCKED] = {
+		"SELECT s.name AS asked, t.* FROM @extschema@.tag_synonyms s"
+		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) s.tag_id"
+		" WHERE s.name OPERATOR(pg_catalog.=) ANY ($1)"
 		" ORDER BY t.id"
 		" FOR KEY SHARE OF t",
 		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT,
-		"SELECT n.asked, t.* FROM " NAMED_TAGS_1_0("$1") " n"
-		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) n.id"
-		" ORDER BY t.id"
-		" FOR KEY SHARE OF t"
+		"SELECT t.name AS asked, t.* FROM @extschema@.tags t WHERE false"
 	},
 	[STMT_TAGS_BY_NAMES_UNLOCKED] = {
 		/* for tags_get_or_create(), which does not hold what it finds */

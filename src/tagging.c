@@ -392,27 +392,25 @@ heap_copytuple_in(MemoryContext cxt, HeapTuple tuple)
 /*
  * Look up count names, the text[] names, and store the tags they name in
  * the list's entries (see take_rows()); returns how many entries that
- * filled.  The post writers lock the tags they find, in id order, with one
- * statement that reads names and synonyms together.  tags_get_or_create()
- * reads the names of tags first, the statement of version 1.0, and only if
- * some are missing the synonyms: most calls name existing tags, and pay
- * nothing for synonyms.
+ * filled.  The names of tags are read first, with the statement of version
+ * 1.0, and only if some names are not among them, the synonyms: most calls
+ * name existing tags by their names, and pay nothing for synonyms.  The
+ * post writers lock what they find, each statement in id order; a writer
+ * that names a tag by a synonym therefore does not lock all its tags in id
+ * order, and can deadlock with a merge of those tags (40P01).
  */
 static int
 find_tags(TagList *list, Datum names, int count, bool lock)
 {
 	int			found;
 
-	if (lock)
-	{
-		tags_execute(STMT_TAGS_BY_NAMES, &names, NULL, false, 0);
-		return take_rows(list);
-	}
-	tags_execute(STMT_TAGS_BY_NAMES_UNLOCKED, &names, NULL, false, 0);
+	tags_execute(lock ? STMT_TAGS_BY_NAMES : STMT_TAGS_BY_NAMES_UNLOCKED,
+				 &names, NULL, false, 0);
 	found = take_rows(list);
 	if (found < count)
 	{
-		tags_execute(STMT_TAGS_BY_SYNONYMS, &names, NULL, false, 0);
+		tags_execute(lock ? STMT_TAGS_BY_SYNONYMS_LOCKED : STMT_TAGS_BY_SYNONYMS,
+					 &names, NULL, false, 0);
 		found += take_rows(list);
 	}
 	return found;

@@ -47,11 +47,10 @@ extern void tags_check_name_length(const char *normalized);
  */
 typedef enum TagsStmt
 {
-	STMT_TAGS_BY_NAMES,			/* tags a name or synonym in $1 names,
-								 * locked */
-	STMT_TAGS_BY_NAMES_UNLOCKED,	/* tags whose own name is in $1, not
-									 * locked */
-	STMT_TAGS_BY_SYNONYMS,		/* tags a synonym in $1 names, not locked */
+	STMT_TAGS_BY_NAMES,			/* tags whose own name is in $1, locked */
+	STMT_TAGS_BY_NAMES_UNLOCKED,	/* the same, not locked */
+	STMT_TAGS_BY_SYNONYMS_LOCKED,	/* tags a synonym in $1 names, locked */
+	STMT_TAGS_BY_SYNONYMS,		/* the same, not locked */
 	STMT_TAGS_INSERT,			/* insert names $1 with slugs $2, skip existing */
 	STMT_SLUGS_TAKEN,			/* slugs "b" and "b-..." for each base b in $1,
 								 * held by tags other than $2 */
