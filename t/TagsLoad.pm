@@ -24,10 +24,11 @@ t/001_stress.pl and t/002_crash.pl
 
 The load is pgbench with custom scripts, one transaction each, that mix
 every write function of the extension (tags_get_or_create, post_set_tags
-with lists, NULL and '{}', post_add_tags, post_remove_tags) with the direct
-SQL an application and its ORM run against the same tables: INSERT and
-DELETE of posts, DELETE (and INSERT) of tags, a plain two-column INSERT into
-post_tags, UPDATE of posts.status and posts.deleted_at, and a few reads.
+with lists, NULL and '{}', post_add_tags, post_remove_tags, tags_prune) with
+the direct SQL an application and its ORM run against the same tables:
+INSERT and DELETE of posts, DELETE (and INSERT) of tags, a plain two-column
+INSERT into post_tags, UPDATE of posts.status and posts.deleted_at, and a
+few reads.
 
 The names come from a small vocabulary of hot tags (12 normalized names)
 written in several spellings (case, spaces, NBSP, full-width letters), so
@@ -377,6 +378,16 @@ UPDATE posts
 SET status = (ARRAY['draft', 'published', 'archived'])[:s],
     deleted_at = CASE WHEN :d = 0 THEN now() END
 WHERE id = :p;
+EOS
+		],
+
+		# tag care: deletes the tags on no post, while the writers above
+		# attach them (a writer that meets one being deleted creates it
+		# anew; the plain INSERTs of stable tags meet tags that are always
+		# on some post)
+		prune => [
+			2, <<"EOS"
+SELECT tags_prune();
 EOS
 		],
 
