@@ -59,6 +59,7 @@ static char *name_arg(FunctionCallInfo fcinfo, int argno);
 static int32 tag_by_slug_latest(const char *slug);
 static bool name_holder(const char *name, NameHolder *holder);
 static HeapTuple tag_row(TagsStmt stmt, int32 id);
+static HeapTuple lock_tag_by_slug(const char *slug, TagsStmt lock, int32 *id);
 static Datum tag_datum(FunctionCallInfo fcinfo, HeapTuple tuple);
 static char *tag_column(HeapTuple tuple, const char *column);
 
@@ -160,6 +161,25 @@ tag_row(TagsStmt stmt, int32 id)
 	return SPI_copytuple(SPI_tuptable->vals[0]);
 }
 
+/*
+ * The tags row of the tag whose slug, or old slug, this is, locked by lock
+ * (see tag_row()), with its id in *id; P0002 if there is none, or it was
+ * deleted while the lock waited.
+ */
+static HeapTuple
+lock_tag_by_slug(const char *slug, TagsStmt lock, int32 *id)
+{
+	HeapTuple	tuple;
+
+	*id = tag_by_slug_latest(slug);
+	tuple = tag_row(lock, *id);
+	if (tuple == NULL)
+		ereport(ERROR,
+				errcode(ERRCODE_NO_DATA_FOUND),
+				errmsg("tag \"%s\" does not exist", slug));
+	return tuple;
+}
+
 /* A column of a tags row from tag_row(), as text */
 static char *
 tag_column(HeapTuple tuple, const char *column)
@@ -208,12 +228,7 @@ tag_add_synonym(PG_FUNCTION_ARGS)
 	Datum		result;
 
 	tags_spi_connect(fcinfo);
-	target = tag_by_slug_latest(target_slug);
-	tuple = tag_row(STMT_TAG_LOCK_KEY_SHARE, target);
-	if (tuple == NULL)
-		ereport(ERROR,
-				errcode(ERRCODE_NO_DATA_FOUND),
-				errmsg("tag \"%s\" does not exist", target_slug));
+	tuple = lock_tag_by_slug(target_slug, STMT_TAG_LOCK_KEY_SHARE, &target);
 	tags_lock_direct_writes();
 
 	if (name_holder(name, &holder))
@@ -298,12 +313,7 @@ tag_rename(PG_FUNCTION_ARGS)
 	Datum		result;
 
 	tags_spi_connect(fcinfo);
-	id = tag_by_slug_latest(slug);
-	tuple = tag_row(STMT_TAG_LOCK_NO_KEY, id);
-	if (tuple == NULL)
-		ereport(ERROR,
-				errcode(ERRCODE_NO_DATA_FOUND),
-				errmsg("tag \"%s\" does not exist", slug));
+	tuple = lock_tag_by_slug(slug, STMT_TAG_LOCK_NO_KEY, &id);
 	old_slug = tag_column(tuple, "slug");
 	tags_lock_direct_writes();
 
