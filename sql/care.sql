@@ -65,6 +65,13 @@ SELECT slug FROM post_add_tags(5, ARRAY['Node', 'python']);
 SELECT slug FROM post_remove_tags(5, ARRAY['node']);
 SELECT slug FROM post_add_tags(5, ARRAY['node']);
 SELECT * FROM pg_temp.counts_differ();
+-- the tag limit counts tags, not names: a name and its synonym are one
+SET tags.max_tags_per_post = 3;
+SELECT slug FROM post_set_tags(5, ARRAY['rust', 'python', 'node', 'javascript']);
+SELECT slug FROM post_add_tags(5, ARRAY['NODE']);
+SELECT slug FROM post_set_tags(5, ARRAY['rust', 'python', 'node', 'c']);
+\echo :LAST_ERROR_SQLSTATE
+RESET tags.max_tags_per_post;
 
 -- a direct write cannot give a tag a synonym's name
 INSERT INTO tags (name) VALUES ('NODE');
@@ -120,6 +127,11 @@ SELECT name FROM tag_synonyms WHERE name = 'py';
 SELECT id, name, slug FROM tag_rename('py', 'py');
 -- back to a name whose slug it had: that old slug is its own again
 SELECT id, name, slug FROM tag_rename('py', 'Python 3');
+SELECT slug, tag_id FROM tag_slug_aliases ORDER BY slug;
+-- a direct UPDATE that takes an old slug back drops it as an alias
+SELECT id, name, slug FROM tag_rename('python-3', 'Python three');
+UPDATE tags SET name = 'Python 3', slug = NULL WHERE slug = 'python-three'
+RETURNING id, name, slug;
 SELECT slug, tag_id FROM tag_slug_aliases ORDER BY slug;
 SELECT tag_rename(NULL, 'x');
 \echo :LAST_ERROR_SQLSTATE

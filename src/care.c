@@ -246,8 +246,7 @@ tag_add_synonym(PG_FUNCTION_ARGS)
 		else if (holder.id == target)
 			ereport(ERROR,
 					errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					errmsg("\"%s\" is the name of tag \"%s\" itself",
-						   name, holder.slug));
+					errmsg("\"%s\" is the name of the tag itself", name));
 		else
 			ereport(ERROR,
 					errcode(ERRCODE_UNIQUE_VIOLATION),
@@ -309,23 +308,27 @@ tag_rename(PG_FUNCTION_ARGS)
 	char	   *old_slug;
 	char	   *new_slug;
 	NameHolder	holder;
-	Datum		params[3];
+	Datum		params[2];
 	Datum		result;
 
 	tags_spi_connect(fcinfo);
-	tuple = lock_tag_by_slug(slug, STMT_TAG_LOCK_NO_KEY, &id);
+	tuple = lock_tag_by_slug(slug, STMT_TAG_LOCK_UPDATE, &id);
 	old_slug = tag_column(tuple, "slug");
 	tags_lock_direct_writes();
 
 	if (name_holder(new_name, &holder))
 	{
+		if (holder.id != id && holder.synonym)
+			ereport(ERROR,
+					errcode(ERRCODE_UNIQUE_VIOLATION),
+					errmsg("\"%s\" is already a synonym of tag \"%s\"",
+						   new_name, holder.name),
+					errhint("To make them one tag, merge them: tag_merge('%s', '%s').",
+							slug, holder.slug));
 		if (holder.id != id)
 			ereport(ERROR,
 					errcode(ERRCODE_UNIQUE_VIOLATION),
-					errmsg(holder.synonym ?
-						   "\"%s\" is already a synonym of tag \"%s\"" :
-						   "tag \"%s\" already exists",
-						   new_name, holder.name),
+					errmsg("tag \"%s\" already exists", new_name),
 					errhint("To make them one tag, merge them: tag_merge('%s', '%s').",
 							slug, holder.slug));
 		if (!holder.synonym)
@@ -349,7 +352,6 @@ tag_rename(PG_FUNCTION_ARGS)
 	if (strcmp(old_slug, new_slug) != 0)
 	{
 		params[1] = CStringGetTextDatum(old_slug);
-		params[2] = CStringGetTextDatum(new_slug);
 		tags_execute_latest(STMT_ALIAS_ADD, params, NULL);
 	}
 	SPI_finish();

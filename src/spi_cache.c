@@ -658,11 +658,22 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		" FOR KEY SHARE OF t",
 		1, {INT4OID}, 0, SPI_OK_SELECT
 	},
-	[STMT_TAG_LOCK_NO_KEY] = {
+	[STMT_TAG_LOCK_UPDATE] = {
+		/*
+		 * a rename changes name and slug, which unique indexes make keys:
+		 * the lock its UPDATE needs, taken before the lock of direct writes
+		 */
 		"SELECT t.* FROM @extschema@.tags t"
 		" WHERE t.id OPERATOR(pg_catalog.=) $1"
-		" FOR NO KEY UPDATE OF t",
+		" FOR UPDATE OF t",
 		1, {INT4OID}, 0, SPI_OK_SELECT
+	},
+	[STMT_ALIAS_DROP_OWN] = {
+		"DELETE FROM @extschema@.tag_slug_aliases a"
+		" WHERE a.slug OPERATOR(pg_catalog.=) $1"
+		"   AND a.tag_id OPERATOR(pg_catalog.=) $2",
+		2, {TEXTOID, INT4OID}, 0, SPI_OK_DELETE,
+		"DELETE FROM @extschema@.tags WHERE false"
 	},
 	[STMT_SYNONYM_ADD] = {
 		"INSERT INTO @extschema@.tag_synonyms (name, tag_id) VALUES ($1, $2)",
@@ -681,15 +692,9 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		2, {INT4OID, TEXTOID}, 0, SPI_OK_UPDATE_RETURNING
 	},
 	[STMT_ALIAS_ADD] = {
-		/* the new slug may be one the tag had before */
-		"WITH back AS ("
-		"    DELETE FROM @extschema@.tag_slug_aliases a"
-		"    WHERE a.slug OPERATOR(pg_catalog.=) $3"
-		"      AND a.tag_id OPERATOR(pg_catalog.=) $1"
-		")"
-		" INSERT INTO @extschema@.tag_slug_aliases (slug, tag_id)"
+		"INSERT INTO @extschema@.tag_slug_aliases (slug, tag_id)"
 		" VALUES ($2, $1)",
-		3, {INT4OID, TEXTOID, TEXTOID}, 0, SPI_OK_INSERT
+		2, {INT4OID, TEXTOID}, 0, SPI_OK_INSERT
 	},
 	[STMT_TAG_POSTS_LOCK] = {
 		/*

@@ -166,6 +166,7 @@ static void check_name_not_synonym(FunctionCallInfo fcinfo,
 								   const char *normalized);
 static void check_slug_not_alias(FunctionCallInfo fcinfo, HeapTuple tuple,
 								 int slug_att, int id_att);
+static void drop_own_alias(FunctionCallInfo fcinfo, Datum slug, Datum id);
 static void assign_slugs(TagEntry **entries, int count, bool direct,
 						 bool has_own_id, int32 own_id);
 
@@ -1256,6 +1257,22 @@ check_slug_not_alias(FunctionCallInfo fcinfo, HeapTuple tuple, int slug_att,
 }
 
 /*
+ * A tag that takes back one of its old slugs no longer has it as an alias:
+ * a slug is a tag's own or an alias, never both.
+ */
+static void
+drop_own_alias(FunctionCallInfo fcinfo, Datum slug, Datum id)
+{
+	Datum		params[2];
+
+	params[0] = slug;
+	params[1] = id;
+	tags_spi_connect(fcinfo);
+	tags_execute_latest(STMT_ALIAS_DROP_OWN, params, NULL);
+	SPI_finish();
+}
+
+/*
  * tags_before_write() RETURNS trigger
  *
  * BEFORE INSERT OR UPDATE OF name, slug ON tags FOR EACH ROW.  Stores the
@@ -1329,12 +1346,16 @@ tags_before_write(PG_FUNCTION_ARGS)
 
 		columns[ncolumns] = slug_att;
 		values[ncolumns++] = CStringGetTextDatum(slug);
+		if (!isnull)
+			drop_own_alias(fcinfo, values[ncolumns - 1], id);
 	}
 	else if (!inserting_assigned_slugs && slug_changed(trigdata, slug_att))
 	{
 		/* keep get-or-create from picking this slug meanwhile */
 		tags_lock_direct_writes();
 		check_slug_not_alias(fcinfo, tuple, slug_att, id_att);
+		drop_own_alias(fcinfo, heap_getattr(tuple, slug_att, desc, &isnull),
+					   heap_getattr(tuple, id_att, desc, &isnull));
 	}
 
 	if (!inserting_assigned_slugs && name_changed(trigdata, name_att, normalized))

@@ -92,12 +92,12 @@ typedef enum TagsStmt
 	STMT_NAME_HOLDER,			/* the tag named $1, or whose synonym it is */
 	STMT_TAG_ROW,				/* the tag $1 */
 	STMT_TAG_LOCK_KEY_SHARE,	/* the tag $1, locked FOR KEY SHARE */
-	STMT_TAG_LOCK_NO_KEY,		/* the tag $1, locked FOR NO KEY UPDATE */
+	STMT_TAG_LOCK_UPDATE,		/* the tag $1, locked FOR UPDATE */
+	STMT_ALIAS_DROP_OWN,		/* the alias $1 of tag $2, which takes it back */
 	STMT_SYNONYM_ADD,			/* make $1 a synonym of tag $2 */
 	STMT_SYNONYM_REMOVE,		/* the synonym $1 no longer is one */
 	STMT_TAG_RENAME,			/* tag $1 is named $2, with a new slug */
-	STMT_ALIAS_ADD,				/* slug $2 becomes an alias of tag $1, which
-								 * now has slug $3 */
+	STMT_ALIAS_ADD,				/* slug $2 becomes an alias of tag $1 */
 	STMT_TAG_POSTS_LOCK,		/* the posts of tag $1, locked FOR UPDATE */
 	STMT_TAGS_LOCK_PAIR,		/* tags $1 and $2, locked FOR UPDATE */
 	STMT_MERGE_MOVE,			/* tag $1's associations go to tag $2 */
