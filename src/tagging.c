@@ -1257,18 +1257,23 @@ check_slug_not_alias(FunctionCallInfo fcinfo, HeapTuple tuple, int slug_att,
 }
 
 /*
- * A tag that takes back one of its old slugs no longer has it as an alias:
- * a slug is a tag's own or an alias, never both.
+ * A tag that takes back one of its old slugs (an UPDATE) no longer has it
+ * as an alias: a slug is a tag's own or an alias, never both.  Done as the
+ * owner of the extension's tables, as the upkeep of upkeep.c is, so that a
+ * role that may update tags needs no privilege on tag_slug_aliases.
  */
 static void
 drop_own_alias(FunctionCallInfo fcinfo, Datum slug, Datum id)
 {
 	Datum		params[2];
+	TagsSavedUser saved;
 
 	params[0] = slug;
 	params[1] = id;
 	tags_spi_connect(fcinfo);
+	tags_become_owner(&saved);
 	tags_execute_latest(STMT_ALIAS_DROP_OWN, params, NULL);
+	tags_restore_user(&saved);
 	SPI_finish();
 }
 
@@ -1346,7 +1351,7 @@ tags_before_write(PG_FUNCTION_ARGS)
 
 		columns[ncolumns] = slug_att;
 		values[ncolumns++] = CStringGetTextDatum(slug);
-		if (!isnull)
+		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 			drop_own_alias(fcinfo, values[ncolumns - 1], id);
 	}
 	else if (!inserting_assigned_slugs && slug_changed(trigdata, slug_att))
@@ -1354,8 +1359,10 @@ tags_before_write(PG_FUNCTION_ARGS)
 		/* keep get-or-create from picking this slug meanwhile */
 		tags_lock_direct_writes();
 		check_slug_not_alias(fcinfo, tuple, slug_att, id_att);
-		drop_own_alias(fcinfo, heap_getattr(tuple, slug_att, desc, &isnull),
-					   heap_getattr(tuple, id_att, desc, &isnull));
+		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+			drop_own_alias(fcinfo,
+						   heap_getattr(tuple, slug_att, desc, &isnull),
+						   heap_getattr(tuple, id_att, desc, &isnull));
 	}
 
 	if (!inserting_assigned_slugs && name_changed(trigdata, name_att, normalized))
