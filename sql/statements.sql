@@ -95,3 +95,19 @@ SELECT count(*) FROM tags_get_or_create(ARRAY['unused 1', 'unused 2']);
 SELECT pg_temp.statements_run('SELECT tags_prune()', false) AS prune_2;
 SELECT count(*) FROM tags_get_or_create(ARRAY(SELECT 'unused ' || i FROM generate_series(1, 50) AS i));
 SELECT pg_temp.statements_run('SELECT tags_prune()', false) AS prune_50;
+
+-- the kept plans: a name lookup is planned once and kept, and planned
+-- anew after a call that created 1000 tags (tags_forget_plans()), whose
+-- plans were made for a much smaller table
+SET pg_stat_statements.track_planning = on;
+SELECT count(*) FROM tags_get_or_create(ARRAY['kept a', 'kept b']);
+SELECT pg_stat_statements_reset() IS NOT NULL AS reset;
+SELECT count(*) FROM tags_get_or_create(ARRAY['kept a', 'kept b']);
+SELECT count(*) FROM tags_get_or_create(ARRAY['kept a', 'kept b']);
+SELECT sum(plans) AS plans, sum(calls) AS calls FROM pg_stat_statements
+WHERE NOT toplevel AND query LIKE 'SELECT t.name AS asked, t.* FROM public.tags t WHERE%';
+SELECT count(*) FROM tags_get_or_create(ARRAY(SELECT 'bulk ' || i FROM generate_series(1, 1000) AS i));
+SELECT count(*) FROM tags_get_or_create(ARRAY['kept a', 'kept b']);
+SELECT sum(plans) > 0 AS planned_anew, sum(calls) AS calls FROM pg_stat_statements
+WHERE NOT toplevel AND query LIKE 'SELECT t.name AS asked, t.* FROM public.tags t WHERE%';
+RESET pg_stat_statements.track_planning;
