@@ -217,28 +217,3 @@ DROP POLICY posts_even ON posts;
 ALTER TABLE posts DISABLE ROW LEVEL SECURITY;
 DROP OWNED BY tags_tagged_reader;
 DROP ROLE tags_tagged_reader;
-
--- The number of statements a call runs does not grow with the names: two
--- for 'all' and 'exact' (the tags least used first, then the page), one
--- for 'any' (needs pg_stat_statements preloaded, as make test does)
-CREATE EXTENSION pg_stat_statements;
-SET pg_stat_statements.track = 'all';
-CREATE FUNCTION pg_temp.statements_run(sql text) RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-    n bigint;
-BEGIN
-    PERFORM pg_stat_statements_reset();
-    EXECUTE sql;
-    SELECT coalesce(sum(calls), 0) INTO n
-    FROM pg_stat_statements
-    WHERE NOT toplevel AND query LIKE '%public.%';
-    RETURN n;
-END
-$$;
-SELECT m AS match, n AS names,
-       pg_temp.statements_run(format('SELECT count(*) FROM posts_tagged(%L, %L, ARRAY[''tag 25''])',
-                                     ARRAY(SELECT 'tag ' || j FROM generate_series(1, n) AS j), m)) AS statements
-FROM unnest(ARRAY['all', 'exact', 'any']) AS m, (VALUES (2), (20)) AS v(n)
-ORDER BY m, n;
-DROP EXTENSION pg_stat_statements;

@@ -79,6 +79,16 @@ SELECT pg_temp.statements_run(format('SELECT count(*) FROM post_get_tags(%s)', :
        pg_temp.statements_run('SELECT count(*) FROM posts_by_tag(''read'')') AS by_tag,
        pg_temp.statements_run('SELECT tag_post_count(''read'')') AS post_count;
 
+-- posts_tagged: two statements for 'all' and 'exact' (the tags least used
+-- first, then the page), one for 'any', for 2 names as for 20
+SELECT count(*) FROM tags_get_or_create(ARRAY(SELECT 'tagged ' || j FROM generate_series(1, 25) AS j));
+SELECT count(*) FROM post_set_tags(:post, ARRAY['tagged 1', 'tagged 2']);
+SELECT m AS match, n AS names,
+       pg_temp.statements_run(format('SELECT count(*) FROM posts_tagged(%L, %L, ARRAY[''tagged 25''])',
+                                     ARRAY(SELECT 'tagged ' || j FROM generate_series(1, n) AS j), m)) AS statements
+FROM unnest(ARRAY['all', 'exact', 'any']) AS m, (VALUES (2), (20)) AS v(n)
+ORDER BY m, n;
+
 -- tag care: the same number of statements of its own whatever the number of
 -- posts or tags (the cascades run once per deleted tag, and are not counted)
 INSERT INTO posts (title, status)

@@ -116,20 +116,6 @@ typedef struct TagsStmtDef
 	"(COALESCE(c.post_count, 0) OPERATOR(pg_catalog.+) COALESCE(pd.delta, 0))"
 
 /*
- * The tags named in the text array arr, as rows (asked, id): a tag's own
- * name, or a synonym of it (version 1.1).  A name is never both.
- */
-#define NAMED_TAGS(arr) \
-	"(SELECT t.name AS asked, t.id FROM @extschema@.tags t" \
-	"  WHERE t.name OPERATOR(pg_catalog.=) ANY (" arr ")" \
-	" UNION ALL" \
-	" SELECT s.name, s.tag_id FROM @extschema@.tag_synonyms s" \
-	"  WHERE s.name OPERATOR(pg_catalog.=) ANY (" arr "))"
-#define NAMED_TAGS_1_0(arr) \
-	"(SELECT t.name AS asked, t.id FROM @extschema@.tags t" \
-	"  WHERE t.name OPERATOR(pg_catalog.=) ANY (" arr "))"
-
-/*
  * The slug s of a tag or an alias is made from the base b: b itself or
  * "b-..."; in the C collation, the slugs "b-..." sort in [b-, b.).
  */
@@ -162,12 +148,11 @@ typedef struct TagsStmtDef
 	" ORDER BY pt.position NULLS LAST, t.id"
 
 /*
- * Tags by the names a caller gives to a query, normalized in C.  Every
- * reader that resolves such names goes through TAG_ID_OF_NAME; the other
- * statements through NAMED_TAGS (above), or, to find and create tags, look
- * among tags' names, then among synonyms (find_tags() in tagging.c): one
- * rule in the shapes they need, a name is a tag's own name or a synonym of
- * it (1.1).
+ * Tags by the names a caller gives, normalized in C.  Every statement
+ * that resolves such names goes through TAG_ID_OF_NAME, except those that
+ * find and create tags, which look among tags' names, then among synonyms
+ * (find_tags() in tagging.c): a name is a tag's own name or a synonym of it
+ * (1.1), never both.
  *
  * TAG_ID_OF_NAME: the id of the tag with this name or synonym, or NULL.
  * TAG_IDS_OF_NAMES: the ids of the tags a text[] names, as an int4[] built
@@ -391,14 +376,14 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 	},
 	[STMT_POST_TAGS_REMOVE] = {
 		"DELETE FROM @extschema@.post_tags pt"
-		" USING " NAMED_TAGS("$2") " n"
 		" WHERE pt.post_id OPERATOR(pg_catalog.=) $1"
-		"   AND pt.tag_id OPERATOR(pg_catalog.=) n.id",
+		"   AND pt.tag_id OPERATOR(pg_catalog.=) ANY (" TAG_IDS_OF_NAMES("$2") ")",
 		2, {INT4OID, TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_DELETE,
 		"DELETE FROM @extschema@.post_tags pt"
-		" USING " NAMED_TAGS_1_0("$2") " n"
+		" USING @extschema@.tags t"
 		" WHERE pt.post_id OPERATOR(pg_catalog.=) $1"
-		"   AND pt.tag_id OPERATOR(pg_catalog.=) n.id"
+		"   AND pt.tag_id OPERATOR(pg_catalog.=) t.id"
+		"   AND t.name OPERATOR(pg_catalog.=) ANY ($2)"
 	},
 	[STMT_TAG_BY_SLUG] = {
 		/* a tag's own slug, or an old one */
@@ -642,9 +627,9 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 	},
 	[STMT_NAME_HOLDER] = {
 		"SELECT t.id, t.name::pg_catalog.text, t.slug::pg_catalog.text,"
-		"       n.asked OPERATOR(pg_catalog.<>) t.name AS synonym"
-		" FROM " NAMED_TAGS("ARRAY[$1]") " n"
-		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) n.id",
+		"       t.name OPERATOR(pg_catalog.<>) $1 AS synonym"
+		" FROM @extschema@.tags t"
+		" WHERE t.id OPERATOR(pg_catalog.=) " TAG_ID_OF_NAME("$1"),
 		1, {TEXTOID}, 0, SPI_OK_SELECT
 	},
 	[STMT_TAG_ROW] = {
