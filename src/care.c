@@ -60,6 +60,7 @@ static int32 tag_by_slug_latest(const char *slug);
 static bool name_holder(const char *name, NameHolder *holder);
 static HeapTuple tag_row(TagsStmt stmt, int32 id);
 static HeapTuple lock_tag_by_slug(const char *slug, TagsStmt lock, int32 *id);
+static HeapTuple tag_row_after(int32 id, const char *slug);
 static Datum tag_datum(FunctionCallInfo fcinfo, HeapTuple tuple);
 static char *tag_column(HeapTuple tuple, const char *column);
 
@@ -180,13 +181,30 @@ lock_tag_by_slug(const char *slug, TagsStmt lock, int32 *id)
 	return tuple;
 }
 
+/*
+ * The tags row of tag id (whose slug the caller was given), read again
+ * after the function changed it: P0002 if user code that the change fired
+ * (a trigger, a policy) deleted it or hid it meanwhile.
+ */
+static HeapTuple
+tag_row_after(int32 id, const char *slug)
+{
+	HeapTuple	tuple = tag_row(STMT_TAG_ROW, id);
+
+	if (tuple == NULL)
+		ereport(ERROR,
+				errcode(ERRCODE_NO_DATA_FOUND),
+				errmsg("tag \"%s\" no longer exists", slug),
+				errdetail("A trigger or a row-level security policy fired by the change deleted it or hid it."));
+	return tuple;
+}
+
 /* A column of a tags row from tag_row(), as text */
 static char *
 tag_column(HeapTuple tuple, const char *column)
 {
-	TupleDesc	desc = SPI_tuptable->tupdesc;
-
-	return SPI_getvalue(tuple, desc, SPI_fnumber(desc, column));
+	return SPI_getvalue(tuple, SPI_tuptable->tupdesc,
+						tags_result_column(column));
 }
 
 /*
@@ -223,12 +241,11 @@ tag_add_synonym(PG_FUNCTION_ARGS)
 	char	   *name = name_arg(fcinfo, 0);
 	const char *target_slug = text_arg(fcinfo, 1, "target slug");
 	int32		target;
-	HeapTuple	tuple;
 	NameHolder	holder;
 	Datum		result;
 
 	tags_spi_connect(fcinfo);
-	tuple = lock_tag_by_slug(target_slug, STMT_TAG_LOCK_KEY_SHARE, &target);
+	(void) lock_tag_by_slug(target_slug, STMT_TAG_LOCK_KEY_SHARE, &target);
 	tags_lock_direct_writes();
 
 	if (name_holder(name, &holder))
@@ -263,8 +280,7 @@ tag_add_synonym(PG_FUNCTION_ARGS)
 		tags_execute_latest(STMT_SYNONYM_ADD, params, NULL);
 	}
 
-	tuple = tag_row(STMT_TAG_ROW, target);
-	result = tag_datum(fcinfo, tuple);
+	result = tag_datum(fcinfo, tag_row_after(target, target_slug));
 	SPI_finish();
 	PG_RETURN_DATUM(result);
 }
@@ -334,7 +350,7 @@ tag_rename(PG_FUNCTION_ARGS)
 		if (!holder.synonym)
 		{
 			/* its name already */
-			result = tag_datum(fcinfo, tag_row(STMT_TAG_ROW, id));
+			result = tag_datum(fcinfo, tag_row_after(id, slug));
 			SPI_finish();
 			PG_RETURN_DATUM(result);
 		}
@@ -344,7 +360,11 @@ tag_rename(PG_FUNCTION_ARGS)
 
 	params[0] = Int32GetDatum(id);
 	params[1] = CStringGetTextDatum(new_name);
-	tags_execute_latest(STMT_TAG_RENAME, params, NULL);
+	if (tags_execute_latest(STMT_TAG_RENAME, params, NULL) == 0)
+		ereport(ERROR,
+				errcode(ERRCODE_NO_DATA_FOUND),
+				errmsg("tag \"%s\" was not renamed", slug),
+				errdetail("A trigger or a row-level security policy on tags kept its row from being updated."));
 	tuple = SPI_copytuple(SPI_tuptable->vals[0]);
 	new_slug = tag_column(tuple, "slug");
 	result = tag_datum(fcinfo, tuple);

@@ -18,15 +18,26 @@
  * another schema), the plans are dropped.  A plan that SPI reports invalid
  * is prepared again from its text, so a renamed schema is picked up too.
  *
- * Only when tags are created does the extension look for taken slugs: that
- * statement is planned at each run (CURSOR_OPT_CUSTOM_PLAN), with the
- * array's length and the table's size as they are, since a generic plan
- * made while tags was small would compare every base with every tag.  For
- * the same reason the kept plans are dropped after a call that created
- * many tags (tags_forget_plans()).  The live count of a tag is planned at
- * each run too: one generic plan cannot serve both a tag on a few posts and
- * one on a hundred thousand; so is the search by prefix, which can use the
- * index of names only for a prefix it knows.
+ * PostgreSQL makes a kept plan anew only when it is invalidated (ANALYZE,
+ * DDL): a plan made while a table was small, a scan of all of it, would
+ * stay as the table grows, as fast as autovacuum lets it or forever when
+ * it is off.  So each kept plan notes the relations it uses and their
+ * sizes in blocks, the size the planner starts from, and is made anew once
+ * one of them has more than TAGS_REPLAN_GROWTH times the blocks it had
+ * (plan_outgrown()); a table that grows a millionfold costs some twenty
+ * plans of each statement.  Only when tags are created does the extension
+ * look for taken slugs: that statement is planned at each run
+ * (CURSOR_OPT_CUSTOM_PLAN), with the array's length and the table's size
+ * as they are.  The live count of a tag is planned at each run too: one
+ * generic plan cannot serve both a tag on a few posts and one on a hundred
+ * thousand; so is the search by prefix, which can use the index of names
+ * only for a prefix it knows.
+ *
+ * User code can call the functions again while a plan runs: a trigger, a
+ * row-level security policy or a column default that a statement fires.
+ * A plan is therefore never freed while an execution of it is under way:
+ * it counts its executions (run_plan()), and one that must be replaced
+ * meanwhile is retired, and freed when the last execution ends.
  *
  * The other statements whose parameters are arrays are prepared with
  * CURSOR_OPT_GENERIC_PLAN: an array behind unnest() makes the generic plan
@@ -38,8 +49,8 @@
  * every tag cheaper than ten descents (0.2 ms a call at 2 000 tags).  A
  * generic plan only filters a scan with = ANY, comparing each row with
  * every element, when the table is so small that that is cheap; the plans
- * are made anew after a call that created many tags, and when ANALYZE
- * changes the table's statistics.  Other arrays are joined through
+ * are made anew as the table grows, and when ANALYZE changes the table's
+ * statistics.  Other arrays are joined through
  * unnest(), where their order or several arrays side by side matter.
  *
  *-------------------------------------------------------------------------
@@ -47,6 +58,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "access/tupconvert.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -54,8 +66,12 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/pg_list.h"
+#include "storage/bufmgr.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/plancache.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/tuplestore.h"
@@ -63,6 +79,12 @@
 #include "tags.h"
 
 #define TAGS_MAX_ARGS 4
+
+/*
+ * A kept plan is made anew once a relation it uses has more than this many
+ * times the blocks it had when the plan was made
+ */
+#define TAGS_REPLAN_GROWTH 2
 
 /* One statement: its text, parameters and the SPI result it must give */
 typedef struct TagsStmtDef
@@ -246,8 +268,6 @@ typedef struct TagsStmtDef
 	" ORDER BY r.shared_posts DESC, t.name" \
 	" LIMIT $2"
 
-static SPIPlanPtr prepare_stmt(TagsStmt stmt);
-static SPIPlanPtr get_plan(TagsStmt stmt);
 static void check_result(TagsStmt stmt, int rc);
 
 static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
@@ -870,12 +890,41 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 };
 
 /*
+ * A kept plan, with what it needs to be replaced safely: how many
+ * executions of it are under way (a trigger, a policy or a default can call
+ * our functions again while one runs), and the relations it reads or writes
+ * with their sizes when it was prepared.
+ */
+typedef struct KeptPlan
+{
+	SPIPlanPtr	plan;
+	int			running;		/* executions under way, nested ones too */
+	bool		retired;		/* replaced: freed once none is running */
+	int			nrels;			/* relations watched for growth */
+	Oid		   *relids;
+	BlockNumber *blocks;		/* their sizes, in blocks, when prepared */
+} KeptPlan;
+
+/*
  * The schema the kept plans were made for, whether the extension's objects
- * there are at version 1.0 (no tag_synonyms), and the plans
+ * there are at version 1.0 (no tag_synonyms), the plans, and the plans
+ * replaced while an execution of theirs was under way.
  */
 static Oid	plans_schema = InvalidOid;
 static bool plans_for_1_0 = false;
-static SPIPlanPtr plans[NUM_TAGS_STMTS];
+static KeptPlan *plans[NUM_TAGS_STMTS];
+static List *retired_plans = NIL;	/* in TopMemoryContext */
+
+static void retire_plan(TagsStmt stmt);
+static void free_plan(KeptPlan *kept);
+static void free_idle_retired_plans(void);
+static BlockNumber relation_blocks(Oid relid);
+static void watch_relations(KeptPlan *kept);
+static bool plan_outgrown(const KeptPlan *kept);
+static KeptPlan *prepare_stmt(TagsStmt stmt);
+static KeptPlan *get_plan(TagsStmt stmt);
+static uint64 run_plan(TagsStmt stmt, Datum *values, const char *nulls,
+					   bool latest, bool read_only, long count);
 
 /*
  * Connect to SPI for a call of the SQL function fcinfo, whose schema is the
@@ -889,7 +938,10 @@ tags_spi_connect(FunctionCallInfo fcinfo)
 
 	if (schema != plans_schema || at_1_0 != plans_for_1_0)
 	{
-		tags_forget_plans();
+		int			i;
+
+		for (i = 0; i < NUM_TAGS_STMTS; i++)
+			retire_plan((TagsStmt) i);
 		plans_schema = schema;
 		plans_for_1_0 = at_1_0;
 	}
@@ -898,26 +950,142 @@ tags_spi_connect(FunctionCallInfo fcinfo)
 }
 
 /*
- * Drop every kept plan, so that the next call plans for the tables as they
- * are now.  The caller must not be running one of them.
+ * Stop using the kept plan of a statement, if there is one: free it now,
+ * or, if an execution of it is under way further up the stack, once the
+ * last one ends (see run_plan()).
  */
-void
-tags_forget_plans(void)
+static void
+retire_plan(TagsStmt stmt)
+{
+	KeptPlan   *kept = plans[stmt];
+	MemoryContext old;
+
+	if (kept == NULL)
+		return;
+	plans[stmt] = NULL;
+	if (kept->running == 0)
+	{
+		free_plan(kept);
+		return;
+	}
+	kept->retired = true;
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	retired_plans = lappend(retired_plans, kept);
+	MemoryContextSwitchTo(old);
+}
+
+/* Free a kept plan that no execution uses */
+static void
+free_plan(KeptPlan *kept)
+{
+	Assert(kept->running == 0);
+	SPI_freeplan(kept->plan);
+	if (kept->relids != NULL)
+		pfree(kept->relids);
+	if (kept->blocks != NULL)
+		pfree(kept->blocks);
+	pfree(kept);
+}
+
+/*
+ * Free the retired plans whose executions have all ended.  An execution
+ * that ended in an error leaves its plan here, not freed while the error
+ * unwinds the stack.
+ */
+static void
+free_idle_retired_plans(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, retired_plans)
+	{
+		KeptPlan   *kept = lfirst(lc);
+
+		if (kept->running == 0)
+		{
+			retired_plans = foreach_delete_current(retired_plans, lc);
+			free_plan(kept);
+		}
+	}
+}
+
+/*
+ * The size of a relation in blocks, the size the planner starts from; 0 if
+ * it has no storage or is gone (then its plans are invalid anyway).  The
+ * relation is locked as a statement reading it would lock it.
+ */
+static BlockNumber
+relation_blocks(Oid relid)
+{
+	Relation	rel = try_relation_open(relid, AccessShareLock);
+	BlockNumber blocks = 0;
+
+	if (rel == NULL)
+		return 0;
+	if (RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
+		blocks = RelationGetNumberOfBlocks(rel);
+	relation_close(rel, NoLock);
+	return blocks;
+}
+
+/*
+ * Note the relations a kept plan reads or writes, and their sizes now.  A
+ * statement planned at each execution needs no watching.
+ */
+static void
+watch_relations(KeptPlan *kept)
+{
+	List	   *relids = NIL;
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, SPI_plan_get_plan_sources(kept->plan))
+	{
+		CachedPlanSource *source = lfirst(lc);
+
+		if (source->cursor_options & CURSOR_OPT_CUSTOM_PLAN)
+			continue;
+		relids = list_concat_unique_oid(relids, source->relationOids);
+	}
+	kept->nrels = list_length(relids);
+	if (kept->nrels == 0)
+		return;
+	kept->relids = MemoryContextAlloc(TopMemoryContext,
+									  kept->nrels * sizeof(Oid));
+	kept->blocks = MemoryContextAlloc(TopMemoryContext,
+									  kept->nrels * sizeof(BlockNumber));
+	foreach(lc, relids)
+	{
+		kept->relids[i] = lfirst_oid(lc);
+		kept->blocks[i] = relation_blocks(kept->relids[i]);
+		i++;
+	}
+	list_free(relids);
+}
+
+/*
+ * Whether a relation of a kept plan has grown more than TAGS_REPLAN_GROWTH
+ * times since the plan was made.  PostgreSQL replans a kept plan only when
+ * it is invalidated (by ANALYZE or DDL), so without this a plan made while
+ * a table was small, a scan of all of it, would stay as the table grows
+ * (see "Plans" in the README).
+ */
+static bool
+plan_outgrown(const KeptPlan *kept)
 {
 	int			i;
 
-	for (i = 0; i < NUM_TAGS_STMTS; i++)
-	{
-		if (plans[i] != NULL)
-			SPI_freeplan(plans[i]);
-		plans[i] = NULL;
-	}
+	for (i = 0; i < kept->nrels; i++)
+		if (relation_blocks(kept->relids[i]) >
+			TAGS_REPLAN_GROWTH * Max(kept->blocks[i], 1))
+			return true;
+	return false;
 }
 
 /*
  * Prepare a statement for the current schema and keep the plan.
  */
-static SPIPlanPtr
+static KeptPlan *
 prepare_stmt(TagsStmt stmt)
 {
 	const TagsStmtDef *def = &stmt_defs[stmt];
@@ -926,6 +1094,7 @@ prepare_stmt(TagsStmt stmt)
 	StringInfoData sql;
 	const char *p;
 	SPIPlanPtr	plan;
+	KeptPlan   *kept;
 
 	if (schema_name == NULL)
 		elog(ERROR, "cache lookup failed for namespace %u", plans_schema);
@@ -950,22 +1119,27 @@ prepare_stmt(TagsStmt stmt)
 			 sql.data, SPI_result_code_string(SPI_result));
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "SPI_keepplan failed");
-	return plan;
+	kept = MemoryContextAllocZero(TopMemoryContext, sizeof(KeptPlan));
+	kept->plan = plan;
+	watch_relations(kept);
+	return kept;
 }
 
 /*
- * The kept plan of a statement, prepared now if there is none or SPI says
- * the one kept is no longer valid.
+ * The kept plan of a statement, prepared now if there is none, if SPI says
+ * the one kept is no longer valid, or if a relation it uses has grown too
+ * much since it was made.  The one replaced is retired, not freed under an
+ * execution of it further up the stack.
  */
-static SPIPlanPtr
+static KeptPlan *
 get_plan(TagsStmt stmt)
 {
 	Assert(OidIsValid(plans_schema));
-	if (plans[stmt] != NULL && !SPI_plan_is_valid(plans[stmt]))
-	{
-		SPI_freeplan(plans[stmt]);
-		plans[stmt] = NULL;
-	}
+	if (retired_plans != NIL)
+		free_idle_retired_plans();
+	if (plans[stmt] != NULL &&
+		(!SPI_plan_is_valid(plans[stmt]->plan) || plan_outgrown(plans[stmt])))
+		retire_plan(stmt);
 	if (plans[stmt] == NULL)
 		plans[stmt] = prepare_stmt(stmt);
 	return plans[stmt];
@@ -981,6 +1155,45 @@ check_result(TagsStmt stmt, int rc)
 }
 
 /*
+ * Run the kept plan of a statement, in the transaction's snapshot or, if
+ * latest, in one taken now, and check its result code.  The plan counts as
+ * running until the execution ends, even in an error, so that a call of
+ * ours from user code it fires never frees it (see retire_plan()).
+ */
+static uint64
+run_plan(TagsStmt stmt, Datum *values, const char *nulls, bool latest,
+		 bool read_only, long count)
+{
+	KeptPlan   *volatile kept = get_plan(stmt);
+	int			rc;
+
+	kept->running++;
+	PG_TRY();
+	{
+		if (latest)
+			rc = SPI_execute_snapshot(kept->plan, values, nulls,
+									  GetLatestSnapshot(), InvalidSnapshot,
+									  false, true, 0);
+		else
+			rc = SPI_execute_plan(kept->plan, values, nulls, read_only,
+								  count);
+	}
+	PG_FINALLY();
+	{
+		kept->running--;
+	}
+	PG_END_TRY();
+
+	if (kept->retired && kept->running == 0)
+	{
+		retired_plans = list_delete_ptr(retired_plans, kept);
+		free_plan(kept);
+	}
+	check_result(stmt, rc);
+	return SPI_processed;
+}
+
+/*
  * Run a statement with these parameters and check its result code.  Returns
  * the number of rows it processed; they are in SPI_tuptable.
  */
@@ -988,9 +1201,7 @@ uint64
 tags_execute(TagsStmt stmt, Datum *values, const char *nulls,
 			 bool read_only, long count)
 {
-	check_result(stmt, SPI_execute_plan(get_plan(stmt), values, nulls,
-										read_only, count));
-	return SPI_processed;
+	return run_plan(stmt, values, nulls, false, read_only, count);
 }
 
 /*
@@ -1003,11 +1214,25 @@ tags_execute(TagsStmt stmt, Datum *values, const char *nulls,
 uint64
 tags_execute_latest(TagsStmt stmt, Datum *values, const char *nulls)
 {
-	check_result(stmt, SPI_execute_snapshot(get_plan(stmt), values, nulls,
-											GetLatestSnapshot(),
-											InvalidSnapshot,
-											false, true, 0));
-	return SPI_processed;
+	return run_plan(stmt, values, nulls, true, false, 0);
+}
+
+/*
+ * The number of the column name in the rows of the last statement, which
+ * must have it: 42703 if a column of the extension's tables that a
+ * statement reads with t.* was renamed or dropped.
+ */
+int
+tags_result_column(const char *name)
+{
+	int			att = SPI_fnumber(SPI_tuptable->tupdesc, name);
+
+	if (att <= 0)
+		ereport(ERROR,
+				errcode(ERRCODE_UNDEFINED_COLUMN),
+				errmsg("column \"%s\" does not exist", name),
+				errdetail("The functions of extension \"tags\" need the columns of its tables as it made them."));
+	return att;
 }
 
 /*

@@ -100,9 +100,6 @@ PG_FUNCTION_INFO_V1(tags_before_write);
 #define TAGS_SLUG_LOCK_SPACE 0x74616773
 #define TAGS_DIRECT_LOCK_SPACE 0x74616764
 
-/* Tags created by one call past which the kept plans are made anew */
-#define TAGS_REPLAN_AFTER_ROWS 1000
-
 /* Most root locks get-or-create takes; past it, one exclusive lock */
 #define TAGS_MAX_ROOT_LOCKS 32
 
@@ -143,7 +140,8 @@ static int	compare_cstring_ptr(const void *a, const void *b);
 static int	take_rows(TagList *list);
 static int	find_tags(TagList *list, Datum names, int count, bool lock);
 static void resolve_tags(TagList *list, bool lock);
-static void insert_tags(Datum *params);
+static void insert_tags(TagList *list, Datum *params);
+static bool is_inserting(const char *name, Datum slug);
 static HeapTuple heap_copytuple_in(MemoryContext cxt, HeapTuple tuple);
 static void check_no_new_synonyms(TagEntry **missing, int nmissing);
 static void sort_by_first(TagList *list);
@@ -171,10 +169,12 @@ static void assign_slugs(TagEntry **entries, int count, bool direct,
 						 bool has_own_id, int32 own_id);
 
 /*
- * True while get-or-create inserts rows whose slugs it picked under the
- * advisory locks it holds: the trigger on tags then takes none itself.
+ * The names get-or-create is inserting, with the slugs it picked under the
+ * advisory locks it holds, while its INSERT runs; else NULL.  The trigger
+ * on tags takes no lock and checks nothing for those rows, and only those:
+ * user code that the INSERT fires may write other rows of tags.
  */
-static bool inserting_assigned_slugs = false;
+static TagList *inserting = NULL;
 
 /* Raise 2202E unless a names array is one-dimensional (or empty) */
 static inline void
@@ -481,7 +481,7 @@ resolve_tags(TagList *list, bool lock)
 		for (i = 0; i < nmissing; i++)
 			strings[i] = missing[i]->slug;
 		params[1] = text_array(strings, nmissing);
-		insert_tags(params);
+		insert_tags(list, params);
 		if (take_rows(list) == nmissing)
 			return;
 
@@ -537,28 +537,42 @@ check_no_new_synonyms(TagEntry **missing, int nmissing)
 }
 
 /*
- * Run STMT_TAGS_INSERT, telling the trigger on tags that these rows' slugs
- * were picked under the locks that assign_slugs() took.
+ * Run STMT_TAGS_INSERT of the missing entries of list, telling the trigger
+ * on tags that their slugs were picked under the locks that assign_slugs()
+ * took.  A get-or-create called from user code that the INSERT fires sets
+ * its own list, and gives this one back when it ends.
  */
 static void
-insert_tags(Datum *params)
+insert_tags(TagList *list, Datum *params)
 {
-	uint64		inserted = 0;
+	TagList    *outer = inserting;
 
-	inserting_assigned_slugs = true;
+	inserting = list;
 	PG_TRY();
 	{
-		inserted = tags_execute(STMT_TAGS_INSERT, params, NULL, false, 0);
+		tags_execute(STMT_TAGS_INSERT, params, NULL, false, 0);
 	}
 	PG_FINALLY();
 	{
-		inserting_assigned_slugs = false;
+		inserting = outer;
 	}
 	PG_END_TRY();
+}
 
-	/* plans made for a much smaller tags table would now be slow */
-	if (inserted >= TAGS_REPLAN_AFTER_ROWS)
-		tags_forget_plans();
+/*
+ * Whether a row of tags with this normalized name and slug is one that
+ * get-or-create is inserting, with the slug it picked (see insert_tags()).
+ */
+static bool
+is_inserting(const char *name, Datum slug)
+{
+	TagEntry   *entry;
+
+	if (inserting == NULL)
+		return false;
+	entry = find_entry(inserting, name);
+	return entry != NULL && entry->tuple == NULL && entry->slug != NULL &&
+		strcmp(entry->slug, TextDatumGetCString(slug)) == 0;
 }
 
 /* Put a list in order of first appearance */
@@ -668,6 +682,7 @@ lock_post(int32 post_id, TagsPostCopy *post)
 								  SPI_tuptable->tupdesc, 1, &isnull);
 	post->created_at = SPI_getbinval(SPI_tuptable->vals[0],
 									 SPI_tuptable->tupdesc, 2, &isnull);
+	post->changes = tags_post_changes();
 	if (!IsolationUsesXactSnapshot())
 		return;
 
@@ -845,7 +860,7 @@ post_add_tags(PG_FUNCTION_ARGS)
 		/* which of the names the post has already, and the limit */
 		ncurrent = tags_execute(STMT_POST_TAGS, &param, NULL, false, 0);
 		desc = SPI_tuptable->tupdesc;
-		att = SPI_fnumber(desc, "name");
+		att = tags_result_column("name");
 		for (row = 0; row < ncurrent; row++)
 		{
 			TagEntry   *entry = find_entry(&list,
@@ -878,7 +893,7 @@ post_add_tags(PG_FUNCTION_ARGS)
 			ncurrent = tags_execute(STMT_POST_TAGS_LOCKED, &param, NULL,
 									false, 0);
 			desc = SPI_tuptable->tupdesc;
-			att = SPI_fnumber(desc, "id");
+			att = tags_result_column("id");
 			ids = palloc((ncurrent + list.count) * sizeof(Datum));
 			for (row = 0; row < ncurrent; row++)
 			{
@@ -1297,7 +1312,9 @@ tags_before_write(PG_FUNCTION_ARGS)
 	int			id_att;
 	bool		isnull;
 	Datum		name;
+	Datum		slug;
 	char	   *normalized;
+	bool		ours;
 	int			columns[2];
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
@@ -1333,39 +1350,39 @@ tags_before_write(PG_FUNCTION_ARGS)
 	columns[ncolumns] = name_att;
 	values[ncolumns++] = CStringGetTextDatum(normalized);
 
-	(void) heap_getattr(tuple, slug_att, desc, &isnull);
+	slug = heap_getattr(tuple, slug_att, desc, &isnull);
+	ours = !isnull && is_inserting(normalized, slug);
 	if (isnull)
 	{
 		TagEntry	entry = {0};
 		TagEntry   *entryp = &entry;
 		Datum		id = heap_getattr(tuple, id_att, desc, &isnull);
-		char	   *slug;
+		char	   *picked;
 
 		entry.name = normalized;
 		entry.slug = tags_slugify_cstring(normalized);
 		tags_spi_connect(fcinfo);
 		assign_slugs(&entryp, 1, true, !isnull, isnull ? 0 : DatumGetInt32(id));
-		slug = SPI_palloc(strlen(entry.slug) + 1);
-		strcpy(slug, entry.slug);
+		picked = SPI_palloc(strlen(entry.slug) + 1);
+		strcpy(picked, entry.slug);
 		SPI_finish();
 
 		columns[ncolumns] = slug_att;
-		values[ncolumns++] = CStringGetTextDatum(slug);
+		values[ncolumns++] = CStringGetTextDatum(picked);
 		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 			drop_own_alias(fcinfo, values[ncolumns - 1], id);
 	}
-	else if (!inserting_assigned_slugs && slug_changed(trigdata, slug_att))
+	else if (!ours && slug_changed(trigdata, slug_att))
 	{
 		/* keep get-or-create from picking this slug meanwhile */
 		tags_lock_direct_writes();
 		check_slug_not_alias(fcinfo, tuple, slug_att, id_att);
 		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
-			drop_own_alias(fcinfo,
-						   heap_getattr(tuple, slug_att, desc, &isnull),
+			drop_own_alias(fcinfo, slug,
 						   heap_getattr(tuple, id_att, desc, &isnull));
 	}
 
-	if (!inserting_assigned_slugs && name_changed(trigdata, name_att, normalized))
+	if (!ours && name_changed(trigdata, name_att, normalized))
 	{
 		/* keep a synonym of this name from being added meanwhile */
 		tags_lock_direct_writes();

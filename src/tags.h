@@ -124,11 +124,11 @@ typedef enum TagsStmt
 } TagsStmt;
 
 extern void tags_spi_connect(FunctionCallInfo fcinfo);
-extern void tags_forget_plans(void);
 extern uint64 tags_execute(TagsStmt stmt, Datum *values, const char *nulls,
 						   bool read_only, long count);
 extern uint64 tags_execute_latest(TagsStmt stmt, Datum *values,
 								  const char *nulls);
+extern int	tags_result_column(const char *name);
 extern void tags_put_spi_result(FunctionCallInfo fcinfo);
 extern Oid	tags_table_id(const char *name);
 extern Oid	tags_owner(void);
@@ -163,10 +163,12 @@ typedef struct TagsPostCopy
 	int32		id;
 	Datum		visible;		/* bool */
 	Datum		created_at;		/* timestamptz */
+	uint64		changes;		/* tags_post_changes() when it was read */
 } TagsPostCopy;
 
 extern void tags_execute_for_post(TagsStmt stmt, Datum *values,
 								  const TagsPostCopy *post);
+extern uint64 tags_post_changes(void);
 extern void tags_check_before_row_trigger(FunctionCallInfo fcinfo,
 										  const char *function);
 

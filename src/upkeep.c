@@ -94,17 +94,27 @@ typedef struct DeltaList
 
 /*
  * The post a writer of ours is writing the tags of, in a statement of
- * tags_execute_for_post(); else NULL.
+ * tags_execute_for_post(); else NULL.  A writer called from user code that
+ * the statement fires sets its own, and gives this one back when it ends.
  */
 static const TagsPostCopy *writing_post = NULL;
 
 /*
  * The deltas of the statements a writer of ours runs in
  * tags_execute_for_post(), gathered to be inserted in one statement once it
- * ends, and the transaction nesting level it runs at; else NULL.
+ * ends, and the transaction nesting level it runs at; else NULL.  Set and
+ * given back as writing_post is.
  */
 static DeltaList *writer_deltas = NULL;
 static int	writer_level = 0;
+
+/*
+ * How many times tags_post_changed() copied a post into its post_tags rows
+ * in this backend.  A writer's copy of its post (TagsPostCopy) is used only
+ * while this has not moved since the writer read it: user code that a
+ * writer's statements fire may change the post.
+ */
+static uint64 post_changes = 0;
 
 /* Deltas this backend inserted since it last folded */
 static int64 deltas_since_fold = 0;
@@ -170,9 +180,10 @@ tags_copy_post(PG_FUNCTION_ARGS)
 	if (isnull)
 		return PointerGetDatum(tuple);	/* for NOT NULL to reject */
 
-	if (writing_post != NULL && writing_post->id == DatumGetInt32(post_id))
+	if (writing_post != NULL && writing_post->id == DatumGetInt32(post_id) &&
+		writing_post->changes == post_changes)
 	{
-		/* a writer of ours has locked the post and read it */
+		/* a writer of ours has locked the post and read it, as it still is */
 		values[0] = writing_post->visible;
 		values[1] = writing_post->created_at;
 	}
@@ -212,7 +223,9 @@ read_post_copy(FunctionCallInfo fcinfo, Datum post_id, Datum *values)
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 
 		values[0] = SPI_getbinval(post, desc, 1, &isnull);
-		values[1] = SPI_getbinval(post, desc, 2, &isnull);
+		/* out of SPI's memory, where timestamptz is passed by reference */
+		values[1] = SPI_datumTransfer(SPI_getbinval(post, desc, 2, &isnull),
+									  FLOAT8PASSBYVAL, sizeof(TimestampTz));
 	}
 	else
 	{
@@ -235,6 +248,9 @@ read_post_copy(FunctionCallInfo fcinfo, Datum post_id, Datum *values)
 void
 tags_execute_for_post(TagsStmt stmt, Datum *values, const TagsPostCopy *post)
 {
+	const TagsPostCopy *outer_post = writing_post;
+	DeltaList  *outer_deltas = writer_deltas;
+	int			outer_level = writer_level;
 	DeltaList	deltas;
 
 	init_deltas(&deltas);
@@ -247,8 +263,9 @@ tags_execute_for_post(TagsStmt stmt, Datum *values, const TagsPostCopy *post)
 	}
 	PG_FINALLY();
 	{
-		writing_post = NULL;
-		writer_deltas = NULL;
+		writing_post = outer_post;
+		writer_deltas = outer_deltas;
+		writer_level = outer_level;
 	}
 	PG_END_TRY();
 
@@ -289,6 +306,7 @@ tags_post_changed(PG_FUNCTION_ARGS)
 	if (isnull)
 		return PointerGetDatum(NULL);
 
+	post_changes++;
 	tags_spi_connect(fcinfo);
 	tags_become_owner(&saved);
 	tags_execute(STMT_POST_LOCK_ALL, &post_id, NULL, false, 0);
@@ -595,6 +613,16 @@ tags_rebuild(PG_FUNCTION_ARGS)
 	tags_restore_user(&saved);
 	SPI_finish();
 	PG_RETURN_VOID();
+}
+
+/*
+ * The number of post changes copied so far (see post_changes), which a
+ * writer notes in its TagsPostCopy when it reads its post.
+ */
+uint64
+tags_post_changes(void)
+{
+	return post_changes;
 }
 
 /*
