@@ -268,13 +268,52 @@ SELECT name FROM tags_get_or_create(ARRAY['Outer O']);
 SELECT count(*) AS sneaky FROM tags WHERE name IN ('sneaky', 'outer o');
 DROP TRIGGER sneak_in ON tags;
 
+--
+-- User code that deletes the tag tag care works on, or keeps its row from
+-- being updated: P0002, and nothing of the call stays
+--
+CREATE FUNCTION delete_the_tag() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM tags WHERE id = NEW.tag_id;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER delete_the_tag AFTER INSERT ON tag_synonyms
+FOR EACH ROW EXECUTE FUNCTION delete_the_tag();
+\set SHOW_CONTEXT never
+SELECT * FROM tag_add_synonym('doomed', 'outer-l');
+\echo :LAST_ERROR_SQLSTATE
+\set SHOW_CONTEXT errors
+SELECT count(*) AS outer_l FROM tags WHERE slug = 'outer-l';
+DROP TRIGGER delete_the_tag ON tag_synonyms;
+CREATE FUNCTION skip_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN NULL;
+END $$;
+CREATE TRIGGER skip_update BEFORE UPDATE ON tags
+FOR EACH ROW EXECUTE FUNCTION skip_update();
+\set SHOW_CONTEXT never
+SELECT * FROM tag_rename('outer-l', 'Outer L renamed');
+\echo :LAST_ERROR_SQLSTATE
+\set SHOW_CONTEXT errors
+SELECT name FROM tags WHERE slug = 'outer-l';
+DROP TRIGGER skip_update ON tags;
+
+--
+-- A column of tags renamed under the functions: 42703, not a crash
+--
+ALTER TABLE tags RENAME COLUMN name TO label;
+SELECT * FROM post_add_tags(6, ARRAY['outer l']);
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE tags RENAME COLUMN label TO name;
+SELECT name FROM post_add_tags(6, ARRAY['outer l']);
+
 -- every inner round ran once, and all its writes stayed
 SELECT currval('round_no') AS rounds;
 SELECT count(*) AS tags_of_rounds FROM tags WHERE name ~ '^r[0-9]+ ';
 
 DROP FUNCTION call_back_in_policy(), call_back_in_default(), call_back_in_trigger(),
               called_back(), consistent(), call_back_in(), unpublish_midway(),
-              sneak_in();
+              sneak_in(), delete_the_tag(), skip_update();
 DROP SEQUENCE round_no;
 RESET tags.max_tags_per_post;
 TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
