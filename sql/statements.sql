@@ -115,9 +115,9 @@ SELECT pg_stat_statements_reset() IS NOT NULL AS reset;
 SELECT count(*) FROM tags_get_or_create(ARRAY['kept a', 'kept b']);
 SELECT count(*) FROM tags_get_or_create(ARRAY['kept a', 'kept b']);
 SELECT sum(plans) AS plans, sum(calls) AS calls FROM pg_stat_statements
-WHERE NOT toplevel AND query LIKE 'SELECT t.name AS asked, t.* FROM public.tags t WHERE%';
+WHERE NOT toplevel AND query LIKE 'SELECT n.name AS asked, t.* FROM pg_catalog.unnest($1) AS n(name) CROSS JOIN LATERAL (SELECT t.* FROM public.tags t%';
 SELECT count(*) FROM tags_get_or_create(ARRAY(SELECT 'bulk ' || i FROM generate_series(1, 1000) AS i));
 SELECT count(*) FROM tags_get_or_create(ARRAY['kept a', 'kept b']);
 SELECT sum(plans) > 0 AS planned_anew, sum(calls) AS calls FROM pg_stat_statements
-WHERE NOT toplevel AND query LIKE 'SELECT t.name AS asked, t.* FROM public.tags t WHERE%';
+WHERE NOT toplevel AND query LIKE 'SELECT n.name AS asked, t.* FROM pg_catalog.unnest($1) AS n(name) CROSS JOIN LATERAL (SELECT t.* FROM public.tags t%';
 RESET pg_stat_statements.track_planning;

@@ -1,0 +1,76 @@
+-- Plans stay right as the tables grow: a connection that made its plans
+-- while tags was empty, and kept them, reads a few blocks per name once
+-- tags is 10 000 times bigger, though no ANALYZE told the planner
+-- (autovacuum off), as a fresh connection does (needs pg_stat_statements
+-- preloaded, as make test does)
+
+-- every test starts from empty tables
+TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
+ALTER TABLE tags SET (autovacuum_enabled = off);
+CREATE EXTENSION pg_stat_statements;
+SET pg_stat_statements.track = 'all';
+
+-- the blocks each statement of a call read, by the start of its text
+CREATE FUNCTION pg_temp.blocks_read(sql text)
+RETURNS TABLE (statement text, blocks bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_stat_statements_reset();
+    EXECUTE sql;
+    RETURN QUERY
+    SELECT left(regexp_replace(s.query, '\s+', ' ', 'g'), 60),
+           s.shared_blks_hit + s.shared_blks_read
+    FROM pg_stat_statements s
+    WHERE NOT s.toplevel AND s.query LIKE '%public.%'
+    ORDER BY 1;
+END
+$$;
+
+-- plans made now, with tags empty
+SELECT count(*) FROM tags_get_or_create(ARRAY['first 1', 'first 2']);
+SELECT count(*) FROM tags_get_or_create(ARRAY['first 3', 'first 4']);
+
+-- tags grows to 20 000, in calls of 100 new names
+DO $$
+BEGIN
+    FOR c IN 1 .. 200 LOOP
+        PERFORM count(*) FROM tags_get_or_create(
+            ARRAY(SELECT 'grown ' || c || ' ' || i FROM generate_series(1, 100) AS i));
+    END LOOP;
+END
+$$;
+SELECT count(*) AS tags, pg_relation_size('tags') / 8192 > 100 AS over_100_blocks,
+       reltuples < 0 AS never_analyzed
+FROM tags, pg_class WHERE pg_class.oid = 'tags'::regclass GROUP BY reltuples;
+
+-- five existing names: one lookup, an index descent per name (about 15
+-- blocks), not a read of every block of tags (over 160 with the plan made
+-- while tags was empty)
+SELECT statement, blocks <= 30 AS few_blocks
+FROM pg_temp.blocks_read($$SELECT count(*) FROM tags_get_or_create(
+    ARRAY['grown 1 1', 'grown 50 7', 'grown 100 100', 'grown 150 3', 'grown 200 99'])$$);
+
+-- the same call in a fresh connection reads as many blocks
+\c
+SET pg_stat_statements.track = 'all';
+CREATE FUNCTION pg_temp.blocks_read(sql text)
+RETURNS TABLE (statement text, blocks bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_stat_statements_reset();
+    EXECUTE sql;
+    RETURN QUERY
+    SELECT left(regexp_replace(s.query, '\s+', ' ', 'g'), 60),
+           s.shared_blks_hit + s.shared_blks_read
+    FROM pg_stat_statements s
+    WHERE NOT s.toplevel AND s.query LIKE '%public.%'
+    ORDER BY 1;
+END
+$$;
+SELECT statement, blocks <= 30 AS few_blocks
+FROM pg_temp.blocks_read($$SELECT count(*) FROM tags_get_or_create(
+    ARRAY['grown 1 1', 'grown 50 7', 'grown 100 100', 'grown 150 3', 'grown 200 99'])$$);
+
+DROP EXTENSION pg_stat_statements;
+ALTER TABLE tags RESET (autovacuum_enabled);
+TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
