@@ -133,13 +133,15 @@ typedef struct TagsStmtDef
 	"(COALESCE(c.post_count, 0) OPERATOR(pg_catalog.+) COALESCE(pd.delta, 0))"
 
 /*
- * The slug s of a tag or an alias is made from the base b: b itself or
- * "b-..."; in the C collation, the slugs "b-..." sort in [b-, b.).
+ * The slug s of a tag or an alias may be made from the base b: b itself or
+ * "b-...".  In the C collation those sort in [b, b.), one range of the
+ * index of slugs: a slug holds only [a-z0-9-] (the CHECK constraints of
+ * tags and tag_slug_aliases), and '-' is the only one of those that sorts
+ * before '.'.  slug_number() in tagging.c picks the numbered ones.
  */
 #define SLUG_FROM_BASE(s) \
-	s " OPERATOR(pg_catalog.=) b.base" \
-	" OR (" s " OPERATOR(pg_catalog.>=) (b.base OPERATOR(pg_catalog.||) '-')" \
-	"     AND " s " OPERATOR(pg_catalog.<) (b.base OPERATOR(pg_catalog.||) '.'))"
+	s " OPERATOR(pg_catalog.>=) b.base" \
+	" AND " s " OPERATOR(pg_catalog.<) (b.base OPERATOR(pg_catalog.||) '.')"
 
 /* the tag t's name starts with $1 */
 #define NAME_STARTS_WITH \
@@ -378,6 +380,28 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		"                     WHERE (" SLUG_FROM_BASE("t.slug") ")"
 		"                       AND ($2 IS NULL OR t.id OPERATOR(pg_catalog.<>) $2)"
 		"                     OFFSET 0) t"
+	},
+	[STMT_SLUGS_OF_BASE] = {
+		/*
+		 * STMT_SLUGS_TAKEN for one base, two index range scans: what the
+		 * trigger on tags runs for each row a direct INSERT writes, where
+		 * the executor's start-up of the plan for an array of bases cost
+		 * more than the scans
+		 */
+		"SELECT $1 AS base, t.slug FROM @extschema@.tags t"
+		" WHERE t.slug OPERATOR(pg_catalog.>=) $1"
+		"   AND t.slug OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.||) '.')"
+		"   AND ($2 IS NULL OR t.id OPERATOR(pg_catalog.<>) $2)"
+		" UNION ALL"
+		" SELECT $1, a.slug FROM @extschema@.tag_slug_aliases a"
+		" WHERE a.slug OPERATOR(pg_catalog.>=) $1"
+		"   AND a.slug OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.||) '.')"
+		"   AND ($2 IS NULL OR a.tag_id OPERATOR(pg_catalog.<>) $2)",
+		2, {TEXTOID, INT4OID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT,
+		"SELECT $1 AS base, t.slug FROM @extschema@.tags t"
+		" WHERE t.slug OPERATOR(pg_catalog.>=) $1"
+		"   AND t.slug OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.||) '.')"
+		"   AND ($2 IS NULL OR t.id OPERATOR(pg_catalog.<>) $2)"
 	},
 	[STMT_POST_EXISTS] = {
 		POST_BY_ID,
@@ -672,17 +696,34 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		0, {InvalidOid}, 0, SPI_OK_INSERT
 	},
 	[STMT_SYNONYMS_NAMED] = {
+		/*
+		 * Generic, one index descent per name (see STMT_TAGS_BY_NAMES): the
+		 * trigger on tags runs it for each row a direct INSERT writes, and
+		 * the plan cache, left to choose, would plan it anew each time
+		 */
+		"SELECT s.name, t.name, t.slug"
+		" FROM pg_catalog.unnest($1) AS n(name)"
+		" CROSS JOIN LATERAL (SELECT s.name, s.tag_id"
+		"                     FROM @extschema@.tag_synonyms s"
+		"                     WHERE s.name OPERATOR(pg_catalog.=) n.name"
+		"                     OFFSET 0) s"
+		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) s.tag_id",
+		1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT,
+		"SELECT WHERE false"
+	},
+	[STMT_SYNONYM_OF_NAME] = {
+		/* STMT_SYNONYMS_NAMED for one name, for each row of a direct write */
 		"SELECT s.name, t.name, t.slug FROM @extschema@.tag_synonyms s"
 		" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) s.tag_id"
-		" WHERE s.name OPERATOR(pg_catalog.=) ANY ($1)",
-		1, {TEXTARRAYOID}, 0, SPI_OK_SELECT,
+		" WHERE s.name OPERATOR(pg_catalog.=) $1",
+		1, {TEXTOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT,
 		"SELECT WHERE false"
 	},
 	[STMT_ALIAS_TAKEN] = {
 		"SELECT a.tag_id FROM @extschema@.tag_slug_aliases a"
 		" WHERE a.slug OPERATOR(pg_catalog.=) $1"
 		"   AND ($2 IS NULL OR a.tag_id OPERATOR(pg_catalog.<>) $2)",
-		2, {TEXTOID, INT4OID}, 0, SPI_OK_SELECT,
+		2, {TEXTOID, INT4OID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT,
 		"SELECT WHERE false"
 	},
 	[STMT_NAME_HOLDER] = {

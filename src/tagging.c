@@ -1113,10 +1113,12 @@ assign_slugs(TagEntry **entries, int count, bool direct, bool has_own_id,
 
 	lock_slug_roots(keys, ngroups, direct);
 
-	params[0] = text_array(bases, ngroups);
+	params[0] = ngroups == 1 ? CStringGetTextDatum(bases[0]) :
+		text_array(bases, ngroups);
 	params[1] = Int32GetDatum(own_id);
-	nrows = tags_execute_latest(STMT_SLUGS_TAKEN, params,
-								has_own_id ? "  " : " n");
+	nrows = tags_execute_latest(ngroups == 1 ? STMT_SLUGS_OF_BASE :
+								STMT_SLUGS_TAKEN,
+								params, has_own_id ? "  " : " n");
 
 	taken = palloc((nrows + 1) * sizeof(TakenSlug));
 	for (row = 0; row < nrows; row++)
@@ -1228,10 +1230,10 @@ static void
 check_name_not_synonym(FunctionCallInfo fcinfo, const char *normalized)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	Datum		param = text_array(&normalized, 1);
+	Datum		param = CStringGetTextDatum(normalized);
 
 	tags_spi_connect(fcinfo);
-	if (tags_execute_latest(STMT_SYNONYMS_NAMED, &param, NULL) > 0)
+	if (tags_execute_latest(STMT_SYNONYM_OF_NAME, &param, NULL) > 0)
 		ereport(ERROR,
 				errcode(ERRCODE_UNIQUE_VIOLATION),
 				errmsg("tag name \"%s\" is a synonym of tag \"%s\"",

@@ -54,6 +54,7 @@ typedef enum TagsStmt
 	STMT_TAGS_INSERT,			/* insert names $1 with slugs $2, skip existing */
 	STMT_SLUGS_TAKEN,			/* slugs "b" and "b-..." for each base b in $1,
 								 * held by tags other than $2 */
+	STMT_SLUGS_OF_BASE,			/* the same for the one base $1 */
 	STMT_POST_EXISTS,			/* the post $1, if it exists */
 	STMT_POST_LOCK,				/* the post $1's visibility and date, locked
 								 * against our writers */
@@ -88,6 +89,7 @@ typedef enum TagsStmt
 	STMT_REBUILD_COUNTS,		/* count every tag's posts afresh */
 	STMT_SYNONYMS_NAMED,		/* the synonyms among names $1, with their
 								 * tags' names and slugs */
+	STMT_SYNONYM_OF_NAME,		/* the same for the one name $1 */
 	STMT_ALIAS_TAKEN,			/* the alias $1, unless of tag $2 */
 	STMT_NAME_HOLDER,			/* the tag named $1, or whose synonym it is */
 	STMT_TAG_ROW,				/* the tag $1 */
