@@ -10,8 +10,9 @@ ALTER TABLE tags SET (autovacuum_enabled = off);
 CREATE EXTENSION pg_stat_statements;
 SET pg_stat_statements.track = 'all';
 
--- the blocks each statement of a call read, by the start of its text
-CREATE FUNCTION pg_temp.blocks_read(sql text)
+-- the blocks each statement of a call read, by the start of its text (a
+-- function of the database, not of the session: it outlives \c)
+CREATE FUNCTION blocks_read(sql text)
 RETURNS TABLE (statement text, blocks bigint)
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -47,30 +48,17 @@ FROM tags, pg_class WHERE pg_class.oid = 'tags'::regclass GROUP BY reltuples;
 -- blocks), not a read of every block of tags (over 160 with the plan made
 -- while tags was empty)
 SELECT statement, blocks <= 30 AS few_blocks
-FROM pg_temp.blocks_read($$SELECT count(*) FROM tags_get_or_create(
+FROM blocks_read($$SELECT count(*) FROM tags_get_or_create(
     ARRAY['grown 1 1', 'grown 50 7', 'grown 100 100', 'grown 150 3', 'grown 200 99'])$$);
 
 -- the same call in a fresh connection reads as many blocks
 \c
 SET pg_stat_statements.track = 'all';
-CREATE FUNCTION pg_temp.blocks_read(sql text)
-RETURNS TABLE (statement text, blocks bigint)
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_stat_statements_reset();
-    EXECUTE sql;
-    RETURN QUERY
-    SELECT left(regexp_replace(s.query, '\s+', ' ', 'g'), 60),
-           s.shared_blks_hit + s.shared_blks_read
-    FROM pg_stat_statements s
-    WHERE NOT s.toplevel AND s.query LIKE '%public.%'
-    ORDER BY 1;
-END
-$$;
 SELECT statement, blocks <= 30 AS few_blocks
-FROM pg_temp.blocks_read($$SELECT count(*) FROM tags_get_or_create(
+FROM blocks_read($$SELECT count(*) FROM tags_get_or_create(
     ARRAY['grown 1 1', 'grown 50 7', 'grown 100 100', 'grown 150 3', 'grown 200 99'])$$);
 
+DROP FUNCTION blocks_read(text);
 DROP EXTENSION pg_stat_statements;
 ALTER TABLE tags RESET (autovacuum_enabled);
 TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
