@@ -32,6 +32,16 @@ FROM unnest(ARRAY['ខ្ទម python', 'Python ខ្ទម 3', 'ខ្ទមp
 SELECT name, tag_slugify(name) AS slug
 FROM unnest(ARRAY['မြန်မာ', 'ပန်းသီး', 'күлу', 'ڈپارٹمنٹ']) AS name;
 
+-- a slug with a Punycode word that is too long keeps 81 characters and ends
+-- with the CRC-32C of the whole: names that differ at the end keep apart
+SELECT tag_slugify(repeat('ខ្ទម ', 9) || 'សម្បុរស') AS slug,
+       length(tag_slugify(repeat('ខ្ទម ', 9) || 'សម្បុរស')) AS length
+UNION ALL
+SELECT tag_slugify(repeat('ខ្ទម ', 9) || 'សម្បុរខ្មៅ'),
+       length(tag_slugify(repeat('ខ្ទម ', 9) || 'សម្បុរខ្មៅ'))
+UNION ALL
+SELECT tag_slugify(repeat('ខ្ទម ', 9)), length(tag_slugify(repeat('ខ្ទម ', 9)));
+
 -- the slugs of these names are valid and slugify to themselves
 SELECT count(*) AS bad_slugs
 FROM unnest(ARRAY['ខ្ទម', 'ᏣᎳᎩ', 'བོད་ཡིག', 'ខ្ទម python', '🐍 ខ្ទម',

@@ -35,7 +35,8 @@
  * names instead ('🐍' is 'snake').
  *
  * Base slugs are cut at 90 characters so that a "-N" suffix always fits in
- * tags.slug.
+ * tags.slug; a slug with a Punycode word keeps 81 and ends with a checksum
+ * of the whole, so that long names that differ only near the end keep apart.
  *
  * Text arrives in the database encoding and is converted to UTF-16 for ICU
  * and back.  The transliterator and the IDNA converter are costly to open,
@@ -56,6 +57,7 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
+#include "port/pg_crc32c.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -87,9 +89,9 @@ static bool slug_append_punycode(StringInfo slug, const UChar *run,
 static bool script_has_latin_transliterator(UScriptCode script);
 static bool starts_foreign_run(UChar32 c);
 static bool continues_foreign_run(UChar32 c);
-static char *ascii_slug(UStr src);
+static char *ascii_slug(UStr src, bool *encoded);
 static char *slug_from_char_names(UStr src);
-static char *cut_slug(char *slug);
+static char *cut_slug(char *slug, bool checksum);
 static char *slugify_ustr(UStr name);
 
 /* "Any-Latin; Latin-ASCII", opened on first use */
@@ -555,15 +557,16 @@ slug_append_punycode(StringInfo slug, const UChar *run, int32_t len)
  * Turn transliterated text into a slug: keep [a-z0-9] (A-Z lower-cased),
  * drop apostrophes ("don't" is "dont"), write each run of a script ICU cannot
  * transliterate as a word of its own (Punycode, or its characters' names),
- * and turn every other run of characters into one hyphen.  The result may be
- * empty.
+ * and turn every other run of characters into one hyphen.  *encoded tells
+ * whether there was such a run.  The result may be empty.
  */
 static char *
-ascii_slug(UStr src)
+ascii_slug(UStr src, bool *encoded)
 {
 	StringInfoData slug;
 	int32_t		i = 0;
 
+	*encoded = false;
 	initStringInfo(&slug);
 	while (i < src.len)
 	{
@@ -594,6 +597,7 @@ ascii_slug(UStr src)
 			if (!slug_append_punycode(&slug, src.data + start, i - start))
 				slug_append_char_names(&slug, src.data + start, i - start);
 			slug_break(&slug);
+			*encoded = true;
 		}
 		else
 			slug_break(&slug);
@@ -621,18 +625,36 @@ slug_from_char_names(UStr src)
 
 /*
  * Cut a slug to the base length, at a hyphen where one is near enough.
+ *
+ * With checksum, the slug keeps its first 81 characters (at a hyphen, the
+ * same way) and ends with the CRC-32C of the whole slug in 8 hex digits.  A
+ * slug with Punycode words is cut so: a name of a script ICU cannot
+ * transliterate takes about two characters of slug per letter, so long ones
+ * are cut often, and two of them that differ near the end (CLDR's "...: skin
+ * tone 4" and "...: skin tone 5") would share a base slug.  Other slugs are
+ * words a reader knows and are cut as they always were.
  */
 static char *
-cut_slug(char *slug)
+cut_slug(char *slug, bool checksum)
 {
 	int			len = strlen(slug);
+	int			keep = TAGS_SLUG_BASE_MAX_CHARS;
+	pg_crc32c	crc = 0;
 	bool		mid_word;
 	char	   *hyphen;
 
 	if (len <= TAGS_SLUG_BASE_MAX_CHARS)
 		return slug;
-	mid_word = slug[TAGS_SLUG_BASE_MAX_CHARS] != '-';
-	slug[TAGS_SLUG_BASE_MAX_CHARS] = '\0';
+	if (checksum)
+	{
+		INIT_CRC32C(crc);
+		COMP_CRC32C(crc, slug, len);
+		FIN_CRC32C(crc);
+		/* room for "-" and 8 hex digits */
+		keep -= 9;
+	}
+	mid_word = slug[keep] != '-';
+	slug[keep] = '\0';
 	/* a word cut in the middle: keep only the whole words before it */
 	if (mid_word && (hyphen = strrchr(slug, '-')) != NULL)
 		*hyphen = '\0';
@@ -640,6 +662,8 @@ cut_slug(char *slug)
 	len = strlen(slug);
 	while (len > 0 && slug[len - 1] == '-')
 		slug[--len] = '\0';
+	if (checksum)
+		slug = psprintf("%s-%08x", slug, (unsigned int) crc);
 	return slug;
 }
 
@@ -650,13 +674,14 @@ cut_slug(char *slug)
 static char *
 slugify_ustr(UStr name)
 {
-	char	   *slug = ascii_slug(transliterate(spell_symbols(name)));
+	bool		encoded;
+	char	   *slug = ascii_slug(transliterate(spell_symbols(name)), &encoded);
 
 	if (slug[0] == '\0')
 		slug = slug_from_char_names(name);
 	if (slug[0] == '\0')
 		slug = pstrdup("tag");
-	return cut_slug(slug);
+	return cut_slug(slug, encoded);
 }
 
 /*
