@@ -12,7 +12,45 @@ FROM unnest(ARRAY['Machine Learning', 'Café Crème', 'Москва', '日本語
 SELECT count(DISTINCT tag_slugify(n)) AS distinct_slugs
 FROM unnest(ARRAY['c', 'c++', 'c#', 'c+', 'c&', 'c@']) AS n;
 
--- a name that transliterates to nothing is spelled with its characters'
+-- scripts ICU has no transliterator to Latin for: each run of their letters
+-- and digits is one word, its Punycode (the IDNA label without "xn--");
+-- Cherokee in either case is one name; Tibetan (and Dzongkha, which is
+-- written in it) separates syllables with a tsheg, so each is a word
+SELECT name, tag_slugify(name) AS slug
+FROM unnest(ARRAY['ខ្ទម', 'ភាសាខ្មែរ', 'ລາວ', 'ພາສາລາວ', 'සිංහල', 'ᏣᎳᎩ', 'ꮳꮃꭹ',
+                  'བོད་ཡིག', 'རྫོང་ཁ', 'ᱥᱟᱱᱛᱟᱲᱤ', '១២៣']) AS name;
+
+-- mixed names: the Punycode word stands among the other words; a symbol next
+-- to it is dropped, as next to a Latin word; a combining mark after a Latin
+-- letter starts no word
+SELECT name, tag_slugify(name) AS slug
+FROM unnest(ARRAY['ខ្ទម python', 'Python ខ្ទម 3', 'ខ្ទមpython', '🐍 ខ្ទម', '🐍 python',
+                  'ប្រភេទទី 1–2', 'C++ ລາວ', 'ខ្ទម  ខ្ទម', 'a' || U&'\17C6']) AS name;
+
+-- scripts ICU transliterates keep their slugs, Myanmar included, and so do
+-- the letters it leaves in them (Kazakh 'ү', Urdu 'ٹ'): they are dropped
+SELECT name, tag_slugify(name) AS slug
+FROM unnest(ARRAY['မြန်မာ', 'ပန်းသီး', 'күлу', 'ڈپارٹمنٹ']) AS name;
+
+-- a slug with a Punycode word that is too long keeps 81 characters and ends
+-- with the CRC-32C of the whole: names that differ at the end keep apart
+SELECT tag_slugify(repeat('ខ្ទម ', 9) || 'សម្បុរស') AS slug,
+       length(tag_slugify(repeat('ខ្ទម ', 9) || 'សម្បុរស')) AS length
+UNION ALL
+SELECT tag_slugify(repeat('ខ្ទម ', 9) || 'សម្បុរខ្មៅ'),
+       length(tag_slugify(repeat('ខ្ទម ', 9) || 'សម្បុរខ្មៅ'))
+UNION ALL
+SELECT tag_slugify(repeat('ខ្ទម ', 9)), length(tag_slugify(repeat('ខ្ទម ', 9)));
+
+-- the slugs of these names are valid and slugify to themselves
+SELECT count(*) AS bad_slugs
+FROM unnest(ARRAY['ខ្ទម', 'ᏣᎳᎩ', 'བོད་ཡིག', 'ខ្ទម python', '🐍 ខ្ទម',
+                  repeat('ខ្ទម ', 9) || 'សម្បុរស', repeat('ລາວ', 33)]) AS name,
+     LATERAL tag_slugify(name) AS slug
+WHERE slug !~ '^[a-z0-9]+(-[a-z0-9]+)*$' OR length(slug) > 90
+   OR tag_slugify(slug) <> slug;
+
+-- a name that leaves no letters or digits is spelled with its characters'
 -- Unicode names, or their code points; the empty name gives "tag"
 SELECT name, tag_slugify(name) AS slug
 FROM unnest(ARRAY['🐍', '🚀 🚀', '!!!', '★', '¯\_(ツ)_/¯', U&'\E000', '', U&'\200B']) AS name;

@@ -23,27 +23,43 @@
  * A slug is derived from the normalized name: the symbols that carry meaning
  * in tag names become words ('c++' is 'c-plus-plus', not 'c'), ICU's
  * "Any-Latin; Latin-ASCII" transliterator turns the rest into ASCII, and
- * every run of characters other than [a-z0-9] becomes one hyphen.  A name
- * that leaves nothing (emoji, symbols) is spelled with its characters'
- * Unicode names instead ('🐍' is 'snake').  Base slugs are cut at 90
- * characters so that a "-N" suffix always fits in tags.slug.
+ * every run of characters other than [a-z0-9] becomes one hyphen.
+ *
+ * Any-Latin leaves alone the scripts ICU has no transliterator to Latin for
+ * (Khmer, Lao, Sinhala, Tibetan, Cherokee, Ol Chiki ...).  A run of their
+ * letters and digits, with the combining marks after them, becomes one word:
+ * its IDNA label, that is its Punycode (RFC 3492), without the "xn--"
+ * prefix ('ខ្ទម' is 'j2e6av4u').  The few letters that a transliterated
+ * script keeps (Kazakh 'ү') are dropped, as they always were.  A name that
+ * leaves nothing (emoji, symbols) is spelled with its characters' Unicode
+ * names instead ('🐍' is 'snake').
+ *
+ * Base slugs are cut at 90 characters so that a "-N" suffix always fits in
+ * tags.slug; a slug with a Punycode word keeps 81 and ends with a checksum
+ * of the whole, so that long names that differ only near the end keep apart.
  *
  * Text arrives in the database encoding and is converted to UTF-16 for ICU
- * and back.  The transliterator is costly to open, so it is opened once per
- * backend and kept; ICU allocates it with malloc, outside any memory context.
+ * and back.  The transliterator and the IDNA converter are costly to open,
+ * so they are opened once per backend and kept; ICU allocates them with
+ * malloc, outside any memory context.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include <unicode/uchar.h>
+#include <unicode/uidna.h>
 #include <unicode/unorm2.h>
+#include <unicode/uscript.h>
 #include <unicode/ustring.h>
 #include <unicode/utrans.h>
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
+#include "port/pg_crc32c.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 #include "tags.h"
 
@@ -64,13 +80,32 @@ static UStr icu_lower(UStr src);
 static UStr normalize_ustr(UStr src);
 static UStr spell_symbols(UStr src);
 static UStr transliterate(UStr src);
-static char *ascii_slug(UStr src);
+static void slug_break(StringInfo slug);
+static void slug_append_words(StringInfo slug, const char *s, int len);
+static void slug_append_char_names(StringInfo slug, const UChar *s,
+								   int32_t len);
+static bool slug_append_punycode(StringInfo slug, const UChar *run,
+								 int32_t len);
+static bool script_has_latin_transliterator(UScriptCode script);
+static bool starts_foreign_run(UChar32 c);
+static bool continues_foreign_run(UChar32 c);
+static char *ascii_slug(UStr src, bool *encoded);
 static char *slug_from_char_names(UStr src);
-static char *cut_slug(char *slug);
+static char *cut_slug(char *slug, bool checksum);
 static char *slugify_ustr(UStr name);
 
 /* "Any-Latin; Latin-ASCII", opened on first use */
 static UTransliterator *slug_transliterator = NULL;
+
+/* UTS #46 IDNA, for the Punycode of untransliterated runs; opened on use */
+static UIDNA *slug_idna = NULL;
+
+/*
+ * Per script code, whether ICU has a transliterator from it to Latin: 0 not
+ * known yet, 1 yes, 2 no.  Allocated on first use, in TopMemoryContext.
+ */
+static char *script_to_latin = NULL;
+static int	script_to_latin_len = 0;
 
 /* Fail if an ICU call failed: with valid input that cannot happen */
 static inline void
@@ -329,90 +364,297 @@ transliterate(UStr src)
 	}
 }
 
-/*
- * Keep [a-z0-9] (A-Z lower-cased), drop apostrophes ("don't" is "dont"),
- * and turn every other run of characters into one hyphen.
- */
-static char *
-ascii_slug(UStr src)
+/* End the current word of a slug: a hyphen, unless there is one already */
+static void
+slug_break(StringInfo slug)
 {
-	char	   *slug = palloc(src.len + 1);
-	int			len = 0;
-	int32_t		i;
-
-	for (i = 0; i < src.len; i++)
-	{
-		UChar		c = src.data[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-			slug[len++] = (char) c;
-		else if (c >= 'A' && c <= 'Z')
-			slug[len++] = (char) (c - 'A' + 'a');
-		else if (c == '\'' || c == 0x2019)
-			continue;
-		else if (len > 0 && slug[len - 1] != '-')
-			slug[len++] = '-';
-	}
-	if (len > 0 && slug[len - 1] == '-')
-		len--;
-	slug[len] = '\0';
-	return slug;
+	if (slug->len > 0 && slug->data[slug->len - 1] != '-')
+		appendStringInfoChar(slug, '-');
 }
 
 /*
- * Spell a name that transliterates to nothing with the Unicode names of its
- * characters ("snake" for U+1F40D), or "u" and the code point in hex for a
- * character without a name.
+ * Append ASCII text to a slug: [a-z0-9] kept (A-Z lower-cased), every other
+ * character a word break.
  */
-static char *
-slug_from_char_names(UStr src)
+static void
+slug_append_words(StringInfo slug, const char *s, int len)
 {
-	StringInfoData buf;
-	UStr		names;
+	int			i;
+
+	for (i = 0; i < len; i++)
+	{
+		char		c = s[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			appendStringInfoChar(slug, c);
+		else if (c >= 'A' && c <= 'Z')
+			appendStringInfoChar(slug, c - 'A' + 'a');
+		else
+			slug_break(slug);
+	}
+}
+
+/*
+ * Append the Unicode names of the characters of s as words ("snake" for
+ * U+1F40D), or "u" and the code point in hex for a character without a
+ * name; spaces are skipped.
+ */
+static void
+slug_append_char_names(StringInfo slug, const UChar *s, int32_t len)
+{
 	int32_t		i = 0;
 
-	initStringInfo(&buf);
-	while (i < src.len)
+	while (i < len)
 	{
 		UChar32		c;
 		char		name[256];
 		UErrorCode	status = U_ZERO_ERROR;
 		int32_t		namelen;
 
-		U16_NEXT(src.data, i, src.len, c);
+		U16_NEXT(s, i, len, c);
 		if (c == ' ')
 			continue;
 		namelen = u_charName(c, U_UNICODE_CHAR_NAME, name, sizeof(name),
 							 &status);
-		if (buf.len > 0)
-			appendStringInfoChar(&buf, ' ');
+		slug_break(slug);
 		if (U_SUCCESS(status) && namelen > 0)
-			appendBinaryStringInfo(&buf, name, namelen);
+			slug_append_words(slug, name, namelen);
 		else
-			appendStringInfo(&buf, "u%04x", (unsigned int) c);
+			appendStringInfo(slug, "u%04x", (unsigned int) c);
+	}
+}
+
+/*
+ * Has ICU a transliterator from this script to Latin?  Any-Latin looks for
+ * one named "<script>-Latin" (uscript_getName) for each run of a script, and
+ * leaves the run alone when there is none; this asks the same question.  The
+ * answer is kept for the life of the backend: only another ICU changes it.
+ */
+static bool
+script_has_latin_transliterator(UScriptCode script)
+{
+	char		id[64];
+	UChar		uid[64];
+	UErrorCode	status = U_ZERO_ERROR;
+	UParseError parse_error;
+	UTransliterator *trans;
+	bool		found;
+
+	if (script_to_latin == NULL)
+	{
+		script_to_latin_len = u_getIntPropertyMaxValue(UCHAR_SCRIPT) + 1;
+		script_to_latin = MemoryContextAllocZero(TopMemoryContext,
+												 script_to_latin_len);
+	}
+	if (script < 0 || script >= script_to_latin_len)
+		return false;
+	if (script_to_latin[script] != 0)
+		return script_to_latin[script] == 1;
+
+	snprintf(id, sizeof(id), "%s-Latin", uscript_getName(script));
+	u_charsToUChars(id, uid, strlen(id) + 1);
+	trans = utrans_openU(uid, -1, UTRANS_FORWARD, NULL, 0, &parse_error,
+						 &status);
+	found = U_SUCCESS(status) && trans != NULL;
+	if (trans != NULL)
+		utrans_close(trans);
+	script_to_latin[script] = found ? 1 : 2;
+	return found;
+}
+
+/*
+ * Does c start a run of a script that transliteration cannot touch: is it a
+ * letter or digit outside ASCII in a script other than Latin, Common and
+ * Inherited, which ICU cannot transliterate to Latin?  The letters that a
+ * transliterated script keeps (Kazakh 'ү', Urdu 'ٹ', Japanese '々') are not:
+ * they are word breaks, as they have always been.
+ */
+static bool
+starts_foreign_run(UChar32 c)
+{
+	UErrorCode	status = U_ZERO_ERROR;
+	UScriptCode script;
+
+	if (c < 0x80 || (U_GET_GC_MASK(c) & (U_GC_L_MASK | U_GC_N_MASK)) == 0)
+		return false;
+	script = uscript_getScript(c, &status);
+	if (U_FAILURE(status) || script == USCRIPT_COMMON ||
+		script == USCRIPT_INHERITED || script == USCRIPT_LATIN)
+		return false;
+	return !script_has_latin_transliterator(script);
+}
+
+/* Such a run goes on over its letters and digits and any combining mark */
+static bool
+continues_foreign_run(UChar32 c)
+{
+	return starts_foreign_run(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK) != 0;
+}
+
+/*
+ * Append a run of letters of a script ICU cannot transliterate as one word:
+ * its IDNA label (UTS #46 ToASCII, nontransitional) without the "xn--"
+ * prefix, that is the Punycode (RFC 3492) of the run after IDNA's mapping,
+ * which leaves a normalized name as it is but for Cherokee, folded to its
+ * capitals.  ICU offers Punycode in its public API only this way.  The run
+ * holds no ASCII, so the label is [a-z0-9] only; IDNA's limit of 63
+ * characters is only an error flag, and the label comes whole.
+ *
+ * Returns false, appending nothing, if IDNA refuses the run (a character it
+ * disallows, which it leaves in the label as U+FFFD).  With ICU 72 no letter
+ * or digit of such a script is refused, alone or with any combining mark
+ * after it; the caller still has a fallback for a later Unicode.
+ */
+static bool
+slug_append_punycode(StringInfo slug, const UChar *run, int32_t len)
+{
+	UErrorCode	status = U_ZERO_ERROR;
+	UIDNAInfo	info = UIDNA_INFO_INITIALIZER;
+	int32_t		capacity = len * 4 + 16;
+	UChar	   *label;
+	int32_t		labellen;
+	int32_t		i;
+
+	if (slug_idna == NULL)
+	{
+		slug_idna = uidna_openUTS46(UIDNA_NONTRANSITIONAL_TO_ASCII, &status);
+		check_icu(status, "uidna_openUTS46");
 	}
 
-	/* the names are ASCII: widen them for ascii_slug() */
-	names.data = palloc((buf.len + 1) * sizeof(UChar));
-	u_charsToUChars(buf.data, names.data, buf.len);
-	names.len = buf.len;
-	return ascii_slug(names);
+	label = palloc(capacity * sizeof(UChar));
+	labellen = uidna_labelToASCII(slug_idna, run, len, label, capacity,
+								  &info, &status);
+	if (status == U_BUFFER_OVERFLOW_ERROR)
+	{
+		status = U_ZERO_ERROR;
+		capacity = labellen + 1;
+		label = repalloc(label, capacity * sizeof(UChar));
+		labellen = uidna_labelToASCII(slug_idna, run, len, label, capacity,
+									  &info, &status);
+	}
+	check_icu(status, "uidna_labelToASCII");
+
+	/* a Punycode label is "xn--" and [a-z0-9-]; anything else is refused */
+	if (labellen <= 4 || label[0] != 'x' || label[1] != 'n' ||
+		label[2] != '-' || label[3] != '-')
+		return false;
+	for (i = 4; i < labellen; i++)
+		if (!((label[i] >= 'a' && label[i] <= 'z') ||
+			  (label[i] >= '0' && label[i] <= '9') || label[i] == '-'))
+			return false;
+
+	for (i = 4; i < labellen; i++)
+	{
+		if (label[i] == '-')
+			slug_break(slug);
+		else
+			appendStringInfoChar(slug, (char) label[i]);
+	}
+	return true;
+}
+
+/*
+ * Turn transliterated text into a slug: keep [a-z0-9] (A-Z lower-cased),
+ * drop apostrophes ("don't" is "dont"), write each run of a script ICU cannot
+ * transliterate as a word of its own (Punycode, or its characters' names),
+ * and turn every other run of characters into one hyphen.  *encoded tells
+ * whether there was such a run.  The result may be empty.
+ */
+static char *
+ascii_slug(UStr src, bool *encoded)
+{
+	StringInfoData slug;
+	int32_t		i = 0;
+
+	*encoded = false;
+	initStringInfo(&slug);
+	while (i < src.len)
+	{
+		int32_t		start = i;
+		UChar32		c;
+
+		U16_NEXT(src.data, i, src.len, c);
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			appendStringInfoChar(&slug, (char) c);
+		else if (c >= 'A' && c <= 'Z')
+			appendStringInfoChar(&slug, (char) (c - 'A' + 'a'));
+		else if (c == '\'' || c == 0x2019)
+			continue;
+		else if (starts_foreign_run(c))
+		{
+			/* take the whole run */
+			while (i < src.len)
+			{
+				int32_t		next = i;
+				UChar32		d;
+
+				U16_NEXT(src.data, next, src.len, d);
+				if (!continues_foreign_run(d))
+					break;
+				i = next;
+			}
+			slug_break(&slug);
+			if (!slug_append_punycode(&slug, src.data + start, i - start))
+				slug_append_char_names(&slug, src.data + start, i - start);
+			slug_break(&slug);
+			*encoded = true;
+		}
+		else
+			slug_break(&slug);
+	}
+	if (slug.len > 0 && slug.data[slug.len - 1] == '-')
+		slug.data[--slug.len] = '\0';
+	return slug.data;
+}
+
+/*
+ * Spell a name that gives no slug otherwise (symbols, emoji) with the
+ * Unicode names of its characters.
+ */
+static char *
+slug_from_char_names(UStr src)
+{
+	StringInfoData slug;
+
+	initStringInfo(&slug);
+	slug_append_char_names(&slug, src.data, src.len);
+	if (slug.len > 0 && slug.data[slug.len - 1] == '-')
+		slug.data[--slug.len] = '\0';
+	return slug.data;
 }
 
 /*
  * Cut a slug to the base length, at a hyphen where one is near enough.
+ *
+ * With checksum, the slug keeps its first 81 characters (at a hyphen, the
+ * same way) and ends with the CRC-32C of the whole slug in 8 hex digits.  A
+ * slug with Punycode words is cut so: a name of a script ICU cannot
+ * transliterate takes about two characters of slug per letter, so long ones
+ * are cut often, and two of them that differ near the end (CLDR's "...: skin
+ * tone 4" and "...: skin tone 5") would share a base slug.  Other slugs are
+ * words a reader knows and are cut as they always were.
  */
 static char *
-cut_slug(char *slug)
+cut_slug(char *slug, bool checksum)
 {
 	int			len = strlen(slug);
+	int			keep = TAGS_SLUG_BASE_MAX_CHARS;
+	pg_crc32c	crc = 0;
 	bool		mid_word;
 	char	   *hyphen;
 
 	if (len <= TAGS_SLUG_BASE_MAX_CHARS)
 		return slug;
-	mid_word = slug[TAGS_SLUG_BASE_MAX_CHARS] != '-';
-	slug[TAGS_SLUG_BASE_MAX_CHARS] = '\0';
+	if (checksum)
+	{
+		INIT_CRC32C(crc);
+		COMP_CRC32C(crc, slug, len);
+		FIN_CRC32C(crc);
+		/* room for "-" and 8 hex digits */
+		keep -= 9;
+	}
+	mid_word = slug[keep] != '-';
+	slug[keep] = '\0';
 	/* a word cut in the middle: keep only the whole words before it */
 	if (mid_word && (hyphen = strrchr(slug, '-')) != NULL)
 		*hyphen = '\0';
@@ -420,6 +662,8 @@ cut_slug(char *slug)
 	len = strlen(slug);
 	while (len > 0 && slug[len - 1] == '-')
 		slug[--len] = '\0';
+	if (checksum)
+		slug = psprintf("%s-%08x", slug, (unsigned int) crc);
 	return slug;
 }
 
@@ -430,13 +674,14 @@ cut_slug(char *slug)
 static char *
 slugify_ustr(UStr name)
 {
-	char	   *slug = ascii_slug(transliterate(spell_symbols(name)));
+	bool		encoded;
+	char	   *slug = ascii_slug(transliterate(spell_symbols(name)), &encoded);
 
 	if (slug[0] == '\0')
 		slug = slug_from_char_names(name);
 	if (slug[0] == '\0')
 		slug = pstrdup("tag");
-	return cut_slug(slug);
+	return cut_slug(slug, encoded);
 }
 
 /*
