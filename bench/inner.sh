@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs inside the throwaway cluster of bench/run.sh (pg_virtualenv sets
 # PGHOST, PGPORT, PGUSER, PGPASSWORD): builds the data, checks that the
-# extension and the reference agree, times the workloads with pgbench,
-# prints the table, then measures cost against scale and draws the chart.
+# extension and the reference agree, times the workloads with pgbench, runs
+# the workloads of a long-lived connection (long_lived.sh) and of bulk SQL
+# writes (bulk_insert.sh), prints the table, then measures cost against
+# scale and draws the chart.  BENCH_ONLY (a comma list of main, long, bulk;
+# all by default) runs only some of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,11 +15,14 @@ SCALE=${SCALE:-1000000}
 SECS=${BENCH_SECS:-10}
 CSECS=${COUNTS_SECS:-15}
 SSECS=${SCALE_SECS:-5}
+ONLY=${BENCH_ONLY:-all}
+# want PART: whether BENCH_ONLY asks for it
+want() { [ "$ONLY" = all ] || [[ ",$ONLY," == *",$1,"* ]]; }
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$R"
 RAW=$R/pgbench.log
-: > "$RAW"
+! want main || : > "$RAW"
 t0=$(date +%s)
 
 if [ "$SCALE" -lt 1000 ]; then
@@ -90,64 +96,82 @@ pgb() {
 }
 
 {
-	echo "tags benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), SCALE=$SCALE"
+	echo "tags benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(want main && echo "SCALE=$SCALE" || echo "BENCH_ONLY=$ONLY")"
 	echo "machine: $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(free -g | awk '/^Mem:/ {print $2 " GB RAM"}'), PostgreSQL $(psql -X -At -c 'SHOW server_version')"
 	free -g
 } | tee "$WORK/head.txt"
 
-echo "== building the data set"
-build_db bench "$SCALE"
-export PGDATABASE=bench
+if want main; then
+	echo "== building the data set"
+	build_db bench "$SCALE"
+	export PGDATABASE=bench
 
-echo "== checking that the extension and the reference agree"
-if psqlq -v popular="$POPULAR" -v rare="$RARE" -f $B/check.sql >/dev/null; then
-	echo "answers agree"
-else
-	echo "answers DIFFER: stopping before any timing" >&2
-	exit 1
+	echo "== checking that the extension and the reference agree"
+	if psqlq -v popular="$POPULAR" -v rare="$RARE" -f $B/check.sql >/dev/null; then
+		echo "answers agree"
+	else
+		echo "answers DIFFER: stopping before any timing" >&2
+		exit 1
+	fi
+
+	# a deep page of the popular tag: the one after its DEEPth post (or as deep
+	# as it goes), and that post, where the keyset form starts
+	DEEP=$(( POPN >= 20000 ? 10000 : POPN / 20 * 10 ))
+	IFS='|' read -r DEEP_AT DEEP_ID <<<"$(psqlq -At -F '|' -c "
+		SET timezone = 'UTC';
+		SELECT created_at, id FROM ext.posts_by_tag('$POPULAR', $DEEP / 10, 10) OFFSET 9")"
+
+	echo "== timing (pgbench, log in $RAW)"
+	declare -A L T F
+	for s in ext ref; do
+		pgb bench tag_counts "$s" tag_counts "$CSECS" 1
+		L[counts.$s]=$LAT
+		pgb bench "tag_counts(10)" "$s" tag_counts_top "$SECS" 1
+		L[top.$s]=$LAT
+		pgb bench page_popular "$s" page_popular "$SECS" 1
+		L[popular.$s]=$LAT
+		pgb bench page_rare "$s" page_rare "$SECS" 1
+		L[rare.$s]=$LAT
+		pgb bench "page after $DEEP, by number" "$s" page_deep_offset "$SECS" 1
+		L[deep.$s]=$LAT
+		pgb bench "posts_tagged all, 2 names" "$s" tagged_all_2 "$SECS" 1
+		L[tagged2.$s]=$LAT
+		pgb bench "posts_tagged all, 20 names" "$s" tagged_all_20 "$SECS" 1
+		L[tagged20.$s]=$LAT
+	done
+	pgb bench "keyset page 1" ext page_keyset_first "$SECS" 1
+	L[keyset1]=$LAT
+	pgb bench "keyset page after $DEEP" ext page_deep_keyset "$SECS" 1
+	L[keysetdeep]=$LAT
+	for c in 1 8; do
+		for s in ext ref; do
+			pgb bench "get_or_create c$c" "$s" get_or_create "$SECS" "$c"
+			L[goc$c.$s]=$LAT T[goc$c.$s]=$TPS F[goc$c.$s]=$FAIL
+			pgb bench "set_tags c$c" "$s" set_tags "$SECS" "$c"
+			L[set$c.$s]=$LAT T[set$c.$s]=$TPS F[set$c.$s]=$FAIL
+		done
+	done
+	pgb bench "hot tags c8" ext hot "$SECS" 8
+	T[hot]=$TPS F[hot]=$FAIL
+	pgb bench "disjoint tags c8" ext disjoint "$SECS" 8
+	T[disjoint]=$TPS F[disjoint]=$FAIL
 fi
 
-# a deep page of the popular tag: the one after its DEEPth post (or as deep
-# as it goes), and that post, where the keyset form starts
-DEEP=$(( POPN >= 20000 ? 10000 : POPN / 20 * 10 ))
-IFS='|' read -r DEEP_AT DEEP_ID <<<"$(psqlq -At -F '|' -c "
-	SET timezone = 'UTC';
-	SELECT created_at, id FROM ext.posts_by_tag('$POPULAR', $DEEP / 10, 10) OFFSET 9")"
-
-echo "== timing (pgbench, log in $RAW)"
-declare -A L T F
-for s in ext ref; do
-	pgb bench tag_counts "$s" tag_counts "$CSECS" 1
-	L[counts.$s]=$LAT
-	pgb bench "tag_counts(10)" "$s" tag_counts_top "$SECS" 1
-	L[top.$s]=$LAT
-	pgb bench page_popular "$s" page_popular "$SECS" 1
-	L[popular.$s]=$LAT
-	pgb bench page_rare "$s" page_rare "$SECS" 1
-	L[rare.$s]=$LAT
-	pgb bench "page after $DEEP, by number" "$s" page_deep_offset "$SECS" 1
-	L[deep.$s]=$LAT
-	pgb bench "posts_tagged all, 2 names" "$s" tagged_all_2 "$SECS" 1
-	L[tagged2.$s]=$LAT
-	pgb bench "posts_tagged all, 20 names" "$s" tagged_all_20 "$SECS" 1
-	L[tagged20.$s]=$LAT
-done
-pgb bench "keyset page 1" ext page_keyset_first "$SECS" 1
-L[keyset1]=$LAT
-pgb bench "keyset page after $DEEP" ext page_deep_keyset "$SECS" 1
-L[keysetdeep]=$LAT
-for c in 1 8; do
-	for s in ext ref; do
-		pgb bench "get_or_create c$c" "$s" get_or_create "$SECS" "$c"
-		L[goc$c.$s]=$LAT T[goc$c.$s]=$TPS F[goc$c.$s]=$FAIL
-		pgb bench "set_tags c$c" "$s" set_tags "$SECS" "$c"
-		L[set$c.$s]=$LAT T[set$c.$s]=$TPS F[set$c.$s]=$FAIL
-	done
-done
-pgb bench "hot tags c8" ext hot "$SECS" 8
-T[hot]=$TPS F[hot]=$FAIL
-pgb bench "disjoint tags c8" ext disjoint "$SECS" 8
-T[disjoint]=$TPS F[disjoint]=$FAIL
+# the workloads in databases of their own: they leave their numbers in
+# $R/*.env (nan when the run failed)
+LONG_EARLY=nan LONG_LATE=nan LONG_RATIO=nan LONG_OLD=nan LONG_FRESH=nan
+LONG_LOOKUP_RATIO=nan LONG_EARLY_TAGS=? LONG_LATE_TAGS=? LONG_CAPPED=no LONG_FAIL=0
+if want long; then
+	rm -f "$R/long_lived.env"
+	$B/long_lived.sh || echo "long-lived connection: failed, see $R/long_lived.log" >&2
+	[ ! -f "$R/long_lived.env" ] || . "$R/long_lived.env"
+fi
+BULK_INSERT=nan BULK_GOC=nan BULK_RATIO=nan BULK_CHECK=ok BULK_NAMES=${BULK_NAMES:-20000}
+if want bulk; then
+	rm -f "$R/bulk_insert.env"
+	$B/bulk_insert.sh || echo "bulk SQL writes: failed" >&2
+	[ ! -f "$R/bulk_insert.env" ] || . "$R/bulk_insert.env"
+fi
 
 # row LABEL EXT REF RATIO OP GOAL: one line of the table
 rows=$WORK/rows.txt
@@ -171,30 +195,43 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 
 ms() { awk -v x="$1" 'BEGIN { printf (x == "nan" ? "nan" : "%.3f ms"), x }'; }
 tps() { awk -v x="$1" 'BEGIN { printf (x == "nan" ? "nan" : "%.0f tps"), x }'; }
 
-row "tag_counts(), 1 client" "$(ms "${L[counts.ext]}")" "$(ms "${L[counts.ref]}")" "$(ratio "${L[counts.ref]}" "${L[counts.ext]}")" ">=" 100
-row "posts_by_tag(popular) p1, 1 client" "$(ms "${L[popular.ext]}")" "$(ms "${L[popular.ref]}")" "$(ratio "${L[popular.ref]}" "${L[popular.ext]}")" ">=" 50
-row "posts_by_tag(rare) p1, 1 client" "$(ms "${L[rare.ext]}")" "$(ms "${L[rare.ref]}")" "$(ratio "${L[rare.ref]}" "${L[rare.ext]}")" -
-row "ext popular p1 ÷ ext rare p1" "$(ms "${L[popular.ext]}")" "$(ms "${L[rare.ext]}") (rare)" "$(ratio "${L[popular.ext]}" "${L[rare.ext]}")" "<=" 2
-row "tag_counts(10), 1 client" "$(ms "${L[top.ext]}")" "$(ms "${L[top.ref]}")" "$(ratio "${L[top.ref]}" "${L[top.ext]}")" -
-row "popular, page after $DEEP by number" "$(ms "${L[deep.ext]}")" "$(ms "${L[deep.ref]}")" "$(ratio "${L[deep.ref]}" "${L[deep.ext]}")" -
-row "ext keyset after $DEEP ÷ keyset p1" "$(ms "${L[keysetdeep]}")" "$(ms "${L[keyset1]}") (p1)" "$(ratio "${L[keysetdeep]}" "${L[keyset1]}")" "<=" 2
-row "posts_tagged all, 2 names" "$(ms "${L[tagged2.ext]}")" "$(ms "${L[tagged2.ref]}")" "$(ratio "${L[tagged2.ref]}" "${L[tagged2.ext]}")" -
-row "posts_tagged all, 20 names" "$(ms "${L[tagged20.ext]}")" "$(ms "${L[tagged20.ref]}")" "$(ratio "${L[tagged20.ref]}" "${L[tagged20.ext]}")" -
-row "ext tagged 20 names ÷ 2 names" "$(ms "${L[tagged20.ext]}")" "$(ms "${L[tagged2.ext]}") (2)" "$(ratio "${L[tagged20.ext]}" "${L[tagged2.ext]}")" "<=" 2
-row "tags_get_or_create(5), 1 client" "$(ms "${L[goc1.ext]}")" "$(ms "${L[goc1.ref]}")" "$(ratio "${L[goc1.ref]}" "${L[goc1.ext]}")" ">=" 1.5 "${F[goc1.ext]}"
-row "tags_get_or_create(5), 8 clients" "$(tps "${T[goc8.ext]}")" "$(tps "${T[goc8.ref]}")" "$(ratio "${T[goc8.ext]}" "${T[goc8.ref]}")" ">=" 1.5 "${F[goc8.ext]}"
-row "post_set_tags(4), 1 client" "$(ms "${L[set1.ext]}")" "$(ms "${L[set1.ref]}")" "$(ratio "${L[set1.ref]}" "${L[set1.ext]}")" ">=" 1 "${F[set1.ext]}"
-row "post_set_tags(4), 8 clients" "$(tps "${T[set8.ext]}")" "$(tps "${T[set8.ref]}")" "$(ratio "${T[set8.ext]}" "${T[set8.ref]}")" ">=" 1 "${F[set8.ext]}"
-fails=${F[hot]}
-[ "${F[disjoint]}" = 0 ] || fails="${F[hot]}+${F[disjoint]}"
-row "ext hot ÷ disjoint tags, 8 clients" "$(tps "${T[hot]}") (hot)" "$(tps "${T[disjoint]}") (disjoint)" "$(ratio "${T[hot]}" "${T[disjoint]}")" ">=" 0.70 "$fails"
+if want main; then
+	row "tag_counts(), 1 client" "$(ms "${L[counts.ext]}")" "$(ms "${L[counts.ref]}")" "$(ratio "${L[counts.ref]}" "${L[counts.ext]}")" ">=" 100
+	row "posts_by_tag(popular) p1, 1 client" "$(ms "${L[popular.ext]}")" "$(ms "${L[popular.ref]}")" "$(ratio "${L[popular.ref]}" "${L[popular.ext]}")" ">=" 50
+	row "posts_by_tag(rare) p1, 1 client" "$(ms "${L[rare.ext]}")" "$(ms "${L[rare.ref]}")" "$(ratio "${L[rare.ref]}" "${L[rare.ext]}")" -
+	row "ext popular p1 ÷ ext rare p1" "$(ms "${L[popular.ext]}")" "$(ms "${L[rare.ext]}") (rare)" "$(ratio "${L[popular.ext]}" "${L[rare.ext]}")" "<=" 2
+	row "tag_counts(10), 1 client" "$(ms "${L[top.ext]}")" "$(ms "${L[top.ref]}")" "$(ratio "${L[top.ref]}" "${L[top.ext]}")" -
+	row "popular, page after $DEEP by number" "$(ms "${L[deep.ext]}")" "$(ms "${L[deep.ref]}")" "$(ratio "${L[deep.ref]}" "${L[deep.ext]}")" -
+	row "ext keyset after $DEEP ÷ keyset p1" "$(ms "${L[keysetdeep]}")" "$(ms "${L[keyset1]}") (p1)" "$(ratio "${L[keysetdeep]}" "${L[keyset1]}")" "<=" 2
+	row "posts_tagged all, 2 names" "$(ms "${L[tagged2.ext]}")" "$(ms "${L[tagged2.ref]}")" "$(ratio "${L[tagged2.ref]}" "${L[tagged2.ext]}")" -
+	row "posts_tagged all, 20 names" "$(ms "${L[tagged20.ext]}")" "$(ms "${L[tagged20.ref]}")" "$(ratio "${L[tagged20.ref]}" "${L[tagged20.ext]}")" -
+	row "ext tagged 20 names ÷ 2 names" "$(ms "${L[tagged20.ext]}")" "$(ms "${L[tagged2.ext]}") (2)" "$(ratio "${L[tagged20.ext]}" "${L[tagged2.ext]}")" "<=" 2
+	row "tags_get_or_create(5), 1 client" "$(ms "${L[goc1.ext]}")" "$(ms "${L[goc1.ref]}")" "$(ratio "${L[goc1.ref]}" "${L[goc1.ext]}")" ">=" 1.5 "${F[goc1.ext]}"
+	row "tags_get_or_create(5), 8 clients" "$(tps "${T[goc8.ext]}")" "$(tps "${T[goc8.ref]}")" "$(ratio "${T[goc8.ext]}" "${T[goc8.ref]}")" ">=" 1.5 "${F[goc8.ext]}"
+	row "post_set_tags(4), 1 client" "$(ms "${L[set1.ext]}")" "$(ms "${L[set1.ref]}")" "$(ratio "${L[set1.ref]}" "${L[set1.ext]}")" ">=" 1 "${F[set1.ext]}"
+	row "post_set_tags(4), 8 clients" "$(tps "${T[set8.ext]}")" "$(tps "${T[set8.ref]}")" "$(ratio "${T[set8.ext]}" "${T[set8.ref]}")" ">=" 1 "${F[set8.ext]}"
+	fails=${F[hot]}
+	[ "${F[disjoint]}" = 0 ] || fails="${F[hot]}+${F[disjoint]}"
+	row "ext hot ÷ disjoint tags, 8 clients" "$(tps "${T[hot]}") (hot)" "$(tps "${T[disjoint]}") (disjoint)" "$(ratio "${T[hot]}" "${T[disjoint]}")" ">=" 0.70 "$fails"
+fi
+if want long; then
+	capped=
+	[ "$LONG_CAPPED" = no ] || capped=", capped"
+	row "old conn.: call at $LONG_LATE_TAGS ÷ $LONG_EARLY_TAGS tags$capped" "$(ms "$LONG_LATE")" "$(ms "$LONG_EARLY") (early)" "$LONG_RATIO" "<=" 1.5 "$LONG_FAIL"
+	row "lookup(5) median, old ÷ fresh conn." "$(ms "$LONG_OLD")" "$(ms "$LONG_FRESH") (fresh)" "$LONG_LOOKUP_RATIO" "<=" 1.2 "$LONG_FAIL"
+fi
+if want bulk; then
+	check=0
+	[ "$BULK_CHECK" = ok ] || check="check"
+	row "INSERT INTO tags $BULK_NAMES ÷ get_or_create" "$(ms "$BULK_INSERT")" "$(ms "$BULK_GOC") (g_o_c)" "$BULK_RATIO" "<=" 2.5 "$check"
+fi
 
 table=$WORK/table.txt
 {
 	echo
 	cat "$WORK/head.txt"
-	echo "data: $NPOSTS posts ($NPUB visible), $NTAGS tags, $NASSOC associations; popular tag $POPULAR on $POPN visible posts, rare tag $RARE on $RAREN"
-	echo "ratio: how many times faster the extension is (reference latency ÷ extension latency at 1 client, extension tps ÷ reference tps at 8 clients)"
+	! want main || echo "data: $NPOSTS posts ($NPUB visible), $NTAGS tags, $NASSOC associations; popular tag $POPULAR on $POPN visible posts, rare tag $RARE on $RAREN"
+	! want main || echo "ratio: how many times faster the extension is (reference latency ÷ extension latency at 1 client, extension tps ÷ reference tps at 8 clients)"
 	echo
 	{
 		echo "workload|extension|reference|ratio|goal|met?"
@@ -207,33 +244,39 @@ table=$WORK/table.txt
 	echo "$met of $total goals met (rows without a goal are for information)"
 } > "$table"
 cat "$table"
-cp "$table" "$R/latest.txt"
-cp "$table" "$R/table-$SCALE.txt"
+if [ "$ONLY" = all ]; then
+	cp "$table" "$R/latest.txt"
+	cp "$table" "$R/table-$SCALE.txt"
+else
+	cp "$table" "$R/table-only-${ONLY//,/-}.txt"
+fi
 
-echo
-echo "== cost against scale"
-dat=$WORK/scale.dat
-: > "$dat"
-main_line="$SCALE ${L[counts.ext]} ${L[counts.ref]} ${L[popular.ext]} ${L[popular.ref]} ${L[top.ext]}"
-for n in 10000 100000 1000000; do
-	[ "$n" -lt "$SCALE" ] || continue
-	build_db "bench_$n" "$n"
-	pgb "bench_$n" tag_counts ext tag_counts "$SSECS" 1; a=$LAT
-	pgb "bench_$n" tag_counts ref tag_counts "$SSECS" 1; b=$LAT
-	pgb "bench_$n" page_popular ext page_popular "$SSECS" 1; c=$LAT
-	pgb "bench_$n" page_popular ref page_popular "$SSECS" 1; d=$LAT
-	pgb "bench_$n" "tag_counts(10)" ext tag_counts_top "$SSECS" 1; e=$LAT
-	echo "$n $a $b $c $d $e" >> "$dat"
-	dropdb "bench_$n"
-done
-echo "$main_line" >> "$dat"
-{
-	echo "# tags benchmark, cost against scale, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores"
-	echo "# posts ext_tag_counts_ms ref_tag_counts_ms ext_posts_by_tag_popular_ms ref_posts_by_tag_popular_ms ext_tag_counts_top10_ms"
-	sort -n "$dat"
-} > "$R/scale.dat"
-cat "$R/scale.dat"
-gnuplot -e "datafile='$R/scale.dat'; outfile='$R/scale.png'" $B/plot.gp
-echo "chart: $(pwd)/$R/scale.png"
-echo "table: $(pwd)/$R/latest.txt"
+if want main; then
+	echo
+	echo "== cost against scale"
+	dat=$WORK/scale.dat
+	: > "$dat"
+	main_line="$SCALE ${L[counts.ext]} ${L[counts.ref]} ${L[popular.ext]} ${L[popular.ref]} ${L[top.ext]}"
+	for n in 10000 100000 1000000; do
+		[ "$n" -lt "$SCALE" ] || continue
+		build_db "bench_$n" "$n"
+		pgb "bench_$n" tag_counts ext tag_counts "$SSECS" 1; a=$LAT
+		pgb "bench_$n" tag_counts ref tag_counts "$SSECS" 1; b=$LAT
+		pgb "bench_$n" page_popular ext page_popular "$SSECS" 1; c=$LAT
+		pgb "bench_$n" page_popular ref page_popular "$SSECS" 1; d=$LAT
+		pgb "bench_$n" "tag_counts(10)" ext tag_counts_top "$SSECS" 1; e=$LAT
+		echo "$n $a $b $c $d $e" >> "$dat"
+		dropdb "bench_$n"
+	done
+	echo "$main_line" >> "$dat"
+	{
+		echo "# tags benchmark, cost against scale, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores"
+		echo "# posts ext_tag_counts_ms ref_tag_counts_ms ext_posts_by_tag_popular_ms ref_posts_by_tag_popular_ms ext_tag_counts_top10_ms"
+		sort -n "$dat"
+	} > "$R/scale.dat"
+	cat "$R/scale.dat"
+	gnuplot -e "datafile='$R/scale.dat'; outfile='$R/scale.png'" $B/plot.gp
+	echo "chart: $(pwd)/$R/scale.png"
+fi
+[ "$ONLY" != all ] || echo "table: $(pwd)/$R/latest.txt"
 echo "bench took $(( $(date +%s) - t0 )) s inside the cluster"

@@ -3,7 +3,11 @@
 # a throwaway cluster (pg_virtualenv -t).  SCALE= posts (default 1 000 000),
 # tags = SCALE/100.  Durations: BENCH_SECS (default 10) per pgbench run,
 # COUNTS_SECS (default 15) for tag_counts(), SCALE_SECS (default 5) for the
-# smaller scale points.  Results in bench/results/.
+# smaller scale points.  Results in bench/results/.  BENCH_ONLY=long,bulk
+# (a comma list of main, long, bulk) runs only those parts (see inner.sh).
+# BENCH_DESTDIR=DIR installs the extension under DIR (make install
+# DESTDIR=DIR) instead of into the server, and the cluster loads it from
+# there (extension_destdir); PGPORT picks the cluster's port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,14 +19,35 @@ if ! command -v gnuplot >/dev/null 2>&1; then
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq gnuplot-nox >/dev/null
 fi
+# the real names of the long-lived connection and of bulk SQL writes
+words=
+[ -r /usr/share/dict/american-english ] || words="$words wamerican"
+[ -r /usr/share/dict/french ] || words="$words wfrench"
+[ -r /usr/share/dict/ngerman ] || words="$words wngerman"
+[ -r /usr/share/hunspell/ru_RU.dic ] || words="$words hunspell-ru"
+if [ -n "$words" ]; then
+	echo "installing$words"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $words >/dev/null
+fi
 command -v pgbench >/dev/null || { echo "pgbench not found (postgresql-client)" >&2; exit 1; }
 
-scripts/build-install.sh
+destdir=()
+if [ -n "${BENCH_DESTDIR:-}" ]; then
+	mkdir -p "$BENCH_DESTDIR"
+	BENCH_DESTDIR=$(cd "$BENCH_DESTDIR" && pwd)
+	make -s
+	make -s install DESTDIR="$BENCH_DESTDIR" >/dev/null
+	destdir=(-o "extension_destdir=$BENCH_DESTDIR")
+else
+	scripts/build-install.sh
+fi
 mkdir -p bench/results
 
 # durability settings left at their defaults; only memory and checkpoint
 # spacing raised for a 2-core / 24 GB machine
 pg_virtualenv -t \
+	"${destdir[@]}" \
 	-o shared_buffers=2GB \
 	-o effective_cache_size=16GB \
 	-o max_wal_size=8GB \
