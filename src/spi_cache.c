@@ -157,12 +157,19 @@ typedef struct TagsStmtDef
 	" JOIN @extschema@.posts p ON p.id OPERATOR(pg_catalog.=) pt.post_id" \
 	" WHERE pt.tag_id OPERATOR(pg_catalog.=) $1 AND pt.post_visible"
 
-/* a post's tags in order, through posts, so that a hidden post has none */
-#define POST_TAGS_IN_ORDER \
+/*
+ * A post's tags in order, through posts, so that a hidden post has none.
+ * Each tag is read through the primary key (the LATERAL subquery, with
+ * the locking clause it takes or OFFSET 0): joined plainly, while post_tags
+ * had no statistics the planner expected some 1500 rows a post and hashed
+ * every tag (10 ms at 30 000 tags).
+ */
+#define POST_TAGS_IN_ORDER(lock) \
 	"SELECT t.* FROM @extschema@.posts p" \
 	" JOIN @extschema@.post_tags pt" \
 	"   ON pt.post_id OPERATOR(pg_catalog.=) p.id" \
-	" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) pt.tag_id" \
+	" CROSS JOIN LATERAL (SELECT t.* FROM @extschema@.tags t" \
+	"                     WHERE t.id OPERATOR(pg_catalog.=) pt.tag_id " lock ") t" \
 	" WHERE p.id OPERATOR(pg_catalog.=) $1" \
 	" ORDER BY pt.position NULLS LAST, t.id"
 
@@ -419,12 +426,12 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		1, {INT4OID}, 0, SPI_OK_SELECT
 	},
 	[STMT_POST_TAGS] = {
-		POST_TAGS_IN_ORDER,
+		POST_TAGS_IN_ORDER("OFFSET 0"),
 		1, {INT4OID}, 0, SPI_OK_SELECT
 	},
 	[STMT_POST_TAGS_LOCKED] = {
 		/* its tags locked against deletion */
-		POST_TAGS_IN_ORDER " FOR KEY SHARE OF t",
+		POST_TAGS_IN_ORDER("FOR KEY SHARE OF t"),
 		1, {INT4OID}, 0, SPI_OK_SELECT
 	},
 	[STMT_POST_TAGS_APPLY] = {
