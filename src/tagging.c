@@ -562,6 +562,7 @@ insert_tags(TagList *list, Datum *params)
 /*
  * Whether a row of tags with this normalized name and slug is one that
  * get-or-create is inserting, with the slug it picked (see insert_tags()).
+ * The caller asks only for an INSERT: an UPDATE is never one of those.
  */
 static bool
 is_inserting(const char *name, Datum slug)
@@ -1353,7 +1354,8 @@ tags_before_write(PG_FUNCTION_ARGS)
 	values[ncolumns++] = CStringGetTextDatum(normalized);
 
 	slug = heap_getattr(tuple, slug_att, desc, &isnull);
-	ours = !isnull && is_inserting(normalized, slug);
+	ours = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && !isnull &&
+		is_inserting(normalized, slug);
 	if (isnull)
 	{
 		TagEntry	entry = {0};
