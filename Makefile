@@ -10,8 +10,8 @@ OBJS = src/tags.o src/normalize.o src/spi_cache.o src/tagging.o src/queries.o sr
 # tags--1.0.sql is released and frozen; each later version comes as an
 # upgrade script, and its full install script is made from them (so that a
 # fresh install and an upgrade run the same statements)
-DATA = tags--1.0.sql tags--1.0--1.1.sql
-DATA_built = tags--1.1.sql
+DATA = tags--1.0.sql tags--1.0--1.1.sql tags--1.1--1.2.sql
+DATA_built = tags--1.1.sql tags--1.2.sql
 
 PG_CPPFLAGS = -I$(srcdir)/src $(ICU_CFLAGS)
 SHLIB_LINK = $(ICU_LIBS)
@@ -40,6 +40,9 @@ $(OBJS): src/tags.h
 
 tags--1.1.sql: tags--1.0.sql tags--1.0--1.1.sql scripts/make-install-script.sh
 	scripts/make-install-script.sh tags--1.0.sql tags--1.0--1.1.sql > $@
+
+tags--1.2.sql: tags--1.0.sql tags--1.0--1.1.sql tags--1.1--1.2.sql scripts/make-install-script.sh
+	scripts/make-install-script.sh tags--1.0.sql tags--1.0--1.1.sql tags--1.1--1.2.sql > $@
 
 .PHONY: deps demo test
 
