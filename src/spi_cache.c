@@ -73,8 +73,6 @@
 
 #include "tags.h"
 
-#define TAGS_MAX_ARGS 4
-
 /*
  * A kept plan is made anew once a relation it uses has more than this many
  * times the blocks it had when the plan was made
@@ -271,8 +269,6 @@ typedef struct TagsStmtDef
 	" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) r.tag_id" \
 	" ORDER BY r.shared_posts DESC, t.name" \
 	" LIMIT $2"
-
-static void check_result(TagsStmt stmt, int rc);
 
 static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 	/*
@@ -975,6 +971,41 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		" LIMIT $2",
 		2, {INT4OID, INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
 	},
+	[STMT_TARGETS] = {
+		"SELECT r.target::pg_catalog.oid, r.association::pg_catalog.oid,"
+		"       r.counts::pg_catalog.oid, r.count_deltas::pg_catalog.oid,"
+		"       r.visible, r.sort_column::pg_catalog.text, r.builtin"
+		" FROM @extschema@.tag_targets r",
+		0, {InvalidOid}, 0, SPI_OK_SELECT
+	},
+	[STMT_TARGET_ADD] = {
+		"INSERT INTO @extschema@.tag_targets"
+		" (target, association, counts, count_deltas, visible, sort_column)"
+		" VALUES ($1::pg_catalog.regclass, $2::pg_catalog.regclass,"
+		"         $3::pg_catalog.regclass, $4::pg_catalog.regclass, $5,"
+		"         $6::pg_catalog.name)",
+		6, {OIDOID, OIDOID, OIDOID, OIDOID, TEXTOID, TEXTOID}, 0,
+		SPI_OK_INSERT
+	},
+	[STMT_TARGETS_DROPPED] = {
+		/* in the sql_drop event trigger: any of a target's four tables */
+		"WITH dropped AS MATERIALIZED ("
+		"    SELECT pg_catalog.array_agg(d.objid) AS oids"
+		"    FROM pg_catalog.pg_event_trigger_dropped_objects() d"
+		"    WHERE d.classid OPERATOR(pg_catalog.=)"
+		"          'pg_catalog.pg_class'::pg_catalog.regclass"
+		"      AND d.objsubid OPERATOR(pg_catalog.=) 0"
+		")"
+		" DELETE FROM @extschema@.tag_targets r USING dropped d"
+		" WHERE NOT r.builtin"
+		"   AND (r.target::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"
+		"        OR r.association::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"
+		"        OR r.counts::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"
+		"        OR r.count_deltas::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids))"
+		" RETURNING r.target::pg_catalog.oid, r.association::pg_catalog.oid,"
+		"           r.counts::pg_catalog.oid, r.count_deltas::pg_catalog.oid",
+		0, {InvalidOid}, 0, SPI_OK_DELETE_RETURNING
+	},
 };
 
 /*
@@ -983,7 +1014,7 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
  * our functions again while one runs), and the relations it reads or writes
  * with their sizes when it was prepared.
  */
-typedef struct KeptPlan
+typedef struct TagsKeptPlan
 {
 	SPIPlanPtr	plan;
 	int			running;		/* executions under way, nested ones too */
@@ -1004,15 +1035,21 @@ static KeptPlan *plans[NUM_TAGS_STMTS];
 static List *retired_plans = NIL;	/* in TopMemoryContext */
 
 static void retire_plan(TagsStmt stmt);
+static void retire_kept(KeptPlan **slot);
 static void free_plan(KeptPlan *kept);
 static void free_idle_retired_plans(void);
 static BlockNumber relation_blocks(Oid relid);
 static void watch_relations(KeptPlan *kept);
 static bool plan_outgrown(const KeptPlan *kept);
-static KeptPlan *prepare_stmt(TagsStmt stmt);
-static KeptPlan *get_plan(TagsStmt stmt);
-static uint64 run_plan(TagsStmt stmt, Datum *values, const char *nulls,
-					   bool latest, bool read_only, long count);
+static char *stmt_sql(TagsStmt stmt);
+static KeptPlan *prepare_sql(const char *sql, int nargs, const Oid *argtypes,
+							 int cursor_options);
+static KeptPlan *get_kept(KeptPlan **slot, TagsSqlBuilder build, void *arg,
+						  TagsSql *def);
+static uint64 run_kept(KeptPlan **slot, TagsSqlBuilder build, void *arg,
+					   Datum *values, const char *nulls, bool latest,
+					   bool read_only, long count);
+static char *build_stmt_sql(void *arg, TagsSql *def, bool need_text);
 
 /*
  * Connect to SPI for a call of the SQL function fcinfo, whose schema is the
@@ -1045,12 +1082,19 @@ tags_spi_connect(FunctionCallInfo fcinfo)
 static void
 retire_plan(TagsStmt stmt)
 {
-	KeptPlan   *kept = plans[stmt];
+	retire_kept(&plans[stmt]);
+}
+
+/* retire_plan() for the kept plan in *slot, which is left empty */
+static void
+retire_kept(KeptPlan **slot)
+{
+	KeptPlan   *kept = *slot;
 	MemoryContext old;
 
 	if (kept == NULL)
 		return;
-	plans[stmt] = NULL;
+	*slot = NULL;
 	if (kept->running == 0)
 	{
 		free_plan(kept);
@@ -1171,40 +1215,57 @@ plan_outgrown(const KeptPlan *kept)
 }
 
 /*
- * Prepare a statement for the current schema and keep the plan.
+ * The text of a statement for the current schema: @extschema@ replaced by
+ * the schema's quoted name.
  */
-static KeptPlan *
-prepare_stmt(TagsStmt stmt)
+static char *
+stmt_sql(TagsStmt stmt)
 {
 	const TagsStmtDef *def = &stmt_defs[stmt];
 	char	   *schema_name = get_namespace_name(plans_schema);
-	const char *quoted;
-	StringInfoData sql;
-	const char *p;
-	SPIPlanPtr	plan;
-	KeptPlan   *kept;
 
 	if (schema_name == NULL)
 		elog(ERROR, "cache lookup failed for namespace %u", plans_schema);
-	quoted = quote_identifier(schema_name);
+	return tags_substitute(plans_for_1_0 && def->sql_1_0 ? def->sql_1_0 : def->sql,
+						   "@extschema@", quote_identifier(schema_name));
+}
+
+/*
+ * A copy of template with every occurrence of name replaced by value.
+ */
+char *
+tags_substitute(const char *template, const char *name, const char *value)
+{
+	size_t		len = strlen(name);
+	StringInfoData sql;
+	const char *p;
 
 	initStringInfo(&sql);
-	for (p = plans_for_1_0 && def->sql_1_0 ? def->sql_1_0 : def->sql; *p; p++)
+	for (p = template; *p; p++)
 	{
-		if (strncmp(p, "@extschema@", 11) == 0)
+		if (*p == *name && strncmp(p, name, len) == 0)
 		{
-			appendStringInfoString(&sql, quoted);
-			p += 10;
+			appendStringInfoString(&sql, value);
+			p += len - 1;
 		}
 		else
 			appendStringInfoChar(&sql, *p);
 	}
+	return sql.data;
+}
 
-	plan = SPI_prepare_cursor(sql.data, def->nargs, (Oid *) def->argtypes,
-							  def->cursor_options);
+/* Prepare a statement and keep the plan */
+static KeptPlan *
+prepare_sql(const char *sql, int nargs, const Oid *argtypes,
+			int cursor_options)
+{
+	SPIPlanPtr	plan;
+	KeptPlan   *kept;
+
+	plan = SPI_prepare_cursor(sql, nargs, (Oid *) argtypes, cursor_options);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare_cursor failed for \"%s\": %s",
-			 sql.data, SPI_result_code_string(SPI_result));
+			 sql, SPI_result_code_string(SPI_result));
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "SPI_keepplan failed");
 	kept = MemoryContextAllocZero(TopMemoryContext, sizeof(KeptPlan));
@@ -1214,45 +1275,63 @@ prepare_stmt(TagsStmt stmt)
 }
 
 /*
- * The kept plan of a statement, prepared now if there is none, if SPI says
- * the one kept is no longer valid, or if a relation it uses has grown too
- * much since it was made.  The one replaced is retired, not freed under an
- * execution of it further up the stack.
+ * The kept plan in *slot, prepared now from the statement that build
+ * gives if there is none, if SPI says the one kept is no longer valid, or
+ * if a relation it uses has grown too much since it was made.  The one
+ * replaced is retired, not freed under an execution of it further up the
+ * stack.  def is set to the statement's definition.
  */
 static KeptPlan *
-get_plan(TagsStmt stmt)
+get_kept(KeptPlan **slot, TagsSqlBuilder build, void *arg, TagsSql *def)
 {
-	Assert(OidIsValid(plans_schema));
+	char	   *sql;
+
 	if (retired_plans != NIL)
 		free_idle_retired_plans();
-	if (plans[stmt] != NULL &&
-		(!SPI_plan_is_valid(plans[stmt]->plan) || plan_outgrown(plans[stmt])))
-		retire_plan(stmt);
-	if (plans[stmt] == NULL)
-		plans[stmt] = prepare_stmt(stmt);
-	return plans[stmt];
-}
-
-/* Raise an error unless a statement gave the result it must give */
-static void
-check_result(TagsStmt stmt, int rc)
-{
-	if (rc != stmt_defs[stmt].expected_rc)
-		elog(ERROR, "SPI_execute_plan returned %s for statement %d",
-			 SPI_result_code_string(rc), (int) stmt);
+	if (*slot != NULL &&
+		(!SPI_plan_is_valid((*slot)->plan) || plan_outgrown(*slot)))
+		retire_kept(slot);
+	memset(def, 0, sizeof(TagsSql));
+	sql = build(arg, def, *slot == NULL);
+	if (*slot == NULL)
+		*slot = prepare_sql(sql, def->nargs, def->argtypes,
+							def->cursor_options);
+	return *slot;
 }
 
 /*
- * Run the kept plan of a statement, in the transaction's snapshot or, if
- * latest, in one taken now, and check its result code.  The plan counts as
- * running until the execution ends, even in an error, so that a call of
- * ours from user code it fires never frees it (see retire_plan()).
+ * The statement of the static table for get_kept(): arg points to its
+ * TagsStmt.  Its text is made only when need_text, to be prepared.
+ */
+static char *
+build_stmt_sql(void *arg, TagsSql *def, bool need_text)
+{
+	TagsStmt	stmt = *(TagsStmt *) arg;
+	const TagsStmtDef *sdef = &stmt_defs[stmt];
+
+	def->name = NULL;
+	def->stmt = (int) stmt;
+	def->nargs = sdef->nargs;
+	memcpy(def->argtypes, sdef->argtypes, sizeof(def->argtypes));
+	def->cursor_options = sdef->cursor_options;
+	def->expected_rc = sdef->expected_rc;
+	Assert(OidIsValid(plans_schema));
+	return need_text ? stmt_sql(stmt) : NULL;
+}
+
+/*
+ * Run the kept plan in *slot, made from build's statement, in the
+ * transaction's snapshot or, if latest, in one taken now, and check its
+ * result code.  The plan counts as running until the execution ends, even
+ * in an error, so that a call of ours from user code it fires never frees
+ * it (see retire_plan()); *slot itself may be gone by then.
  */
 static uint64
-run_plan(TagsStmt stmt, Datum *values, const char *nulls, bool latest,
-		 bool read_only, long count)
+run_kept(KeptPlan **slot, TagsSqlBuilder build, void *arg, Datum *values,
+		 const char *nulls, bool latest, bool read_only, long count)
 {
-	KeptPlan   *volatile kept = get_plan(stmt);
+	TagsSql		def;
+	KeptPlan   *volatile kept = get_kept(slot, build, arg, &def);
 	int			rc;
 
 	kept->running++;
@@ -1277,8 +1356,45 @@ run_plan(TagsStmt stmt, Datum *values, const char *nulls, bool latest,
 		retired_plans = list_delete_ptr(retired_plans, kept);
 		free_plan(kept);
 	}
-	check_result(stmt, rc);
+	if (rc != def.expected_rc)
+	{
+		if (def.name != NULL)
+			elog(ERROR, "SPI_execute_plan returned %s for statement %s",
+				 SPI_result_code_string(rc), def.name);
+		elog(ERROR, "SPI_execute_plan returned %s for statement %d",
+			 SPI_result_code_string(rc), def.stmt);
+	}
 	return SPI_processed;
+}
+
+static uint64
+run_plan(TagsStmt stmt, Datum *values, const char *nulls, bool latest,
+		 bool read_only, long count)
+{
+	return run_kept(&plans[stmt], build_stmt_sql, &stmt, values, nulls,
+					latest, read_only, count);
+}
+
+/*
+ * Run the statement that build gives (with arg), through the kept plan in
+ * *slot, as tags_execute() runs one of the static table.  A module that
+ * keeps statements of its own (the targets') keeps their plans in slots of
+ * its own, and retires them with tags_forget_plan().
+ */
+uint64
+tags_execute_kept(TagsKeptPlan **slot, TagsSqlBuilder build, void *arg,
+				  Datum *values, const char *nulls, bool latest,
+				  bool read_only, long count)
+{
+	return run_kept((KeptPlan **) slot, build, arg, values, nulls, latest,
+					read_only, count);
+}
+
+/* Retire the kept plan in *slot (see retire_plan()) */
+void
+tags_forget_plan(TagsKeptPlan **slot)
+{
+	retire_kept((KeptPlan **) slot);
 }
 
 /*
@@ -1398,4 +1514,14 @@ tags_owner(void)
 	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
 	ReleaseSysCache(tuple);
 	return owner;
+}
+
+/*
+ * The extension's schema, as the last tags_spi_connect() found it.
+ */
+Oid
+tags_schema(void)
+{
+	Assert(OidIsValid(plans_schema));
+	return plans_schema;
 }

@@ -104,25 +104,6 @@ PG_FUNCTION_INFO_V1(tags_before_write);
 #define TAGS_MAX_ROOT_LOCKS 32
 
 
-/* One distinct tag name of a call, and the tags row it resolves to */
-typedef struct TagEntry
-{
-	char	   *name;			/* normalized, in the database encoding */
-	char	   *slug;			/* base slug, then slug, of a missing tag */
-	int			first;			/* index of its first appearance */
-	int32		id;				/* the tag's id, once found */
-	HeapTuple	tuple;			/* the tags row, once found, else NULL */
-} TagEntry;
-
-/* The distinct names of a call, sorted by name until sort_by_first() */
-typedef struct TagList
-{
-	TagEntry   *entries;
-	int			count;
-	MemoryContext cxt;			/* the caller's memory, which outlives SPI's */
-	TupleDesc	desc;			/* of the rows, in cxt */
-} TagList;
-
 /* A slug some tag holds, as the number it takes among its base's slugs */
 typedef struct TakenSlug
 {
@@ -1413,4 +1394,49 @@ tags_names_arg(FunctionCallInfo fcinfo, int argno, int *count)
 		names[i] = list.entries[i].name;
 	*count = list.count;
 	return text_array(names, list.count);
+}
+
+/*
+ * What the writers on a target (items.c) share with the post writers
+ */
+TagList
+tags_collect_names(FunctionCallInfo fcinfo, int argno)
+{
+	return collect_names(fcinfo, argno);
+}
+
+void
+tags_resolve_tags(TagList *list, bool lock)
+{
+	resolve_tags(list, lock);
+}
+
+void
+tags_sort_by_first(TagList *list)
+{
+	sort_by_first(list);
+}
+
+int
+tags_keep_first_of_each_tag(TagList *list)
+{
+	return keep_first_of_each_tag(list);
+}
+
+int
+tags_distinct_ids(Datum *ids, int count)
+{
+	return distinct_ids(ids, count);
+}
+
+TagEntry *
+tags_find_entry(TagList *list, const char *name)
+{
+	return find_entry(list, name);
+}
+
+Datum
+tags_text_array(const char **strings, int count)
+{
+	return text_array(strings, count);
 }

@@ -18,6 +18,8 @@
 #ifndef TAGS_H
 #define TAGS_H
 
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 
@@ -122,8 +124,39 @@ typedef enum TagsStmt
 	STMT_TAGS_RELATED_LIVE,		/* the same, through posts */
 	STMT_POSTS_RELATED,			/* the first $2 posts sharing most tags with
 								 * post $1 */
+	STMT_TARGETS,				/* every registered target (1.2) */
+	STMT_TARGET_ADD,			/* register a target */
+	STMT_TARGETS_DROPPED,		/* forget the targets a DROP took a table of */
 	NUM_TAGS_STMTS
 } TagsStmt;
+
+/*
+ * A statement kept by a module of its own (the targets'), for
+ * tags_execute_kept(): what a TagsSqlBuilder fills in, with the text it
+ * returns, which it need only make when need_text.
+ */
+#define TAGS_MAX_ARGS 6
+
+typedef struct TagsSql
+{
+	const char *name;			/* for errors, or NULL: then stmt */
+	int			stmt;
+	int			nargs;
+	Oid			argtypes[TAGS_MAX_ARGS];
+	int			cursor_options;
+	int			expected_rc;
+} TagsSql;
+
+typedef char *(*TagsSqlBuilder) (void *arg, TagsSql *def, bool need_text);
+typedef struct TagsKeptPlan TagsKeptPlan;
+
+extern uint64 tags_execute_kept(TagsKeptPlan **slot, TagsSqlBuilder build,
+								void *arg, Datum *values, const char *nulls,
+								bool latest, bool read_only, long count);
+extern void tags_forget_plan(TagsKeptPlan **slot);
+extern char *tags_substitute(const char *template, const char *name,
+							 const char *value);
+extern Oid	tags_schema(void);
 
 extern void tags_spi_connect(FunctionCallInfo fcinfo);
 extern uint64 tags_execute(TagsStmt stmt, Datum *values, const char *nulls,
@@ -144,6 +177,33 @@ typedef struct TagsSavedUser
 
 extern void tags_become_owner(TagsSavedUser *saved);
 extern void tags_restore_user(const TagsSavedUser *saved);
+
+/* One distinct tag name of a call, and the tags row it resolves to */
+typedef struct TagEntry
+{
+	char	   *name;			/* normalized, in the database encoding */
+	char	   *slug;			/* base slug, then slug, of a missing tag */
+	int			first;			/* index of its first appearance */
+	int32		id;				/* the tag's id, once found */
+	HeapTuple	tuple;			/* the tags row, once found, else NULL */
+} TagEntry;
+
+/* The distinct names of a call, sorted by name until sort_by_first() */
+typedef struct TagList
+{
+	TagEntry   *entries;
+	int			count;
+	MemoryContext cxt;			/* the caller's memory, which outlives SPI's */
+	TupleDesc	desc;			/* of the rows, in cxt */
+} TagList;
+
+extern TagList tags_collect_names(FunctionCallInfo fcinfo, int argno);
+extern void tags_resolve_tags(TagList *list, bool lock);
+extern void tags_sort_by_first(TagList *list);
+extern int	tags_keep_first_of_each_tag(TagList *list);
+extern int	tags_distinct_ids(Datum *ids, int count);
+extern TagEntry *tags_find_entry(TagList *list, const char *name);
+extern Datum tags_text_array(const char **strings, int count);
 
 /* tagging.c: the lock that direct writes of tags take, see there */
 extern void tags_lock_direct_writes(void);
@@ -173,5 +233,118 @@ extern void tags_execute_for_post(TagsStmt stmt, Datum *values,
 extern uint64 tags_post_changes(void);
 extern void tags_check_before_row_trigger(FunctionCallInfo fcinfo,
 										  const char *function);
+
+/*
+ * targets.c: the tables whose rows are tagged (1.2), as the registry
+ * tag_targets describes them
+ */
+typedef struct TagsTarget
+{
+	Oid			relid;			/* the target */
+	Oid			assoc;			/* its association table */
+	Oid			counts;			/* its folded counts */
+	Oid			deltas;			/* its pending count deltas */
+	Oid			registry;		/* tag_targets */
+	bool		builtin;		/* posts, whose tables name columns post_* */
+	AttrNumber	key_att;		/* the primary key's one column */
+	Oid			key_type;		/* its type; text for varchar */
+	AttrNumber	sort_att;		/* the column pages sort by */
+	Oid			sort_type;
+	char	   *visible;		/* the visibility expression, or NULL */
+	char	   *visible_expr;	/* the same, analyzed, as nodeToString() */
+} TagsTarget;
+
+/*
+ * item_stmts.c: the statements run on a target, templates whose names
+ * targets.c fills in for each
+ */
+typedef enum ItemStmt
+{
+	ITEM_EXISTS,				/* the item $1, if it exists */
+	ITEM_LOCK,					/* the item $1 as a row, locked against our
+								 * writers */
+	ITEM_KEY_SHARE,				/* the item $1, locked FOR KEY SHARE */
+	ITEM_ROW,					/* the item $1 as a row */
+	ITEM_LOCK_ALL,				/* the item $1, locked FOR UPDATE */
+	ITEM_TAG_IDS,				/* the item $1's associations, by tag id */
+	ITEM_TAGS,					/* the item $1's tags in order */
+	ITEM_TAGS_LOCKED,			/* the same, locked FOR KEY SHARE */
+	ITEM_TAGS_APPLY,			/* item $1's tag ids become $2, then others
+								 * unless $3 */
+	ITEM_TAGS_REMOVE,			/* remove names $2 from item $1 */
+	ITEM_COPY_TO_TAGS,			/* item $1's associations copy ($2, $3) */
+	ITEM_COPY_STALE,			/* those that do not */
+	ITEM_TAG_PAGE,				/* tag $1's items, offset $2, limit $3 */
+	ITEM_TAG_AFTER,				/* tag $1's items after ($2, $3), limit $4 */
+	ITEM_TAG_COUNT,				/* number of tag $1's items, counters */
+	ITEM_TAG_COUNT_LIVE,		/* the same, counted live */
+	ITEM_TAG_COUNTS,			/* every tag with its item count, counters */
+	ITEM_TAG_COUNTS_TOP,		/* the first $1 of those */
+	ITEM_TAG_COUNTS_LIVE,		/* the first $1 (NULL: all), counted live */
+	ITEM_DELTAS_ADD,			/* add deltas $2 to the counts of tags $1 */
+	ITEM_DELTAS_FOLD,			/* fold every delta into the counts */
+	ITEM_COUNTS_DROP_ZEROS,		/* drop the zero counts of tags $1 */
+	ITEM_COUNTS_CLEAR,			/* empty both counter tables */
+	ITEM_TAGGED_IDS_BY_USE,		/* the tag ids of names $1, least used
+								 * first, counters */
+	ITEM_TAGGED_IDS_BY_USE_LIVE,	/* the same, counted live */
+	ITEM_TAGGED_ALL,			/* items with every tag of $1, none of names
+								 * $2, offset $3, limit $4 */
+	ITEM_TAGGED_EXACT,			/* the same, with no other tag */
+	ITEM_TAGGED_ANY,			/* items with any of names $1, none of $2 */
+	ITEM_RELATED,				/* the first $2 items sharing most tags with
+								 * item $1 */
+	ITEM_TAG_ITEMS_LOCK,		/* the items of tag $1, locked FOR UPDATE */
+	ITEM_MERGE_MOVE,			/* tag $1's associations go to tag $2 */
+	ITEM_TAGS_IN_USE,			/* those of tags $1 that have an item */
+	NUM_ITEM_STMTS
+} ItemStmt;
+
+/* Parameter types that are the target's: its key's, its sort column's */
+#define ITEM_KEY_TYPE ((Oid) 1)
+#define ITEM_SORT_TYPE ((Oid) 2)
+
+typedef struct TagsItemStmtDef
+{
+	const char *name;
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[TAGS_MAX_ARGS];
+	int			cursor_options;
+	int			expected_rc;
+} TagsItemStmtDef;
+
+extern const TagsItemStmtDef *tags_item_stmt_def(ItemStmt stmt);
+
+extern bool tags_find_target(Oid relid, TagsTarget *target);
+extern void tags_get_target(Oid relid, TagsTarget *target);
+extern bool tags_find_target_by_association(Oid assoc, TagsTarget *target);
+extern TagsTarget *tags_user_targets(int *count);
+extern uint64 tags_target_execute(const TagsTarget *target, ItemStmt stmt,
+								  Datum *values, const char *nulls,
+								  bool latest, bool read_only, long count);
+extern bool tags_item_visible(const TagsTarget *target, HeapTuple tuple,
+							  TupleDesc desc);
+
+/*
+ * upkeep.c: what an association copies of its item, as a writer of ours
+ * read it when it locked the item
+ */
+typedef struct TagsItemCopy
+{
+	Oid			target;
+	Datum		key;
+	bool		visible;
+	Datum		sort;
+	uint64		changes;		/* tags_item_changes() when it was read */
+} TagsItemCopy;
+
+extern void tags_read_item_copy(const TagsTarget *target, Datum key,
+								TagsItemCopy *item);
+extern void tags_execute_for_item(const TagsTarget *target, ItemStmt stmt,
+								  Datum *values, const TagsItemCopy *item);
+extern void tags_become_target_owner(const TagsTarget *target,
+									 TagsSavedUser *saved);
+extern int64 tags_fold_target_counts(void);
 
 #endif							/* TAGS_H */

@@ -49,6 +49,8 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -56,8 +58,13 @@
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
 #include "utils/fmgrprotos.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
@@ -70,6 +77,9 @@ PG_FUNCTION_INFO_V1(tags_post_changed);
 PG_FUNCTION_INFO_V1(tags_count_changes);
 PG_FUNCTION_INFO_V1(tags_fold_counts);
 PG_FUNCTION_INFO_V1(tags_rebuild);
+PG_FUNCTION_INFO_V1(tags_copy_item);
+PG_FUNCTION_INFO_V1(tags_item_changed);
+PG_FUNCTION_INFO_V1(tags_count_item_changes);
 
 /* First key of the folding lock: "tagc" in ASCII (see tagging.c) */
 #define TAGS_FOLD_LOCK_SPACE 0x74616763
@@ -119,11 +129,20 @@ static uint64 post_changes = 0;
 /* Deltas this backend inserted since it last folded */
 static int64 deltas_since_fold = 0;
 
+/*
+ * The item a writer on a target is writing the tags of, and how many times
+ * tags_item_changed() copied an item in this backend: as writing_post and
+ * post_changes, for the targets of 1.2.
+ */
+static const TagsItemCopy *writing_item = NULL;
+static uint64 item_changes = 0;
+static int64 item_deltas_since_fold = 0;
+
 static int	column_of(Relation rel, const char *name, const char *function);
 static void read_post_copy(FunctionCallInfo fcinfo, Datum post_id,
 						   Datum *values);
 static void add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
-					 int32 sign);
+					 const char *visible_column, int32 sign);
 static int	compare_tag_delta(const void *a, const void *b);
 static void sum_by_tag(DeltaList *list);
 static void init_deltas(DeltaList *list);
@@ -348,13 +367,14 @@ add_delta(DeltaList *list, int32 tag_id, int32 delta)
 
 /*
  * Add to list one delta of sign for each row of rows (a transition table of
- * post_tags) whose post is visible.
+ * an association table) whose item is visible (its visible_column).
  */
 static void
-add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel, int32 sign)
+add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
+		 const char *visible_column, int32 sign)
 {
 	int			tag_att = column_of(rel, "tag_id", "tags_count_changes");
-	int			visible_att = column_of(rel, "post_visible",
+	int			visible_att = column_of(rel, visible_column,
 										"tags_count_changes");
 	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(rel),
 													&TTSOpsMinimalTuple);
@@ -449,9 +469,11 @@ tags_count_changes(PG_FUNCTION_ARGS)
 
 	init_deltas(&list);
 	if (trigdata->tg_oldtable != NULL)
-		add_rows(&list, trigdata->tg_oldtable, trigdata->tg_relation, -1);
+		add_rows(&list, trigdata->tg_oldtable, trigdata->tg_relation,
+				 "post_visible", -1);
 	if (trigdata->tg_newtable != NULL)
-		add_rows(&list, trigdata->tg_newtable, trigdata->tg_relation, 1);
+		add_rows(&list, trigdata->tg_newtable, trigdata->tg_relation,
+				 "post_visible", 1);
 	sum_by_tag(&list);
 	if (list.count == 0)
 		return PointerGetDatum(NULL);
@@ -585,6 +607,7 @@ tags_fold_counts(PG_FUNCTION_ARGS)
 	tags_become_owner(&saved);
 	ntags = fold_counts(true);
 	tags_restore_user(&saved);
+	ntags += tags_fold_target_counts();
 	SPI_finish();
 	PG_RETURN_INT64(ntags);
 }
@@ -642,4 +665,438 @@ tags_check_before_row_trigger(FunctionCallInfo fcinfo, const char *function)
 				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				errmsg("function \"%s\" must be fired BEFORE INSERT OR UPDATE FOR EACH ROW",
 					   function));
+}
+
+/*
+ * Run the statements that follow as the owner of a target, until
+ * tags_restore_user(): the upkeep of a target's copies and counters is the
+ * target owner's, as the upkeep of posts' is the extension owner's.
+ */
+void
+tags_become_target_owner(const TagsTarget *target, TagsSavedUser *saved)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(target->relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", target->relid);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
+	SetUserIdAndSecContext(owner, saved->sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_NOFORCE_RLS);
+}
+
+/*
+ * Set *item from the row of the target that the last statement returned
+ * as its first column (ITEM_LOCK, ITEM_ROW): its visibility and sort
+ * value, in the current memory context.
+ */
+static void
+item_copy_from_row(const TagsTarget *target, Datum key, TagsItemCopy *item)
+{
+	HeapTupleHeader header;
+	HeapTupleData tuple;
+	TupleDesc	desc;
+	bool		isnull;
+	Datum		sort;
+	int16		typlen;
+	bool		typbyval;
+
+	header = DatumGetHeapTupleHeader(SPI_getbinval(SPI_tuptable->vals[0],
+												   SPI_tuptable->tupdesc, 1,
+												   &isnull));
+	desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(header),
+								  HeapTupleHeaderGetTypMod(header));
+	tuple.t_len = HeapTupleHeaderGetDatumLength(header);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = header;
+	item->target = target->relid;
+	item->key = key;
+	item->visible = tags_item_visible(target, &tuple, desc);
+	sort = heap_getattr(&tuple, target->sort_att, desc, &isnull);
+	get_typlenbyval(target->sort_type, &typlen, &typbyval);
+	item->sort = isnull ? (Datum) 0 : datumCopy(sort, typbyval, typlen);
+	ReleaseTupleDesc(desc);
+	item->changes = item_changes;
+}
+
+/* What a writer of ours read of the item it just locked (ITEM_LOCK) */
+void
+tags_read_item_copy(const TagsTarget *target, Datum key, TagsItemCopy *item)
+{
+	item_copy_from_row(target, key, item);
+}
+
+/*
+ * Run a statement of a writer on a target that inserts associations of the
+ * item it has locked: the trigger copies item into them without reading
+ * it again (see tags_execute_for_post()).
+ */
+void
+tags_execute_for_item(const TagsTarget *target, ItemStmt stmt,
+					  Datum *values, const TagsItemCopy *item)
+{
+	const TagsItemCopy *outer = writing_item;
+
+	writing_item = item;
+	PG_TRY();
+	{
+		tags_target_execute(target, stmt, values, NULL, false, false, 0);
+	}
+	PG_FINALLY();
+	{
+		writing_item = outer;
+	}
+	PG_END_TRY();
+}
+
+/* Whether two keys of a target are equal, by the key type's equality */
+static bool
+keys_equal(const TagsTarget *target, Datum a, Datum b)
+{
+	TypeCacheEntry *type = lookup_type_cache(target->key_type,
+											 TYPECACHE_EQ_OPR_FINFO);
+
+	return DatumGetBool(FunctionCall2Coll(&type->eq_opr_finfo,
+										  C_COLLATION_OID, a, b));
+}
+
+/*
+ * A value of the sort column's type for an association whose item does
+ * not exist, which its foreign key then reports: its NOT NULL would
+ * report it first otherwise.
+ */
+static Datum
+placeholder_sort(const TagsTarget *target)
+{
+	Oid			in_func;
+	Oid			ioparam;
+	bool		time = target->sort_type == DATEOID ||
+		target->sort_type == TIMESTAMPOID ||
+		target->sort_type == TIMESTAMPTZOID;
+
+	getTypeInputInfo(target->sort_type, &in_func, &ioparam);
+	return OidInputFunctionCall(in_func, time ? "-infinity" : "0", ioparam, -1);
+}
+
+/*
+ * tags_copy_item() RETURNS trigger
+ *
+ * BEFORE INSERT OR UPDATE OF item_id, item_visible, item_sort ON a
+ * target's association table FOR EACH ROW: tags_copy_post() for a target.
+ * Sets the row's item_visible and item_sort from its item, locked FOR KEY
+ * SHARE and read in a new snapshot (see read_post_copy()).
+ */
+Datum
+tags_copy_item(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	HeapTuple	tuple;
+	int			columns[2];
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+	Datum		key;
+	bool		isnull;
+	TagsTarget	target;
+	int16		typlen;
+	bool		typbyval;
+
+	tags_check_before_row_trigger(fcinfo, "tags_copy_item");
+	rel = trigdata->tg_relation;
+	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+		trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	columns[0] = column_of(rel, "item_visible", "tags_copy_item");
+	columns[1] = column_of(rel, "item_sort", "tags_copy_item");
+	key = heap_getattr(tuple, column_of(rel, "item_id", "tags_copy_item"),
+					   RelationGetDescr(rel), &isnull);
+	if (isnull)
+		return PointerGetDatum(tuple);	/* for NOT NULL to reject */
+
+	tags_spi_connect(fcinfo);
+	if (!tags_find_target_by_association(RelationGetRelid(rel), &target))
+		ereport(ERROR,
+				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				errmsg("function \"tags_copy_item\" must be fired on the association table of a tag target"));
+	get_typlenbyval(target.sort_type, &typlen, &typbyval);
+	if (writing_item != NULL && writing_item->target == target.relid &&
+		writing_item->changes == item_changes &&
+		keys_equal(&target, writing_item->key, key))
+	{
+		/* a writer of ours has locked the item and read it, as it still is */
+		values[0] = BoolGetDatum(writing_item->visible);
+		values[1] = writing_item->sort;
+		SPI_finish();
+	}
+	else
+	{
+		TagsSavedUser saved;
+		TagsItemCopy item;
+
+		tags_become_target_owner(&target, &saved);
+		tags_target_execute(&target, ITEM_KEY_SHARE, &key, NULL, false, false,
+							0);
+		if (tags_target_execute(&target, ITEM_ROW, &key, NULL, true, false,
+								0) == 1)
+		{
+			item_copy_from_row(&target, key, &item);
+			values[0] = BoolGetDatum(item.visible);
+			values[1] = SPI_datumTransfer(item.sort, typbyval, typlen);
+		}
+		else
+		{
+			values[0] = BoolGetDatum(false);
+			values[1] = SPI_datumTransfer(placeholder_sort(&target), typbyval,
+										  typlen);
+		}
+		tags_restore_user(&saved);
+		SPI_finish();
+	}
+	return PointerGetDatum(heap_modify_tuple_by_cols(tuple,
+													 RelationGetDescr(rel),
+													 2, columns, values,
+													 nulls));
+}
+
+/*
+ * tags_item_changed() RETURNS trigger
+ *
+ * AFTER UPDATE ON a target FOR EACH ROW: tags_post_changed() for a target.
+ * Evaluates the visibility and reads the sort value of the row before and
+ * after, and only if one changed, or the key, copies them into the item's
+ * associations.
+ */
+Datum
+tags_item_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	TupleDesc	desc;
+	TagsTarget	target;
+	TagsSavedUser saved;
+	Datum		params[3];
+	bool		old_null;
+	bool		new_null;
+	Datum		old_sort;
+	Datum		old_key;
+	bool		visible;
+	int16		typlen;
+	bool		typbyval;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		ereport(ERROR,
+				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				errmsg("function \"tags_item_changed\" must be fired AFTER UPDATE FOR EACH ROW"));
+
+	rel = trigdata->tg_relation;
+	desc = RelationGetDescr(rel);
+	tags_spi_connect(fcinfo);
+	if (!tags_find_target(RelationGetRelid(rel), &target))
+	{
+		SPI_finish();			/* no longer a target */
+		return PointerGetDatum(NULL);
+	}
+	get_typlenbyval(target.sort_type, &typlen, &typbyval);
+	/* $1 item, $2 visible, $3 sort value */
+	params[0] = heap_getattr(trigdata->tg_newtuple, target.key_att, desc,
+							 &new_null);
+	old_key = heap_getattr(trigdata->tg_trigtuple, target.key_att, desc,
+						   &old_null);
+	visible = tags_item_visible(&target, trigdata->tg_newtuple, desc);
+	params[1] = BoolGetDatum(visible);
+	params[2] = heap_getattr(trigdata->tg_newtuple, target.sort_att, desc,
+							 &new_null);
+	old_sort = heap_getattr(trigdata->tg_trigtuple, target.sort_att, desc,
+							&old_null);
+	if (new_null != old_null ||
+		(!new_null && !datumIsEqual(params[2], old_sort, typbyval, typlen)) ||
+		visible != tags_item_visible(&target, trigdata->tg_trigtuple, desc) ||
+		!keys_equal(&target, params[0], old_key))
+	{
+		item_changes++;
+		tags_become_target_owner(&target, &saved);
+		tags_target_execute(&target, ITEM_LOCK_ALL, params, NULL, false,
+							false, 0);
+		tags_target_execute(&target, ITEM_COPY_TO_TAGS, params, NULL, false,
+							false, 0);
+		if (IsolationUsesXactSnapshot() &&
+			tags_target_execute(&target, ITEM_COPY_STALE, params, NULL, true,
+								false, 0) > 0)
+			ereport(ERROR,
+					errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					errmsg("could not serialize access due to concurrent update of the tags of a row of table \"%s\"",
+						   RelationGetRelationName(rel)),
+					errhint("Retry the transaction."));
+		tags_restore_user(&saved);
+	}
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * Fold a target's pending deltas into its folded counts (see
+ * fold_counts()), under a folding lock of the target's own.  The caller
+ * must be connected to SPI, as the target's owner.
+ */
+static int64
+fold_item_counts(const TagsTarget *target, bool wait)
+{
+	Datum		key1 = Int32GetDatum(TAGS_FOLD_LOCK_SPACE);
+	Datum		key2 = Int32GetDatum((int32) target->relid);
+	uint64		nrows;
+	Datum	   *zeros;
+	int			nzeros = 0;
+	uint64		row;
+
+	if (!wait)
+	{
+		if (!DatumGetBool(DirectFunctionCall2(pg_try_advisory_xact_lock_int4,
+											  key1, key2)))
+			return -1;
+	}
+	else
+		DirectFunctionCall2(pg_advisory_xact_lock_int4, key1, key2);
+
+	nrows = tags_target_execute(target, ITEM_DELTAS_FOLD, NULL, NULL, false,
+								false, 0);
+	zeros = palloc((nrows + 1) * sizeof(Datum));
+	for (row = 0; row < nrows; row++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[row];
+		bool		isnull;
+
+		if (DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2,
+										&isnull)) == 0)
+			zeros[nzeros++] = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1,
+											&isnull);
+	}
+	if (nzeros > 0)
+	{
+		Datum		param = PointerGetDatum(construct_array(zeros, nzeros,
+															INT4OID,
+															sizeof(int32),
+															true,
+															TYPALIGN_INT));
+
+		tags_target_execute(target, ITEM_COUNTS_DROP_ZEROS, &param, NULL,
+							false, false, 0);
+	}
+	item_deltas_since_fold = 0;
+	return (int64) nrows;
+}
+
+/*
+ * Fold the deltas of every target but posts, waiting for folds in
+ * progress; returns the number of counts that changed.  The caller must be
+ * connected to SPI.
+ */
+int64
+tags_fold_target_counts(void)
+{
+	int			ntargets;
+	TagsTarget *targets = tags_user_targets(&ntargets);
+	int64		total = 0;
+	int			i;
+
+	for (i = 0; i < ntargets; i++)
+	{
+		TagsSavedUser saved;
+
+		tags_become_target_owner(&targets[i], &saved);
+		total += fold_item_counts(&targets[i], true);
+		tags_restore_user(&saved);
+	}
+	return total;
+}
+
+/*
+ * tags_count_item_changes() RETURNS trigger
+ *
+ * AFTER INSERT, UPDATE, DELETE (with transition tables) and TRUNCATE ON a
+ * target's association table FOR EACH STATEMENT: tags_count_changes() for
+ * a target, into its own counters.
+ */
+Datum
+tags_count_item_changes(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	DeltaList	list;
+	TagsSavedUser saved;
+	TagsTarget	target;
+	Datum	   *tag_ids;
+	Datum	   *deltas;
+	Datum		params[2];
+	int			i;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
+		ereport(ERROR,
+				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				errmsg("function \"tags_count_item_changes\" must be fired AFTER ... FOR EACH STATEMENT"));
+
+	tags_spi_connect(fcinfo);
+	if (!tags_find_target_by_association(RelationGetRelid(trigdata->tg_relation),
+										 &target))
+		ereport(ERROR,
+				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				errmsg("function \"tags_count_item_changes\" must be fired on the association table of a tag target"));
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+	{
+		tags_become_target_owner(&target, &saved);
+		tags_target_execute(&target, ITEM_COUNTS_CLEAR, NULL, NULL, false,
+							false, 0);
+		tags_restore_user(&saved);
+		SPI_finish();
+		return PointerGetDatum(NULL);
+	}
+	if (trigdata->tg_oldtable == NULL && trigdata->tg_newtable == NULL)
+		ereport(ERROR,
+				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				errmsg("function \"tags_count_item_changes\" must be fired with transition tables"));
+
+	init_deltas(&list);
+	if (trigdata->tg_oldtable != NULL)
+		add_rows(&list, trigdata->tg_oldtable, trigdata->tg_relation,
+				 "item_visible", -1);
+	if (trigdata->tg_newtable != NULL)
+		add_rows(&list, trigdata->tg_newtable, trigdata->tg_relation,
+				 "item_visible", 1);
+	sum_by_tag(&list);
+	if (list.count == 0)
+	{
+		SPI_finish();
+		return PointerGetDatum(NULL);
+	}
+
+	tag_ids = palloc(list.count * sizeof(Datum));
+	deltas = palloc(list.count * sizeof(Datum));
+	for (i = 0; i < list.count; i++)
+	{
+		tag_ids[i] = Int32GetDatum(list.items[i].tag_id);
+		deltas[i] = Int32GetDatum(list.items[i].delta);
+	}
+	/* $1 tag ids, $2 their deltas */
+	params[0] = PointerGetDatum(construct_array(tag_ids, list.count, INT4OID,
+												sizeof(int32), true,
+												TYPALIGN_INT));
+	params[1] = PointerGetDatum(construct_array(deltas, list.count, INT4OID,
+												sizeof(int32), true,
+												TYPALIGN_INT));
+	tags_become_target_owner(&target, &saved);
+	tags_target_execute(&target, ITEM_DELTAS_ADD, params, NULL, false, false,
+						0);
+	item_deltas_since_fold += list.count;
+	if (item_deltas_since_fold >= TAGS_FOLD_EVERY &&
+		!IsolationUsesXactSnapshot())
+		fold_item_counts(&target, false);
+	tags_restore_user(&saved);
+	SPI_finish();
+	return PointerGetDatum(NULL);
 }
