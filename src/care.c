@@ -379,9 +379,30 @@ tag_rename(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Lock the items of the tag params[0] in every target but posts, FOR
+ * UPDATE, in a new snapshot, as their owners (see tag_merge()).
+ */
+static void
+lock_items_of_tag(const TagsTarget *targets, int ntargets, Datum *params)
+{
+	int			i;
+
+	for (i = 0; i < ntargets; i++)
+	{
+		TagsSavedUser saved;
+
+		tags_become_target_owner(&targets[i], &saved);
+		tags_target_execute(&targets[i], ITEM_TAG_ITEMS_LOCK, params, NULL,
+							true, false, 0);
+		tags_restore_user(&saved);
+	}
+}
+
+/*
  * tag_merge(from_slug text, into_slug text) RETURNS bigint
  *
- * Every post of from ends up tagged into exactly once: an association with
+ * Every post, and every item of every target (1.2), of from ends up
+ * tagged into exactly once: an association with
  * from moves to into with its position, and a post that had both keeps the
  * first of the two positions.  Then from is deleted; its name becomes a
  * synonym of into, its slug an alias, and its own synonyms and aliases
@@ -406,6 +427,9 @@ tag_merge(PG_FUNCTION_ARGS)
 	int32		into;
 	Datum		params[2];
 	uint64		moved;
+	TagsTarget *targets;
+	int			ntargets;
+	int			i;
 
 	tags_spi_connect(fcinfo);
 	from = tag_by_slug_latest(from_slug);
@@ -420,7 +444,9 @@ tag_merge(PG_FUNCTION_ARGS)
 
 	params[0] = Int32GetDatum(from);
 	params[1] = Int32GetDatum(into);
+	targets = tags_user_targets(&ntargets);
 	tags_execute_latest(STMT_TAG_POSTS_LOCK, params, NULL);
+	lock_items_of_tag(targets, ntargets, params);
 	if (tags_execute_latest(STMT_TAGS_LOCK_PAIR, params, NULL) < 2)
 		ereport(ERROR,
 				errcode(ERRCODE_NO_DATA_FOUND),
@@ -428,9 +454,19 @@ tag_merge(PG_FUNCTION_ARGS)
 					   from_slug, into_slug),
 				errdetail("It was deleted or merged while the merge waited for it."));
 	tags_execute_latest(STMT_TAG_POSTS_LOCK, params, NULL);
+	lock_items_of_tag(targets, ntargets, params);
 	tags_lock_direct_writes();
 
 	moved = tags_execute_latest(STMT_MERGE_MOVE, params, NULL);
+	for (i = 0; i < ntargets; i++)
+	{
+		TagsSavedUser saved;
+
+		tags_become_target_owner(&targets[i], &saved);
+		moved += tags_target_execute(&targets[i], ITEM_MERGE_MOVE, params,
+									 NULL, true, false, 0);
+		tags_restore_user(&saved);
+	}
 	tags_execute_latest(STMT_MERGE_REPOINT, params, NULL);
 	tags_execute_latest(STMT_MERGE_FINISH, params, NULL);
 	SPI_finish();
@@ -438,9 +474,57 @@ tag_merge(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Keep those of the tag ids that no item of a target but posts has, judged
+ * in a new snapshot as their owners; returns how many are kept.
+ */
+static int
+keep_unused_by_targets(Datum *ids, int count)
+{
+	int			ntargets;
+	TagsTarget *targets = tags_user_targets(&ntargets);
+	int			t;
+
+	for (t = 0; t < ntargets && count > 0; t++)
+	{
+		TagsSavedUser saved;
+		Datum		param;
+		uint64		nused;
+		uint64		row;
+		int			kept = 0;
+		int			i;
+
+		param = PointerGetDatum(construct_array(ids, count, INT4OID,
+												sizeof(int32), true,
+												TYPALIGN_INT));
+		tags_become_target_owner(&targets[t], &saved);
+		nused = tags_target_execute(&targets[t], ITEM_TAGS_IN_USE, &param,
+									NULL, true, false, 0);
+		tags_restore_user(&saved);
+		for (i = 0; i < count; i++)
+		{
+			for (row = 0; row < nused; row++)
+			{
+				bool		isnull;
+
+				if (DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[row],
+												SPI_tuptable->tupdesc, 1,
+												&isnull)) ==
+					DatumGetInt32(ids[i]))
+					break;
+			}
+			if (row == nused)
+				ids[kept++] = ids[i];
+		}
+		count = kept;
+	}
+	return count;
+}
+
+/*
  * tags_prune(min_age interval) RETURNS bigint
  *
- * Deletes the tags that are on no post and were created at least min_age
+ * Deletes the tags that are on no post, nor on any item of a target (1.2),
+ * and were created at least min_age
  * before the transaction began; returns how many.  Safe against a writer
  * attaching one of them meanwhile: the writer holds the tag FOR KEY SHARE
  * from the moment it finds it, and such a tag is skipped (SKIP LOCKED);
@@ -487,6 +571,7 @@ tags_prune(PG_FUNCTION_ARGS)
 		ids[row] = SPI_getbinval(SPI_tuptable->vals[row],
 								 SPI_tuptable->tupdesc, 1, &isnull);
 	}
+	ncandidates = keep_unused_by_targets(ids, (int) ncandidates);
 	param = PointerGetDatum(construct_array(ids, (int) ncandidates, INT4OID,
 											sizeof(int32), true,
 											TYPALIGN_INT));
