@@ -1,5 +1,5 @@
--- 1.0, with data, updated to 1.1: the objects equal a fresh 1.1 install's,
--- and the data is intact
+-- 1.0 and 1.1, with data, updated to the default version (1.2): the
+-- objects equal a fresh install's, and the data is intact
 
 -- every test starts from empty tables
 TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
@@ -28,12 +28,13 @@ LANGUAGE sql AS $$
     SELECT conrelid::regclass || ' ' || conname || ' = ' || pg_get_constraintdef(oid)
     FROM pg_constraint WHERE conrelid IN ('posts'::regclass, 'tags'::regclass, 'post_tags'::regclass,
                                           'tag_post_counts'::regclass, 'tag_synonyms'::regclass,
-                                          'tag_slug_aliases'::regclass)
+                                          'tag_slug_aliases'::regclass, to_regclass('tag_targets'))
     UNION ALL
     SELECT pg_get_indexdef(indexrelid) FROM pg_index
     WHERE indrelid IN ('posts'::regclass, 'tags'::regclass, 'post_tags'::regclass,
                        'tag_post_counts'::regclass, 'tag_post_count_deltas'::regclass,
-                       'tag_synonyms'::regclass, 'tag_slug_aliases'::regclass)
+                       'tag_synonyms'::regclass, 'tag_slug_aliases'::regclass,
+                       to_regclass('tag_targets'))
     UNION ALL
     SELECT pg_get_triggerdef(oid) FROM pg_trigger
     WHERE NOT tgisinternal AND tgrelid IN ('posts'::regclass, 'tags'::regclass, 'post_tags'::regclass)
@@ -47,7 +48,15 @@ LANGUAGE sql AS $$
     SELECT 'acl ' || p.oid::regprocedure || ' ' || coalesce(array_to_string(p.proacl, ','), 'default')
     FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
     UNION ALL
-    SELECT 'dumped ' || unnest(extconfig)::regclass FROM pg_extension WHERE extname = 'tags'
+    SELECT 'dumped ' || c::regclass || coalesce(' ' || f, '')
+    FROM pg_extension, unnest(extconfig, extcondition) AS u(c, f) WHERE extname = 'tags'
+    UNION ALL
+    SELECT 'event trigger ' || evtname || ' ON ' || evtevent || ' ' || evtfoid::regproc
+    FROM pg_event_trigger
+    UNION ALL
+    SELECT 'registered ' || target || ' ' || association || ' ' || counts || ' ' || count_deltas
+           || ' ' || coalesce(visible, '-') || ' ' || sort_column || ' ' || builtin
+    FROM tag_targets
 $$;
 
 -- every row of the tables and the counts, one text per row
@@ -104,3 +113,38 @@ SELECT name, post_count FROM tag_counts();
 SELECT tag_merge('rust', 'python') AS moved;
 SELECT name, post_count FROM tag_counts();
 SELECT name FROM post_set_tags(2, ARRAY['Rust']);
+
+-- 1.1, and data written through it, updated to 1.2
+DROP EXTENSION tags CASCADE;
+CREATE EXTENSION tags VERSION '1.1';
+SELECT extversion FROM pg_extension WHERE extname = 'tags';
+INSERT INTO posts (title, status) VALUES ('One', 'published'), ('Two', 'published'), ('Three', 'draft');
+SELECT count(*) FROM post_set_tags(1, ARRAY['Python', 'PostgreSQL']);
+SELECT count(*) FROM post_set_tags(2, ARRAY['Python', 'Rust', 'Go']);
+SELECT count(*) FROM post_set_tags(3, ARRAY['Python']);
+SELECT tag_add_synonym('py', 'python');
+SELECT tag_merge('go', 'rust');
+DROP TABLE before;
+CREATE TEMP TABLE before AS SELECT * FROM pg_temp.data();
+SELECT count(*) FROM before;
+ALTER EXTENSION tags UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'tags';
+
+-- the same objects as a fresh install, line for line
+SELECT 'only after the update' AS missing, line FROM pg_temp.objects() AS o(line)
+EXCEPT ALL SELECT 'only after the update', line FROM fresh
+UNION ALL
+(SELECT 'only in a fresh install', line FROM fresh
+ EXCEPT ALL SELECT 'only in a fresh install', line FROM pg_temp.objects() AS o(line));
+
+-- the data as it was
+DROP TABLE after;
+CREATE TEMP TABLE after AS SELECT * FROM pg_temp.data();
+(SELECT * FROM before EXCEPT ALL SELECT * FROM after)
+UNION ALL
+(SELECT * FROM after EXCEPT ALL SELECT * FROM before);
+
+-- posts is a target like any other, and 1.2's functions work on it
+SELECT name FROM item_set_tags('posts', 3, ARRAY['Rust', 'py']);
+SELECT name, item_count FROM tag_item_counts('posts');
+SELECT title FROM items_by_tag(NULL::posts, 'python');

@@ -971,13 +971,6 @@ static const TagsStmtDef stmt_defs[NUM_TAGS_STMTS] = {
 		" LIMIT $2",
 		2, {INT4OID, INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
 	},
-	[STMT_TARGETS] = {
-		"SELECT r.target::pg_catalog.oid, r.association::pg_catalog.oid,"
-		"       r.counts::pg_catalog.oid, r.count_deltas::pg_catalog.oid,"
-		"       r.visible, r.sort_column::pg_catalog.text, r.builtin"
-		" FROM @extschema@.tag_targets r",
-		0, {InvalidOid}, 0, SPI_OK_SELECT
-	},
 	[STMT_TARGET_ADD] = {
 		"INSERT INTO @extschema@.tag_targets"
 		" (target, association, counts, count_deltas, visible, sort_column)"

@@ -124,7 +124,6 @@ typedef enum TagsStmt
 	STMT_TAGS_RELATED_LIVE,		/* the same, through posts */
 	STMT_POSTS_RELATED,			/* the first $2 posts sharing most tags with
 								 * post $1 */
-	STMT_TARGETS,				/* every registered target (1.2) */
 	STMT_TARGET_ADD,			/* register a target */
 	STMT_TARGETS_DROPPED,		/* forget the targets a DROP took a table of */
 	NUM_TAGS_STMTS
@@ -346,5 +345,6 @@ extern void tags_execute_for_item(const TagsTarget *target, ItemStmt stmt,
 extern void tags_become_target_owner(const TagsTarget *target,
 									 TagsSavedUser *saved);
 extern int64 tags_fold_target_counts(void);
+extern int	tags_column_of(TupleDesc desc, const char *name);
 
 #endif							/* TAGS_H */

@@ -36,9 +36,11 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/table.h"
+#include "access/tableam.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
@@ -66,6 +68,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
@@ -93,11 +96,12 @@ typedef struct ItemSqlArg
 static HTAB *targets_cache = NULL;
 static bool targets_valid = false;
 static Oid	targets_schema = InvalidOid;	/* the schema it was read from */
+static Oid	targets_registry = InvalidOid;	/* tag_targets there, if any */
 
 static void invalidate_targets(Datum arg, Oid relid);
 static void load_targets(void);
 static void forget_targets(void);
-static Node *cook_visible(Relation rel, const char *text, bool check);
+static Node *cook_visible(Relation rel, const char *source, bool check);
 static char *build_item_sql(void *arg, TagsSql *def, bool need_text);
 static AttrNumber primary_key_column(Relation rel);
 static void check_key_type(Relation rel, AttrNumber key_att);
@@ -119,7 +123,7 @@ invalidate_targets(Datum arg, Oid relid)
 
 	if (!targets_valid || targets_cache == NULL)
 		return;
-	if (!OidIsValid(relid))
+	if (!OidIsValid(relid) || relid == targets_registry)
 	{
 		targets_valid = false;
 		return;
@@ -164,16 +168,25 @@ forget_targets(void)
 }
 
 /*
- * Read the registry into the cache.  The caller must be connected to SPI.
- * A schema of version 1.1 or older has no registry, and no targets.
+ * Read the registry into the cache, in a snapshot taken now: what the last
+ * invalidation announced is committed.  A schema of version 1.1 or older
+ * has no registry, and no targets.  The registry is read directly, not
+ * through SPI, so that loading the cache adds no statement to a call.
  */
 static void
 load_targets(void)
 {
 	static bool registered = false;
-	Oid			registry;
 	HASHCTL		ctl;
-	uint64		row;
+	Relation	registry;
+	TupleDesc	rdesc;
+	Snapshot	snapshot;
+	TableScanDesc scan;
+	HeapTuple	tuple;
+	int			atts[7];
+	static const char *const names[7] = {"target", "association", "counts",
+		"count_deltas", "visible", "sort_column", "builtin"};
+	int			i;
 
 	if (!registered)
 	{
@@ -187,21 +200,24 @@ load_targets(void)
 	targets_cache = hash_create("tags targets", 16, &ctl,
 								HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	targets_schema = tags_schema();
+	targets_registry = tags_table_id("tag_targets");
 	targets_valid = true;
-
-	registry = tags_table_id("tag_targets");
-	if (!OidIsValid(registry))
+	if (!OidIsValid(targets_registry))
 		return;
-	tags_execute(STMT_TARGETS, NULL, NULL, true, 0);
-	for (row = 0; row < SPI_processed; row++)
+
+	registry = table_open(targets_registry, AccessShareLock);
+	rdesc = RelationGetDescr(registry);
+	for (i = 0; i < 7; i++)
+		atts[i] = tags_column_of(rdesc, names[i]);
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	scan = table_beginscan(registry, snapshot, 0, NULL);
+	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
-		HeapTuple	tuple = SPI_tuptable->vals[row];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-		Oid			relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 1,
-														   &isnull));
-		char	   *visible = SPI_getvalue(tuple, desc, 5);
-		char	   *sort_column = SPI_getvalue(tuple, desc, 6);
+		Oid			relid = DatumGetObjectId(heap_getattr(tuple, atts[0], rdesc,
+														  &isnull));
+		Datum		visible = heap_getattr(tuple, atts[4], rdesc, &isnull);
+		char	   *sort_column;
 		TargetCacheEntry *entry;
 		Relation	rel;
 		TagsTarget *t;
@@ -215,11 +231,13 @@ load_targets(void)
 		t = &entry->target;
 		memset(t, 0, sizeof(TagsTarget));
 		t->relid = relid;
-		t->registry = registry;
-		t->assoc = DatumGetObjectId(SPI_getbinval(tuple, desc, 2, &isnull));
-		t->counts = DatumGetObjectId(SPI_getbinval(tuple, desc, 3, &isnull));
-		t->deltas = DatumGetObjectId(SPI_getbinval(tuple, desc, 4, &isnull));
-		t->builtin = DatumGetBool(SPI_getbinval(tuple, desc, 7, &isnull));
+		t->registry = targets_registry;
+		t->assoc = DatumGetObjectId(heap_getattr(tuple, atts[1], rdesc, &isnull));
+		t->counts = DatumGetObjectId(heap_getattr(tuple, atts[2], rdesc, &isnull));
+		t->deltas = DatumGetObjectId(heap_getattr(tuple, atts[3], rdesc, &isnull));
+		t->builtin = DatumGetBool(heap_getattr(tuple, atts[6], rdesc, &isnull));
+		sort_column = NameStr(*DatumGetName(heap_getattr(tuple, atts[5], rdesc,
+														 &isnull)));
 		t->key_att = primary_key_column(rel);
 		t->key_type = TupleDescAttr(RelationGetDescr(rel),
 									t->key_att - 1)->atttypid;
@@ -234,20 +252,38 @@ load_targets(void)
 					errhint("Rename the column back, or call tags_disable() and tags_enable() again."));
 		t->sort_type = TupleDescAttr(RelationGetDescr(rel),
 									 t->sort_att - 1)->atttypid;
-		if (visible != NULL)
+		heap_getattr(tuple, atts[4], rdesc, &isnull);
+		if (!isnull)
 		{
-			MemoryContext old = MemoryContextSwitchTo(CacheMemoryContext);
+			char	   *source = TextDatumGetCString(visible);
+			MemoryContext old;
 			Node	   *expr;
+			int			nestlevel = NewGUCNestLevel();
 
-			t->visible = pstrdup(visible);
-			MemoryContextSwitchTo(old);
-			expr = cook_visible(rel, visible, false);
+			set_search_path_catalog();
+			expr = cook_visible(rel, source, false);
+			AtEOXact_GUC(true, nestlevel);
 			old = MemoryContextSwitchTo(CacheMemoryContext);
+			t->visible = pstrdup(source);
 			t->visible_expr = nodeToString(expr);
 			MemoryContextSwitchTo(old);
 		}
 		relation_close(rel, AccessShareLock);
 	}
+	table_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	table_close(registry, AccessShareLock);
+}
+
+/*
+ * Whether the cache describes the registry of the extension as it is now:
+ * read, and for the schema and registry of the function being called.
+ */
+static inline bool
+targets_current(void)
+{
+	return targets_valid && targets_schema == tags_schema() &&
+		targets_registry == tags_table_id("tag_targets");
 }
 
 /*
@@ -259,7 +295,7 @@ tags_find_target(Oid relid, TagsTarget *target)
 {
 	TargetCacheEntry *entry;
 
-	if (!targets_valid || targets_schema != tags_schema())
+	if (!targets_current())
 		load_targets();
 	entry = hash_search(targets_cache, &relid, HASH_FIND, NULL);
 	if (entry == NULL)
@@ -289,7 +325,7 @@ tags_find_target_by_association(Oid assoc, TagsTarget *target)
 	HASH_SEQ_STATUS status;
 	TargetCacheEntry *entry;
 
-	if (!targets_valid || targets_schema != tags_schema())
+	if (!targets_current())
 		load_targets();
 	hash_seq_init(&status, targets_cache);
 	while ((entry = hash_seq_search(&status)) != NULL)
@@ -313,7 +349,7 @@ tags_user_targets(int *count)
 	TagsTarget *targets;
 	int			n = 0;
 
-	if (!targets_valid || targets_schema != tags_schema())
+	if (!targets_current())
 		load_targets();
 	targets = palloc((hash_get_num_entries(targets_cache) + 1) *
 					 sizeof(TagsTarget));
@@ -338,7 +374,7 @@ tags_target_execute(const TagsTarget *target, ItemStmt stmt, Datum *values,
 	TargetCacheEntry *entry;
 	ItemSqlArg	arg;
 
-	if (!targets_valid || targets_schema != tags_schema())
+	if (!targets_current())
 		load_targets();
 	entry = hash_search(targets_cache, &target->relid, HASH_FIND, NULL);
 	if (entry == NULL)
@@ -461,7 +497,7 @@ set_search_path_catalog(void)
  * refuses: a function that is not immutable.
  */
 static Node *
-cook_visible(Relation rel, const char *text, bool check)
+cook_visible(Relation rel, const char *source, bool check)
 {
 	List	   *raw;
 	SelectStmt *select;
@@ -470,7 +506,7 @@ cook_visible(Relation rel, const char *text, bool check)
 	ParseNamespaceItem *nsitem;
 	Node	   *expr;
 
-	raw = raw_parser(text, RAW_PARSE_PLPGSQL_EXPR);
+	raw = raw_parser(source, RAW_PARSE_PLPGSQL_EXPR);
 	select = (SelectStmt *) ((RawStmt *) linitial(raw))->stmt;
 	if (list_length(raw) != 1 || !IsA(select, SelectStmt) ||
 		list_length(select->targetList) != 1 || select->fromClause != NIL ||
@@ -482,11 +518,11 @@ cook_visible(Relation rel, const char *text, bool check)
 		ereport(ERROR,
 				errcode(ERRCODE_SYNTAX_ERROR),
 				errmsg("visible must be a single expression"),
-				errdetail("It was \"%s\".", text));
+				errdetail("It was \"%s\".", source));
 	res = linitial_node(ResTarget, select->targetList);
 
 	pstate = make_parsestate(NULL);
-	pstate->p_sourcetext = text;
+	pstate->p_sourcetext = source;
 	nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock,
 										   NULL, false, true);
 	addNSItemToQuery(pstate, nsitem, true, true, true);

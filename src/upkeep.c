@@ -158,7 +158,7 @@ static int64 fold_counts(bool wait);
 static int
 column_of(Relation rel, const char *name, const char *function)
 {
-	int			att = SPI_fnumber(RelationGetDescr(rel), name);
+	int			att = tags_column_of(RelationGetDescr(rel), name);
 
 	if (att <= 0)
 		ereport(ERROR,
@@ -1099,4 +1099,20 @@ tags_count_item_changes(PG_FUNCTION_ARGS)
 	tags_restore_user(&saved);
 	SPI_finish();
 	return PointerGetDatum(NULL);
+}
+
+/* The attribute number of a column by name in desc, or 0 */
+int
+tags_column_of(TupleDesc desc, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(desc, i);
+
+		if (!attr->attisdropped && strcmp(NameStr(attr->attname), name) == 0)
+			return i + 1;
+	}
+	return 0;
 }
