@@ -7,7 +7,7 @@
 EXTENSION = tags
 MODULE_big = tags
 OBJS = src/tags.o src/normalize.o src/spi_cache.o src/tagging.o src/queries.o src/upkeep.o src/care.o \
-	src/targets.o src/item_stmts.o src/items.o
+	src/targets.o src/item_stmts.o src/items.o src/guard.o
 # tags--1.0.sql is released and frozen; each later version comes as an
 # upgrade script, and its full install script is made from them (so that a
 # fresh install and an upgrade run the same statements)

@@ -272,3 +272,32 @@ COMMENT ON FUNCTION tag_item_count(regclass, text) IS
 --
 -- The built-in tables
 --
+-- pg_dump dumps the rows of these tables and the privileges on them, not
+-- their definition: a restore makes them with CREATE EXTENSION.  So a
+-- change to them that a dump would not keep (a column, an index, a
+-- constraint, a trigger, a policy, a comment, a storage parameter) is
+-- refused when it is made; GRANT and REVOKE are allowed.  A table of the
+-- application's own, made taggable with tags_enable(), takes any of them.
+--
+
+CREATE FUNCTION tags_guard_builtin_tables()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'tags_guard_builtin_tables'
+LANGUAGE C;
+
+COMMENT ON FUNCTION tags_guard_builtin_tables() IS
+'event trigger: refuses the changes to the extension''s tables that pg_dump would not keep';
+
+-- the statements that can change a table, an index of it, or an object on it
+CREATE EVENT TRIGGER tags_guard_builtin_tables ON ddl_command_end
+    WHEN TAG IN ('ALTER TABLE', 'ALTER INDEX', 'ALTER SEQUENCE',
+                 'ALTER TRIGGER', 'ALTER POLICY', 'ALTER RULE',
+                 'ALTER STATISTICS', 'CREATE INDEX', 'CREATE TRIGGER',
+                 'CREATE POLICY', 'CREATE RULE', 'CREATE STATISTICS',
+                 'COMMENT', 'SECURITY LABEL')
+    EXECUTE FUNCTION tags_guard_builtin_tables();
+
+-- drops leave no command to read at ddl_command_end
+CREATE EVENT TRIGGER tags_guard_builtin_drops ON ddl_command_start
+    WHEN TAG IN ('DROP INDEX', 'DROP TRIGGER')
+    EXECUTE FUNCTION tags_guard_builtin_tables();
