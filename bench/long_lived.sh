@@ -73,6 +73,9 @@ psqlq >/dev/null <<-SQL
 	SELECT i, 'post ' || i, 'published' FROM generate_series(1, $STEPS) i;
 	SELECT setval(pg_get_serial_sequence('ext.posts', 'id'), $STEPS);
 	VACUUM ANALYZE ext.posts;
+	-- the guard of 1.2 refuses storage parameters on the extension's tables
+	-- (pg_dump would lose them): a throwaway cluster may bypass it
+	ALTER EVENT TRIGGER tags_guard_builtin_tables DISABLE;
 	DO \$\$
 	DECLARE
 	    t regclass;
@@ -84,6 +87,7 @@ psqlq >/dev/null <<-SQL
 	    END LOOP;
 	END
 	\$\$;
+	ALTER EVENT TRIGGER tags_guard_builtin_tables ENABLE;
 	CHECKPOINT;
 SQL
 echo "words and posts ready in $(( $(date +%s) - s )) s"

@@ -3,6 +3,9 @@
 
 -- every test starts from empty tables
 TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
+-- 1.2 refuses columns added to the extension's tables, which pg_dump
+-- would lose; this test bypasses the guard, as a superuser can
+ALTER EVENT TRIGGER tags_guard_builtin_tables DISABLE;
 
 ALTER TABLE tags ADD COLUMN color text DEFAULT 'blue';
 ALTER TABLE posts ADD COLUMN author text DEFAULT 'ann';
@@ -22,3 +25,4 @@ SELECT * FROM tags_get_or_create(ARRAY['five']) WHERE false;
 SELECT name FROM tags_get_or_create(ARRAY['one', 'five']);
 SELECT name FROM post_set_tags(:post, ARRAY['five', 'three']);
 SELECT title FROM posts_by_tag('five');
+ALTER EVENT TRIGGER tags_guard_builtin_tables ENABLE;

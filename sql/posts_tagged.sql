@@ -200,8 +200,12 @@ RESET stats_fetch_consistency;
 -- the posts it cannot see are left out, and the oracle agrees
 CREATE ROLE tags_tagged_reader;
 GRANT SELECT ON posts, tags, post_tags, calls TO tags_tagged_reader;
+-- (1.2 refuses a policy on posts, which pg_dump would lose: the test
+-- bypasses the guard, as a superuser can, to check row-level security still)
+ALTER EVENT TRIGGER tags_guard_builtin_tables DISABLE;
 ALTER TABLE posts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY posts_even ON posts USING (id % 2 = 0);
+ALTER EVENT TRIGGER tags_guard_builtin_tables ENABLE;
 SET ROLE tags_tagged_reader;
 SELECT match,
        count(*) FILTER (WHERE got <> want) AS wrong,

@@ -71,8 +71,12 @@ RESET ROLE;
 
 -- row-level security: tags_app cannot see the secret post, so it cannot
 -- tag it, nor count it, nor list it
+-- (1.2 refuses a policy on posts, which pg_dump would lose: the test
+-- bypasses the guard, as a superuser can, to check row-level security still)
+ALTER EVENT TRIGGER tags_guard_builtin_tables DISABLE;
 ALTER TABLE posts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY posts_not_secret ON posts USING (title <> 'Secret');
+ALTER EVENT TRIGGER tags_guard_builtin_tables ENABLE;
 SET ROLE tags_app;
 SELECT * FROM post_set_tags(2, ARRAY['leak']);
 \echo :LAST_ERROR_SQLSTATE

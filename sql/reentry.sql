@@ -8,6 +8,9 @@
 
 -- every test starts from empty tables
 TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
+-- 1.2 refuses user triggers, columns and policies on the extension's tables, which pg_dump
+-- would lose; this test bypasses the guard, as a superuser can
+ALTER EVENT TRIGGER tags_guard_builtin_tables DISABLE;
 SET tags.max_tags_per_post = 0;
 
 INSERT INTO posts (title, status)
@@ -317,3 +320,4 @@ DROP FUNCTION call_back_in_policy(), call_back_in_default(), call_back_in_trigge
 DROP SEQUENCE round_no;
 RESET tags.max_tags_per_post;
 TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
+ALTER EVENT TRIGGER tags_guard_builtin_tables ENABLE;

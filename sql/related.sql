@@ -127,8 +127,12 @@ FROM (SELECT ARRAY(SELECT row(r.id, r.shared_tags) FROM posts_related(p.id, l) r
 -- joined), and a post it cannot see does not exist for it
 CREATE ROLE tags_related_reader;
 GRANT SELECT ON posts, tags, post_tags TO tags_related_reader;
+-- (1.2 refuses a policy on posts, which pg_dump would lose: the test
+-- bypasses the guard, as a superuser can, to check row-level security still)
+ALTER EVENT TRIGGER tags_guard_builtin_tables DISABLE;
 ALTER TABLE posts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY posts_even ON posts USING (id % 2 = 0);
+ALTER EVENT TRIGGER tags_guard_builtin_tables ENABLE;
 SET ROLE tags_related_reader;
 SELECT count(*) AS calls,
        count(*) FILTER (WHERE got IS DISTINCT FROM want) AS wrong,

@@ -122,7 +122,7 @@ INSERT INTO posts (title, status) VALUES ('One', 'published'), ('Two', 'publishe
 SELECT count(*) FROM post_set_tags(1, ARRAY['Python', 'PostgreSQL']);
 SELECT count(*) FROM post_set_tags(2, ARRAY['Python', 'Rust', 'Go']);
 SELECT count(*) FROM post_set_tags(3, ARRAY['Python']);
-SELECT tag_add_synonym('py', 'python');
+SELECT name FROM tag_add_synonym('py', 'python');
 SELECT tag_merge('go', 'rust');
 DROP TABLE before;
 CREATE TEMP TABLE before AS SELECT * FROM pg_temp.data();

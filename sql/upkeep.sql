@@ -81,8 +81,12 @@ SELECT name, post_count FROM tag_counts();
 SELECT name, post_count FROM tag_counts(1);
 SELECT tag_post_count('a') AS a;
 RESET ROLE;
+-- (1.2 refuses a policy on posts, which pg_dump would lose: the test
+-- bypasses the guard, as a superuser can, to check row-level security still)
+ALTER EVENT TRIGGER tags_guard_builtin_tables DISABLE;
 ALTER TABLE posts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY only_post_1 ON posts USING (id = 1);
+ALTER EVENT TRIGGER tags_guard_builtin_tables ENABLE;
 SET ROLE tags_upkeep_app;
 SELECT name, post_count FROM tag_counts();
 SELECT name, post_count FROM tag_counts(1);
