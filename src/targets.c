@@ -83,6 +83,7 @@ typedef struct TargetCacheEntry
 {
 	Oid			relid;			/* hash key */
 	TagsTarget	target;			/* strings and expr in CacheMemoryContext */
+	char	   *broken;			/* why the target cannot be used, or NULL */
 	TagsKeptPlan *plans[NUM_ITEM_STMTS];
 } TargetCacheEntry;
 
@@ -104,6 +105,8 @@ static void forget_targets(void);
 static Node *cook_visible(Relation rel, const char *source, bool check);
 static char *build_item_sql(void *arg, TagsSql *def, bool need_text);
 static AttrNumber primary_key_column(Relation rel);
+static AttrNumber key_column_of(Relation rel);
+static void check_not_broken(const TargetCacheEntry *entry);
 static void check_key_type(Relation rel, AttrNumber key_att);
 static AttrNumber sort_column_of(Relation rel, Name sort_column);
 static char *qualified_name(Oid relid);
@@ -162,6 +165,8 @@ forget_targets(void)
 			pfree(entry->target.visible);
 		if (entry->target.visible_expr != NULL)
 			pfree(entry->target.visible_expr);
+		if (entry->broken != NULL)
+			pfree(entry->broken);
 	}
 	hash_destroy(targets_cache);
 	targets_cache = NULL;
@@ -228,6 +233,7 @@ load_targets(void)
 			continue;			/* dropped, and being forgotten */
 		entry = hash_search(targets_cache, &relid, HASH_ENTER, &found);
 		memset(entry->plans, 0, sizeof(entry->plans));
+		entry->broken = NULL;
 		t = &entry->target;
 		memset(t, 0, sizeof(TagsTarget));
 		t->relid = relid;
@@ -238,36 +244,30 @@ load_targets(void)
 		t->builtin = DatumGetBool(heap_getattr(tuple, atts[6], rdesc, &isnull));
 		sort_column = NameStr(*DatumGetName(heap_getattr(tuple, atts[5], rdesc,
 														 &isnull)));
-		t->key_att = primary_key_column(rel);
+		t->key_att = key_column_of(rel);
+		sort_column = NameStr(*DatumGetName(heap_getattr(tuple, atts[5], rdesc,
+														 &isnull)));
+		t->sort_att = get_attnum(relid, sort_column);
+		if (t->key_att <= 0 || t->sort_att <= 0)
+		{
+			/* reported when the target is used (tags_find_target()) */
+			entry->broken = MemoryContextStrdup(CacheMemoryContext,
+												t->key_att <= 0 ?
+												"its primary key is no longer a single column" :
+												psprintf("its sort column \"%s\" does not exist", sort_column));
+			relation_close(rel, AccessShareLock);
+			continue;
+		}
 		t->key_type = TupleDescAttr(RelationGetDescr(rel),
 									t->key_att - 1)->atttypid;
 		if (t->key_type == VARCHAROID)
 			t->key_type = TEXTOID;
-		t->sort_att = get_attnum(relid, sort_column);
-		if (t->sort_att == InvalidAttrNumber)
-			ereport(ERROR,
-					errcode(ERRCODE_UNDEFINED_COLUMN),
-					errmsg("sort column \"%s\" of table \"%s\" does not exist",
-						   sort_column, RelationGetRelationName(rel)),
-					errhint("Rename the column back, or call tags_disable() and tags_enable() again."));
 		t->sort_type = TupleDescAttr(RelationGetDescr(rel),
 									 t->sort_att - 1)->atttypid;
 		heap_getattr(tuple, atts[4], rdesc, &isnull);
 		if (!isnull)
-		{
-			char	   *source = TextDatumGetCString(visible);
-			MemoryContext old;
-			Node	   *expr;
-			int			nestlevel = NewGUCNestLevel();
-
-			set_search_path_catalog();
-			expr = cook_visible(rel, source, false);
-			AtEOXact_GUC(true, nestlevel);
-			old = MemoryContextSwitchTo(CacheMemoryContext);
-			t->visible = pstrdup(source);
-			t->visible_expr = nodeToString(expr);
-			MemoryContextSwitchTo(old);
-		}
+			t->visible = MemoryContextStrdup(CacheMemoryContext,
+											 TextDatumGetCString(visible));
 		relation_close(rel, AccessShareLock);
 	}
 	table_endscan(scan);
@@ -287,6 +287,22 @@ targets_current(void)
 }
 
 /*
+ * Raise 55000 if a target can no longer be used: a change to the table
+ * took away what its registration names
+ */
+static void
+check_not_broken(const TargetCacheEntry *entry)
+{
+	if (entry->broken != NULL)
+		ereport(ERROR,
+				errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				errmsg("tag target \"%s\" cannot be used: %s",
+					   get_rel_name(entry->relid) ? get_rel_name(entry->relid) : "?",
+					   entry->broken),
+				errhint("Undo the change to the table, or call tags_disable() and tags_enable() again."));
+}
+
+/*
  * Fill *target with what the registry says of the table relid; false if it
  * is not a target.  The caller must be connected to SPI (tags_spi_connect).
  */
@@ -300,6 +316,7 @@ tags_find_target(Oid relid, TagsTarget *target)
 	entry = hash_search(targets_cache, &relid, HASH_FIND, NULL);
 	if (entry == NULL)
 		return false;
+	check_not_broken(entry);
 	*target = entry->target;
 	return true;
 }
@@ -331,6 +348,7 @@ tags_find_target_by_association(Oid assoc, TagsTarget *target)
 	while ((entry = hash_seq_search(&status)) != NULL)
 		if (entry->target.assoc == assoc)
 		{
+			check_not_broken(entry);
 			*target = entry->target;
 			hash_seq_term(&status);
 			return true;
@@ -356,7 +374,10 @@ tags_user_targets(int *count)
 	hash_seq_init(&status, targets_cache);
 	while ((entry = hash_seq_search(&status)) != NULL)
 		if (!entry->target.builtin)
+		{
+			check_not_broken(entry);
 			targets[n++] = entry->target;
+		}
 	*count = n;
 	return targets;
 }
@@ -455,6 +476,7 @@ build_item_sql(void *arg, TagsSql *def, bool need_text)
 bool
 tags_item_visible(const TagsTarget *target, HeapTuple tuple, TupleDesc desc)
 {
+	TargetCacheEntry *entry;
 	EState	   *estate;
 	ExprContext *econtext;
 	TupleTableSlot *slot;
@@ -462,14 +484,35 @@ tags_item_visible(const TagsTarget *target, HeapTuple tuple, TupleDesc desc)
 	Datum		result;
 	bool		isnull;
 
-	if (target->visible_expr == NULL)
+	if (target->visible == NULL)
 		return true;
+	if (!targets_current())
+		load_targets();
+	entry = hash_search(targets_cache, &target->relid, HASH_FIND, NULL);
+	if (entry == NULL || entry->target.visible == NULL)
+		elog(ERROR, "tag target %u changed during its use", target->relid);
+	if (entry->target.visible_expr == NULL)
+	{
+		/* read under the search path it was written under (see the header) */
+		Relation	rel = table_open(target->relid, AccessShareLock);
+		int			nestlevel = NewGUCNestLevel();
+		Node	   *expr;
+		char	   *node;
+
+		set_search_path_catalog();
+		expr = cook_visible(rel, entry->target.visible, false);
+		AtEOXact_GUC(true, nestlevel);
+		table_close(rel, AccessShareLock);
+		node = nodeToString(expr);
+		entry->target.visible_expr = MemoryContextStrdup(CacheMemoryContext,
+														 node);
+	}
 	estate = CreateExecutorState();
 	econtext = GetPerTupleExprContext(estate);
 	slot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
 	ExecStoreHeapTuple(tuple, slot, false);
 	econtext->ecxt_scantuple = slot;
-	state = ExecPrepareExpr((Expr *) stringToNode(target->visible_expr),
+	state = ExecPrepareExpr((Expr *) stringToNode(entry->target.visible_expr),
 							estate);
 	result = ExecEvalExprSwitchContext(state, econtext, &isnull);
 	result = BoolGetDatum(!isnull && DatumGetBool(result));
@@ -536,6 +579,27 @@ cook_visible(Relation rel, const char *source, bool check)
 				errdetail("Each association keeps a copy of its item's visibility, made when it is written: an expression whose value can change by itself would leave it stale."));
 	free_parsestate(pstate);
 	return expr;
+}
+
+/* The single column of the primary key of rel, or 0 */
+static AttrNumber
+key_column_of(Relation rel)
+{
+	Oid			index = RelationGetPrimaryKeyIndex(rel);
+	HeapTuple	tuple;
+	Form_pg_index form;
+	AttrNumber	att = 0;
+
+	if (!OidIsValid(index))
+		return 0;
+	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for index %u", index);
+	form = (Form_pg_index) GETSTRUCT(tuple);
+	if (form->indnkeyatts == 1)
+		att = form->indkey.values[0];
+	ReleaseSysCache(tuple);
+	return att;
 }
 
 /*
