@@ -3,9 +3,10 @@
 # when they are missing: the server headers of the newest installed
 # PostgreSQL, the ICU headers, Perl's IPC::Run for TAP tests, the CLDR data
 # the slugs_cldr test reads (unicode-cldr-core), and what the client
-# examples run on (Debian's python3 with SQLAlchemy and psycopg2;
-# Node.js and npm).  Then installs the Node example's npm packages from its
-# package-lock.json (npm ci) when they are missing or older than the lock.
+# examples run on (Debian's python3 with SQLAlchemy and psycopg2, and
+# FastAPI with httpx for its TestClient; Node.js and npm).  Then installs
+# the Node example's npm packages from its package-lock.json (npm ci) when
+# they are missing or older than the lock.
 # Runs apt-get as root, or through sudo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,8 @@ fi
 version=$(basename "$(dirname "$(dirname "$server")")")
 
 wanted=(build-essential "postgresql-server-dev-$version" postgresql-common libicu-dev libipc-run-perl
-	unicode-cldr-core python3 python3-sqlalchemy python3-psycopg2)
+	unicode-cldr-core python3 python3-sqlalchemy python3-psycopg2
+	python3-fastapi python3-httpx)
 missing=()
 for pkg in "${wanted[@]}"; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
