@@ -753,6 +753,17 @@ tags_execute_for_item(const TagsTarget *target, ItemStmt stmt,
 	PG_END_TRY();
 }
 
+/* The output function of a target's key type */
+static Oid
+target_key_output(const TagsTarget *target)
+{
+	Oid			out_func;
+	bool		varlena;
+
+	getTypeOutputInfo(target->key_type, &out_func, &varlena);
+	return out_func;
+}
+
 /* Whether two keys of a target are equal, by the key type's equality */
 static bool
 keys_equal(const TagsTarget *target, Datum a, Datum b)
@@ -930,7 +941,9 @@ tags_item_changed(PG_FUNCTION_ARGS)
 								false, 0) > 0)
 			ereport(ERROR,
 					errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-					errmsg("could not serialize access due to concurrent update of the tags of a row of table \"%s\"",
+					errmsg("could not serialize access due to concurrent update of the tags of item %s of table \"%s\"",
+						   OidOutputFunctionCall(target_key_output(&target),
+												 params[0]),
 						   RelationGetRelationName(rel)),
 					errhint("Retry the transaction."));
 		tags_restore_user(&saved);
