@@ -470,6 +470,28 @@ static const TagsItemStmtDef item_stmt_defs[NUM_ITEM_STMTS] = {
 		"               WHERE a.tag_id OPERATOR(pg_catalog.=) u.id)",
 		1, {INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
 	},
+	[ITEM_REBUILD_LOCK] = {
+		"ITEM_REBUILD_LOCK",
+		"LOCK TABLE @target@, @assoc@ IN SHARE ROW EXCLUSIVE MODE",
+		0, {InvalidOid}, 0, SPI_OK_UTILITY
+	},
+	[ITEM_ROWS_AFTER] = {
+		/* planned at each run: the first batch and the others differ */
+		"ITEM_ROWS_AFTER",
+		"SELECT t FROM @target@ t"
+		" WHERE $1 IS NULL OR t.@key@ OPERATOR(pg_catalog.>) $1"
+		" ORDER BY t.@key@"
+		" LIMIT $2",
+		2, {K, INT8OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
+	},
+	[ITEM_REBUILD_COUNTS] = {
+		"ITEM_REBUILD_COUNTS",
+		"INSERT INTO @counts@ (tag_id, @count@)"
+		" SELECT a.tag_id, pg_catalog.count(*) FROM @assoc@ a"
+		" WHERE a.@visible@"
+		" GROUP BY a.tag_id",
+		0, {InvalidOid}, 0, SPI_OK_INSERT
+	},
 };
 
 /* The definition of a target statement */

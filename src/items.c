@@ -54,6 +54,7 @@ PG_FUNCTION_INFO_V1(tag_item_count);
 static void target_arg(FunctionCallInfo fcinfo, TagsTarget *target);
 static void target_of_row_arg(FunctionCallInfo fcinfo, int argno,
 							  TagsTarget *target);
+static Oid	row_table_arg(FunctionCallInfo fcinfo, int argno);
 static Datum item_arg(FunctionCallInfo fcinfo, int argno,
 					  const TagsTarget *target);
 static char *item_text(const TagsTarget *target, Datum key);
@@ -114,6 +115,17 @@ target_arg(FunctionCallInfo fcinfo, TagsTarget *target)
 static void
 target_of_row_arg(FunctionCallInfo fcinfo, int argno, TagsTarget *target)
 {
+	tags_get_target(row_table_arg(fcinfo, argno), target);
+}
+
+/*
+ * The table whose row type is the type of the anyelement argument argno,
+ * or 22023: checked before the result set is set up, which needs a row
+ * type
+ */
+static Oid
+row_table_arg(FunctionCallInfo fcinfo, int argno)
+{
 	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, argno);
 	Oid			relid = OidIsValid(type) ? get_typ_typrelid(type) : InvalidOid;
 
@@ -123,7 +135,7 @@ target_of_row_arg(FunctionCallInfo fcinfo, int argno, TagsTarget *target)
 				errmsg("target must be a row of a table, such as NULL::articles"),
 				errdetail("It was of type %s.",
 						  OidIsValid(type) ? format_type_be(type) : "unknown"));
-	tags_get_target(relid, target);
+	return relid;
 }
 
 /*
@@ -307,8 +319,11 @@ item_set_tags(PG_FUNCTION_ARGS)
 		for (i = 0; i < list.count; i++)
 			ids[i] = Int32GetDatum(list.entries[i].id);
 		apply_tag_ids(&target, &item, ids, list.count, true);
+		/* exactly these now, as post_set_tags() returns them */
+		tags_put_tag_list(fcinfo, &list);
 	}
-	put_item_tags(fcinfo, &target, key, true);
+	else
+		put_item_tags(fcinfo, &target, key, true);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -501,6 +516,7 @@ items_by_tag(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("page must be at least 1"));
+	(void) row_table_arg(fcinfo, 0);
 	check_page_size(page_size);
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -531,6 +547,7 @@ items_by_tag_after(PG_FUNCTION_ARGS)
 	TagsTarget	target;
 	Datum		params[4];
 
+	(void) row_table_arg(fcinfo, 0);
 	check_page_size(page_size);
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
@@ -612,6 +629,7 @@ items_tagged(PG_FUNCTION_ARGS)
 	params[2] = Int64GetDatum((int64) (page - 1) * page_size);
 	params[3] = Int64GetDatum((int64) page_size);
 
+	(void) row_table_arg(fcinfo, 0);
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	target_of_row_arg(fcinfo, 0, &target);
@@ -694,6 +712,7 @@ items_related(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				errmsg("item must not be null"));
+	(void) row_table_arg(fcinfo, 0);
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	target_of_row_arg(fcinfo, 0, &target);

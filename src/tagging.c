@@ -749,9 +749,6 @@ Datum
 tags_get_or_create(PG_FUNCTION_ARGS)
 {
 	TagList		list = collect_names(fcinfo, 0);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	TupleConversionMap *map;
-	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (list.count == 0)
@@ -763,15 +760,31 @@ tags_get_or_create(PG_FUNCTION_ARGS)
 
 	sort_by_first(&list);
 	keep_first_of_each_tag(&list);
-	map = convert_tuples_by_name(list.desc, rsinfo->setDesc);
-	for (i = 0; i < list.count; i++)
+	tags_put_tag_list(fcinfo, &list);
+	return (Datum) 0;
+}
+
+/*
+ * Put the rows of a resolved list, in its order, into the materialized
+ * result set of fcinfo, mapped onto its row type by column name.
+ */
+void
+tags_put_tag_list(FunctionCallInfo fcinfo, TagList *list)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleConversionMap *map;
+	int			i;
+
+	if (list->count == 0)
+		return;
+	map = convert_tuples_by_name(list->desc, rsinfo->setDesc);
+	for (i = 0; i < list->count; i++)
 	{
-		HeapTuple	tuple = list.entries[i].tuple;
+		HeapTuple	tuple = list->entries[i].tuple;
 
 		tuplestore_puttuple(rsinfo->setResult,
 							map ? execute_attr_map_tuple(tuple, map) : tuple);
 	}
-	return (Datum) 0;
 }
 
 /*
@@ -804,8 +817,16 @@ post_set_tags(PG_FUNCTION_ARGS)
 		for (i = 0; i < list.count; i++)
 			ids[i] = Int32GetDatum(list.entries[i].id);
 		apply_tag_ids(&post, ids, list.count, true);
+
+		/*
+		 * The post's tags are now exactly these, in this order, and the
+		 * lock on the post keeps them so: they are returned as they were
+		 * read, with no statement to read them again.
+		 */
+		tags_put_tag_list(fcinfo, &list);
 	}
-	tags_put_post_tags(fcinfo, post_id, true);
+	else
+		tags_put_post_tags(fcinfo, post_id, true);
 	SPI_finish();
 	return (Datum) 0;
 }

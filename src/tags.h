@@ -203,6 +203,7 @@ extern int	tags_keep_first_of_each_tag(TagList *list);
 extern int	tags_distinct_ids(Datum *ids, int count);
 extern TagEntry *tags_find_entry(TagList *list, const char *name);
 extern Datum tags_text_array(const char **strings, int count);
+extern void tags_put_tag_list(FunctionCallInfo fcinfo, TagList *list);
 
 /* tagging.c: the lock that direct writes of tags take, see there */
 extern void tags_lock_direct_writes(void);
@@ -296,6 +297,11 @@ typedef enum ItemStmt
 	ITEM_TAG_ITEMS_LOCK,		/* the items of tag $1, locked FOR UPDATE */
 	ITEM_MERGE_MOVE,			/* tag $1's associations go to tag $2 */
 	ITEM_TAGS_IN_USE,			/* those of tags $1 that have an item */
+	ITEM_REBUILD_LOCK,			/* lock the target and its associations
+								 * against writes */
+	ITEM_ROWS_AFTER,			/* the next $2 rows after key $1 (NULL: the
+								 * first), in key order */
+	ITEM_REBUILD_COUNTS,		/* count every tag's items afresh */
 	NUM_ITEM_STMTS
 } ItemStmt;
 

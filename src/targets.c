@@ -103,6 +103,7 @@ static void invalidate_targets(Datum arg, Oid relid);
 static void load_targets(void);
 static void forget_targets(void);
 static Node *cook_visible(Relation rel, const char *source, bool check);
+static void visible_error_callback(void *arg);
 static char *build_item_sql(void *arg, TagsSql *def, bool need_text);
 static AttrNumber primary_key_column(Relation rel);
 static AttrNumber key_column_of(Relation rel);
@@ -206,9 +207,11 @@ load_targets(void)
 								HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	targets_schema = tags_schema();
 	targets_registry = tags_table_id("tag_targets");
-	targets_valid = true;
 	if (!OidIsValid(targets_registry))
+	{
+		targets_valid = true;
 		return;
+	}
 
 	registry = table_open(targets_registry, AccessShareLock);
 	rdesc = RelationGetDescr(registry);
@@ -273,6 +276,8 @@ load_targets(void)
 	table_endscan(scan);
 	UnregisterSnapshot(snapshot);
 	table_close(registry, AccessShareLock);
+	/* only whole: an error above leaves it to be read again */
+	targets_valid = true;
 }
 
 /*
@@ -534,6 +539,25 @@ set_search_path_catalog(void)
 }
 
 /*
+ * Report an error in a visibility expression against its own text, not
+ * the statement that called the function, and say where it comes from.
+ */
+static void
+visible_error_callback(void *arg)
+{
+	const char *source = arg;
+	int			position = geterrposition();
+
+	if (position > 0)
+	{
+		errposition(0);
+		internalerrposition(position);
+		internalerrquery(source);
+	}
+	errcontext("visible expression \"%s\"", source);
+}
+
+/*
  * Parse and analyze a visibility expression over the columns of rel, as a
  * CHECK constraint's is (no subqueries, aggregates, window or set-returning
  * functions), as a boolean; if check, also refuse what tags_enable()
@@ -548,6 +572,12 @@ cook_visible(Relation rel, const char *source, bool check)
 	ParseState *pstate;
 	ParseNamespaceItem *nsitem;
 	Node	   *expr;
+	ErrorContextCallback errcallback;
+
+	errcallback.callback = visible_error_callback;
+	errcallback.arg = (void *) source;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
 
 	raw = raw_parser(source, RAW_PARSE_PLPGSQL_EXPR);
 	select = (SelectStmt *) ((RawStmt *) linitial(raw))->stmt;
@@ -578,6 +608,7 @@ cook_visible(Relation rel, const char *source, bool check)
 				errmsg("functions in visible must be marked IMMUTABLE"),
 				errdetail("Each association keeps a copy of its item's visibility, made when it is written: an expression whose value can change by itself would leave it stale."));
 	free_parsestate(pstate);
+	error_context_stack = errcallback.previous;
 	return expr;
 }
 

@@ -150,6 +150,13 @@ static void add_delta(DeltaList *list, int32 tag_id, int32 delta);
 static void record_deltas(DeltaList *list);
 static bool lock_folding(bool wait);
 static int64 fold_counts(bool wait);
+static void item_copy_from_row(const TagsTarget *target, Datum key,
+							   TagsItemCopy *item);
+static void item_copy_from_row_at(const TagsTarget *target, Datum key,
+								  SPITupleTable *rows, uint64 row,
+								  TagsItemCopy *item);
+static int64 fold_item_counts(const TagsTarget *target, bool wait);
+static void rebuild_target(const TagsTarget *target);
 
 /*
  * The attribute number of column name of the trigger's table, which the
@@ -612,11 +619,82 @@ tags_fold_counts(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(ntags);
 }
 
+/* Rows of a target read at a time by rebuild_target() */
+#define TAGS_REBUILD_BATCH 10000
+
+/*
+ * tags_rebuild() for one target, as its owner: every item copied into its
+ * associations (its visibility is evaluated in C, so each item is one
+ * statement), then the counters counted afresh.  The caller must be
+ * connected to SPI.
+ */
+static void
+rebuild_target(const TagsTarget *target)
+{
+	TagsSavedUser saved;
+	Datum		after[2];
+	char		after_nulls[3] = "n ";
+	int16		typlen;
+	bool		typbyval;
+
+	get_typlenbyval(target->key_type, &typlen, &typbyval);
+	tags_become_target_owner(target, &saved);
+	tags_target_execute(target, ITEM_REBUILD_LOCK, NULL, NULL, false, false,
+						0);
+	/* $1 the last key of the batch before, $2 the batch's size */
+	after[0] = (Datum) 0;
+	after[1] = Int64GetDatum(TAGS_REBUILD_BATCH);
+	for (;;)
+	{
+		SPITupleTable *rows;
+		uint64		nrows;
+		uint64		row;
+
+		CHECK_FOR_INTERRUPTS();
+		nrows = tags_target_execute(target, ITEM_ROWS_AFTER, after,
+									after_nulls, false, false, 0);
+		if (nrows == 0)
+			break;
+		rows = SPI_tuptable;
+		for (row = 0; row < nrows; row++)
+		{
+			TagsItemCopy item;
+			Datum		params[3];
+			HeapTupleHeader header;
+			bool		isnull;
+
+			header = DatumGetHeapTupleHeader(SPI_getbinval(rows->vals[row],
+														   rows->tupdesc, 1,
+														   &isnull));
+			params[0] = GetAttributeByNum(header, target->key_att, &isnull);
+			item_copy_from_row_at(target, params[0], rows, row, &item);
+			/* $1 item, $2 visible, $3 sort value */
+			params[1] = BoolGetDatum(item.visible);
+			params[2] = item.sort;
+			tags_target_execute(target, ITEM_COPY_TO_TAGS, params, NULL,
+								false, false, 0);
+			if (row == nrows - 1)
+				after[0] = datumCopy(params[0], typbyval, typlen);
+		}
+		after_nulls[0] = ' ';
+		SPI_freetuptable(rows);
+		if (nrows < TAGS_REBUILD_BATCH)
+			break;
+	}
+	fold_item_counts(target, true);
+	tags_target_execute(target, ITEM_COUNTS_CLEAR, NULL, NULL, false, false,
+						0);
+	tags_target_execute(target, ITEM_REBUILD_COUNTS, NULL, NULL, false,
+						false, 0);
+	tags_restore_user(&saved);
+}
+
 /*
  * tags_rebuild() RETURNS void
  *
  * Recomputes what the triggers keep from posts and post_tags: the copies of
- * the posts in post_tags, then the counters.  Only needed after the
+ * the posts in post_tags, then the counters; then the same for every
+ * target (1.2).  Only needed after the
  * triggers were bypassed (disabled, or session_replication_role = replica,
  * as in a data-only restore with --disable-triggers).  Locks posts and
  * post_tags against writes while it runs.
@@ -626,6 +704,10 @@ tags_rebuild(PG_FUNCTION_ARGS)
 {
 	TagsSavedUser saved;
 
+	int			ntargets;
+	TagsTarget *targets;
+	int			i;
+
 	tags_spi_connect(fcinfo);
 	tags_become_owner(&saved);
 	tags_execute(STMT_REBUILD_LOCK, NULL, NULL, false, 0);
@@ -634,6 +716,9 @@ tags_rebuild(PG_FUNCTION_ARGS)
 	tags_execute(STMT_COUNTS_CLEAR, NULL, NULL, false, 0);
 	tags_execute(STMT_REBUILD_COUNTS, NULL, NULL, false, 0);
 	tags_restore_user(&saved);
+	targets = tags_user_targets(&ntargets);
+	for (i = 0; i < ntargets; i++)
+		rebuild_target(&targets[i]);
 	SPI_finish();
 	PG_RETURN_VOID();
 }
@@ -696,6 +781,14 @@ tags_become_target_owner(const TagsTarget *target, TagsSavedUser *saved)
 static void
 item_copy_from_row(const TagsTarget *target, Datum key, TagsItemCopy *item)
 {
+	item_copy_from_row_at(target, key, SPI_tuptable, 0, item);
+}
+
+/* item_copy_from_row() from row row of rows */
+static void
+item_copy_from_row_at(const TagsTarget *target, Datum key,
+					  SPITupleTable *rows, uint64 row, TagsItemCopy *item)
+{
 	HeapTupleHeader header;
 	HeapTupleData tuple;
 	TupleDesc	desc;
@@ -704,8 +797,8 @@ item_copy_from_row(const TagsTarget *target, Datum key, TagsItemCopy *item)
 	int16		typlen;
 	bool		typbyval;
 
-	header = DatumGetHeapTupleHeader(SPI_getbinval(SPI_tuptable->vals[0],
-												   SPI_tuptable->tupdesc, 1,
+	header = DatumGetHeapTupleHeader(SPI_getbinval(rows->vals[row],
+												   rows->tupdesc, 1,
 												   &isnull));
 	desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(header),
 								  HeapTupleHeaderGetTypMod(header));
