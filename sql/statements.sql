@@ -43,7 +43,7 @@ FROM names ORDER BY n;
 
 -- set a post's tags, all new: lock the post, get-or-create, write the
 -- list, insert the count deltas of what it changed (one statement, however
--- many rows), read it back
+-- many rows); the tags it returns are those it set, not read back (1.2)
 SELECT n AS names,
        pg_temp.statements_run(format('SELECT count(*) FROM post_set_tags(%s, %L)',
                                      :post, array(SELECT 'set ' || x FROM unnest(names) x))) AS statements

@@ -161,11 +161,13 @@ SELECT tags_enable('te_articles');
 SELECT tags_enable('posts');
 \echo :LAST_ERROR_SQLSTATE
 
+-- Called directly, an error in the expression points into the expression
+SELECT tags_enable('te_plain', 'status = ''x'' AND nosuch = 1');
+\echo :LAST_ERROR_SQLSTATE
+
 -- The refusals of a visibility expression or a sort column, tried on
 -- te_plain through this function, which reports the error's SQLSTATE and
--- message.  (Called directly, the errors raised while the expression is
--- parsed carry a cursor position within the expression, which psql shows
--- under the wrong text: the statement that called tags_enable.)
+-- message
 CREATE FUNCTION pg_temp.refused(visible text, sort_column name DEFAULT NULL)
 RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
