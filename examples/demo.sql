@@ -78,6 +78,30 @@ SELECT tags_prune() AS unused_tags_deleted;
 SELECT * FROM tag_counts();
 
 \echo
+\echo '== 1.2: tagging a table of your own'
+CREATE TABLE articles (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    title        text NOT NULL,
+    status       text NOT NULL DEFAULT 'draft',
+    published_at timestamptz NOT NULL DEFAULT now()
+);
+SELECT tags_enable('articles', 'status = ''published''', 'published_at');
+INSERT INTO articles (title, status, published_at) VALUES
+    ('Indexes explained', 'published', '2026-01-10'),
+    ('Draft notes', 'draft', '2026-01-11'),
+    ('Rust for DBAs', 'published', '2026-01-12');
+SELECT name FROM item_set_tags('articles', 1, ARRAY['PostgreSQL', 'Indexes']);
+SELECT name FROM item_set_tags('articles', 2, ARRAY['PostgreSQL']);
+SELECT name FROM item_add_tags('articles', 3, ARRAY['Rust', 'postgresql']);
+SELECT id, title FROM items_by_tag(NULL::articles, 'postgresql');
+SELECT name, item_count FROM tag_item_counts('articles', 3);
+SELECT tag_item_count('articles', 'postgresql') AS published_articles;
+SELECT id, title FROM items_tagged(NULL::articles, ARRAY['postgresql', 'rust']);
+SELECT (r.item).title, r.shared_tags FROM articles a, items_related(a) r WHERE a.id = 1;
+SELECT name FROM item_remove_tags('articles', 3, ARRAY['Rust']);
+SELECT tags_disable('articles');
+
+\echo
 \echo '== errors carry a SQLSTATE'
 \set ON_ERROR_STOP 0
 SELECT * FROM post_set_tags(42, ARRAY['x']);
@@ -85,4 +109,8 @@ SELECT * FROM post_set_tags(42, ARRAY['x']);
 SELECT * FROM posts_by_tag('sql', page => 0);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT * FROM tags_get_or_create(ARRAY[repeat('x', 101)]);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM item_set_tags('articles', 1, ARRAY['x']);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ALTER TABLE posts ADD COLUMN author text;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
