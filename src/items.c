@@ -48,9 +48,6 @@ PG_FUNCTION_INFO_V1(tag_item_counts);
 PG_FUNCTION_INFO_V1(tag_item_counts_top);
 PG_FUNCTION_INFO_V1(tag_item_count);
 
-/* Largest page a caller may ask for, as in queries.c */
-#define TAGS_MAX_PAGE_SIZE 100
-
 static void target_arg(FunctionCallInfo fcinfo, TagsTarget *target);
 static void target_of_row_arg(FunctionCallInfo fcinfo, int argno,
 							  TagsTarget *target);
@@ -66,32 +63,7 @@ static void check_tag_limit(const TagsTarget *target, Datum key, int count);
 static void put_item_tags(FunctionCallInfo fcinfo, const TagsTarget *target,
 						  Datum key, bool locked);
 static bool counters_answer(const TagsTarget *target);
-static int32 tag_id_by_slug(FunctionCallInfo fcinfo, int argno);
-static int32 int32_arg(FunctionCallInfo fcinfo, int argno, const char *what);
-static void check_page_size(int32 page_size);
 static void put_tag_counts(FunctionCallInfo fcinfo, Datum *top);
-
-/* Raise 22004 if an argument is NULL; return it */
-static int32
-int32_arg(FunctionCallInfo fcinfo, int argno, const char *what)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				errmsg("%s must not be null", what));
-	return PG_GETARG_INT32(argno);
-}
-
-/* Raise 22023 unless page_size is a page size a caller may ask for */
-static void
-check_page_size(int32 page_size)
-{
-	if (page_size < 1 || page_size > TAGS_MAX_PAGE_SIZE)
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("page size must be between 1 and %d",
-					   TAGS_MAX_PAGE_SIZE));
-}
 
 /*
  * The target regclass argument 0 (22004 if NULL, 22023 if no target).  The
@@ -474,30 +446,6 @@ counters_answer(const TagsTarget *target)
 }
 
 /*
- * The id of the tag whose slug (or old slug) is the text argument argno,
- * or P0002.  The caller must be connected to SPI.
- */
-static int32
-tag_id_by_slug(FunctionCallInfo fcinfo, int argno)
-{
-	Datum		param;
-	bool		isnull;
-
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				errmsg("slug must not be null"));
-	param = PG_GETARG_DATUM(argno);
-	if (tags_execute(STMT_TAG_BY_SLUG, &param, NULL, true, 1) == 0)
-		ereport(ERROR,
-				errcode(ERRCODE_NO_DATA_FOUND),
-				errmsg("tag \"%s\" does not exist",
-					   TextDatumGetCString(param)));
-	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
-									   SPI_tuptable->tupdesc, 1, &isnull));
-}
-
-/*
  * items_by_tag(target anyelement, slug text, page integer,
  *				page_size integer) RETURNS SETOF anyelement
  *
@@ -507,8 +455,8 @@ tag_id_by_slug(FunctionCallInfo fcinfo, int argno)
 Datum
 items_by_tag(PG_FUNCTION_ARGS)
 {
-	int32		page = int32_arg(fcinfo, 2, "page");
-	int32		page_size = int32_arg(fcinfo, 3, "page size");
+	int32		page = tags_int32_arg(fcinfo, 2, "page");
+	int32		page_size = tags_int32_arg(fcinfo, 3, "page size");
 	TagsTarget	target;
 	Datum		params[3];
 
@@ -517,13 +465,13 @@ items_by_tag(PG_FUNCTION_ARGS)
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("page must be at least 1"));
 	(void) row_table_arg(fcinfo, 0);
-	check_page_size(page_size);
+	tags_check_page_size(page_size);
 
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	target_of_row_arg(fcinfo, 0, &target);
 	/* $1 tag, $2 offset, $3 limit */
-	params[0] = Int32GetDatum(tag_id_by_slug(fcinfo, 1));
+	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1));
 	params[1] = Int64GetDatum((int64) (page - 1) * page_size);
 	params[2] = Int64GetDatum((int64) page_size);
 	tags_target_execute(&target, ITEM_TAG_PAGE, params, NULL, false, true, 0);
@@ -543,16 +491,16 @@ items_by_tag(PG_FUNCTION_ARGS)
 Datum
 items_by_tag_after(PG_FUNCTION_ARGS)
 {
-	int32		page_size = int32_arg(fcinfo, 3, "page size");
+	int32		page_size = tags_int32_arg(fcinfo, 3, "page size");
 	TagsTarget	target;
 	Datum		params[4];
 
 	(void) row_table_arg(fcinfo, 0);
-	check_page_size(page_size);
+	tags_check_page_size(page_size);
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	target_of_row_arg(fcinfo, 0, &target);
-	params[0] = Int32GetDatum(tag_id_by_slug(fcinfo, 1));
+	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1));
 	if (PG_ARGISNULL(2))
 	{
 		params[1] = Int64GetDatum(0);
@@ -591,56 +539,28 @@ items_by_tag_after(PG_FUNCTION_ARGS)
 Datum
 items_tagged(PG_FUNCTION_ARGS)
 {
-	char	   *match;
-	int32		page;
-	int32		page_size;
-	Datum		names;
-	int			nnames;
-	int			nexclude;
+	TagsTaggedArgs args;
 	TagsTarget	target;
 	Datum		params[4];
 
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				errmsg("tag names must not be null"));
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				errmsg("match must not be null"));
-	match = TextDatumGetCString(PG_GETARG_DATUM(2));
-	if (strcmp(match, "all") != 0 && strcmp(match, "any") != 0 &&
-		strcmp(match, "exact") != 0)
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("unrecognized match \"%s\"", match),
-				errhint("Valid values are \"all\", \"any\" and \"exact\"."));
-	page = int32_arg(fcinfo, 4, "page");
-	page_size = int32_arg(fcinfo, 5, "page size");
-	if (page < 1)
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("page must be at least 1"));
-	check_page_size(page_size);
-
-	names = tags_names_arg(fcinfo, 1, &nnames);
+	tags_tagged_args(fcinfo, 1, &args);
 	/* $1 names or tag ids, $2 names to exclude, $3 offset, $4 limit */
-	params[1] = tags_names_arg(fcinfo, 3, &nexclude);
-	params[2] = Int64GetDatum((int64) (page - 1) * page_size);
-	params[3] = Int64GetDatum((int64) page_size);
+	params[1] = args.exclude;
+	params[2] = Int64GetDatum(args.offset);
+	params[3] = Int64GetDatum(args.limit);
 
 	(void) row_table_arg(fcinfo, 0);
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	target_of_row_arg(fcinfo, 0, &target);
-	if (nnames == 0)
+	if (args.nnames == 0)
 	{
 		SPI_finish();
 		return (Datum) 0;
 	}
-	if (strcmp(match, "any") == 0)
+	if (strcmp(args.match, "any") == 0)
 	{
-		params[0] = names;
+		params[0] = args.names;
 		tags_target_execute(&target, ITEM_TAGGED_ANY, params, NULL, false,
 							true, 0);
 		tags_put_spi_result(fcinfo);
@@ -659,7 +579,7 @@ items_tagged(PG_FUNCTION_ARGS)
 		n = tags_target_execute(&target,
 								answer ? ITEM_TAGGED_IDS_BY_USE :
 								ITEM_TAGGED_IDS_BY_USE_LIVE,
-								&names, NULL, false, true, 0);
+								&args.names, NULL, false, true, 0);
 		if (answer)
 			tags_restore_user(&saved);
 		ids = palloc(Max(n, 1) * sizeof(Datum));
@@ -678,7 +598,7 @@ items_tagged(PG_FUNCTION_ARGS)
 														sizeof(int32), true,
 														TYPALIGN_INT));
 			tags_target_execute(&target,
-								strcmp(match, "all") == 0 ?
+								strcmp(args.match, "all") == 0 ?
 								ITEM_TAGGED_ALL : ITEM_TAGGED_EXACT,
 								params, NULL, false, true, 0);
 			tags_put_spi_result(fcinfo);
@@ -698,16 +618,12 @@ items_tagged(PG_FUNCTION_ARGS)
 Datum
 items_related(PG_FUNCTION_ARGS)
 {
-	int32		lim = int32_arg(fcinfo, 1, "lim");
+	int32		lim = tags_lim_arg(fcinfo, 1);
 	TagsTarget	target;
 	HeapTupleHeader row;
 	bool		isnull;
 	Datum		params[2];
 
-	if (lim < 1 || lim > TAGS_MAX_PAGE_SIZE)
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("lim must be between 1 and %d", TAGS_MAX_PAGE_SIZE));
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -784,7 +700,7 @@ tag_item_counts(PG_FUNCTION_ARGS)
 Datum
 tag_item_counts_top(PG_FUNCTION_ARGS)
 {
-	int32		top = int32_arg(fcinfo, 1, "top");
+	int32		top = tags_int32_arg(fcinfo, 1, "top");
 	Datum		param = Int32GetDatum(top);
 
 	if (top < 0)
@@ -818,7 +734,7 @@ tag_item_count(PG_FUNCTION_ARGS)
 
 	tags_spi_connect(fcinfo);
 	target_arg(fcinfo, &target);
-	param = Int32GetDatum(tag_id_by_slug(fcinfo, 1));
+	param = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1));
 	if (counters_answer(&target))
 	{
 		TagsSavedUser saved;

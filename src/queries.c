@@ -41,20 +41,14 @@ PG_FUNCTION_INFO_V1(posts_tagged);
 PG_FUNCTION_INFO_V1(tags_related);
 PG_FUNCTION_INFO_V1(posts_related);
 
-/* Largest page a caller may ask for */
-#define TAGS_MAX_PAGE_SIZE 100
 
-static int32 tag_id_by_slug(FunctionCallInfo fcinfo, int argno);
-static int32 int32_arg(FunctionCallInfo fcinfo, int argno, const char *what);
 static bool counters_answer(void);
 static void put_tag_counts(FunctionCallInfo fcinfo, Datum *top);
-static void check_page_size(int32 page_size);
-static int32 lim_arg(FunctionCallInfo fcinfo, int argno);
 static Datum tag_ids_by_use(Datum names);
 
 /* Raise 22004 if an argument is NULL; return it */
-static int32
-int32_arg(FunctionCallInfo fcinfo, int argno, const char *what)
+int32
+tags_int32_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
@@ -69,7 +63,7 @@ int32_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 int32
 tags_post_id_arg(FunctionCallInfo fcinfo, int argno)
 {
-	return int32_arg(fcinfo, argno, "post id");
+	return tags_int32_arg(fcinfo, argno, "post id");
 }
 
 /*
@@ -96,8 +90,8 @@ tags_put_post_tags(FunctionCallInfo fcinfo, int32 post_id, bool post_locked)
  * The id of the tag whose slug is the text argument argno, or P0002.  The
  * caller must be connected to SPI.
  */
-static int32
-tag_id_by_slug(FunctionCallInfo fcinfo, int argno)
+int32
+tags_tag_id_by_slug(FunctionCallInfo fcinfo, int argno)
 {
 	Datum		param;
 	bool		isnull;
@@ -212,7 +206,7 @@ tag_counts(PG_FUNCTION_ARGS)
 Datum
 tag_counts_top(PG_FUNCTION_ARGS)
 {
-	int32		top = int32_arg(fcinfo, 0, "top");
+	int32		top = tags_int32_arg(fcinfo, 0, "top");
 	Datum		param = Int32GetDatum(top);
 
 	if (top < 0)
@@ -229,8 +223,8 @@ tag_counts_top(PG_FUNCTION_ARGS)
 }
 
 /* Raise 22023 unless page_size is a page size a caller may ask for */
-static void
-check_page_size(int32 page_size)
+void
+tags_check_page_size(int32 page_size)
 {
 	if (page_size < 1 || page_size > TAGS_MAX_PAGE_SIZE)
 		ereport(ERROR,
@@ -250,19 +244,19 @@ check_page_size(int32 page_size)
 Datum
 posts_by_tag(PG_FUNCTION_ARGS)
 {
-	int32		page = int32_arg(fcinfo, 1, "page");
-	int32		page_size = int32_arg(fcinfo, 2, "page size");
+	int32		page = tags_int32_arg(fcinfo, 1, "page");
+	int32		page_size = tags_int32_arg(fcinfo, 2, "page size");
 	Datum		params[3];
 
 	if (page < 1)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("page must be at least 1"));
-	check_page_size(page_size);
+	tags_check_page_size(page_size);
 
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
-	params[0] = Int32GetDatum(tag_id_by_slug(fcinfo, 0));
+	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 0));
 	params[1] = Int64GetDatum((int64) (page - 1) * page_size);
 	params[2] = Int64GetDatum((int64) page_size);
 	tags_execute(STMT_TAG_POSTS_PAGE, params, NULL, true, 0);
@@ -283,10 +277,10 @@ posts_by_tag(PG_FUNCTION_ARGS)
 Datum
 posts_by_tag_after(PG_FUNCTION_ARGS)
 {
-	int32		page_size = int32_arg(fcinfo, 3, "page size");
+	int32		page_size = tags_int32_arg(fcinfo, 3, "page size");
 	Datum		params[4];
 
-	check_page_size(page_size);
+	tags_check_page_size(page_size);
 	if (PG_ARGISNULL(1) != PG_ARGISNULL(2))
 		ereport(ERROR,
 				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -294,7 +288,7 @@ posts_by_tag_after(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
-	params[0] = Int32GetDatum(tag_id_by_slug(fcinfo, 0));
+	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 0));
 	if (PG_ARGISNULL(1))
 	{
 		params[1] = Int64GetDatum(0);
@@ -327,7 +321,7 @@ tag_post_count(PG_FUNCTION_ARGS)
 	int64		count;
 
 	tags_spi_connect(fcinfo);
-	param = Int32GetDatum(tag_id_by_slug(fcinfo, 0));
+	param = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 0));
 	if (counters_answer())
 	{
 		TagsSavedUser saved;
@@ -355,7 +349,7 @@ tag_post_count(PG_FUNCTION_ARGS)
 Datum
 tags_search(PG_FUNCTION_ARGS)
 {
-	int32		lim = int32_arg(fcinfo, 1, "lim");
+	int32		lim = tags_int32_arg(fcinfo, 1, "lim");
 	text	   *prefix;
 	char	   *normalized;
 	Datum		params[2];
@@ -401,10 +395,10 @@ tags_search(PG_FUNCTION_ARGS)
  * The argument lim, which must be between 1 and TAGS_MAX_PAGE_SIZE
  * (22004, 22023)
  */
-static int32
-lim_arg(FunctionCallInfo fcinfo, int argno)
+int32
+tags_lim_arg(FunctionCallInfo fcinfo, int argno)
 {
-	int32		lim = int32_arg(fcinfo, argno, "lim");
+	int32		lim = tags_int32_arg(fcinfo, argno, "lim");
 
 	if (lim < 1 || lim > TAGS_MAX_PAGE_SIZE)
 		ereport(ERROR,
@@ -455,6 +449,44 @@ tag_ids_by_use(Datum names)
 }
 
 /*
+ * The arguments of posts_tagged() and items_tagged(), from argument first
+ * on: names, match, exclude, page and page size, checked (22004, 22023)
+ */
+void
+tags_tagged_args(FunctionCallInfo fcinfo, int first, TagsTaggedArgs *args)
+{
+	int32		page;
+	int32		page_size;
+
+	if (PG_ARGISNULL(first))
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("tag names must not be null"));
+	if (PG_ARGISNULL(first + 1))
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("match must not be null"));
+	args->match = TextDatumGetCString(PG_GETARG_DATUM(first + 1));
+	if (strcmp(args->match, "all") != 0 && strcmp(args->match, "any") != 0 &&
+		strcmp(args->match, "exact") != 0)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("unrecognized match \"%s\"", args->match),
+				errhint("Valid values are \"all\", \"any\" and \"exact\"."));
+	page = tags_int32_arg(fcinfo, first + 3, "page");
+	page_size = tags_int32_arg(fcinfo, first + 4, "page size");
+	if (page < 1)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("page must be at least 1"));
+	tags_check_page_size(page_size);
+	args->names = tags_names_arg(fcinfo, first, &args->nnames);
+	args->exclude = tags_names_arg(fcinfo, first + 2, &args->nexclude);
+	args->offset = (int64) (page - 1) * page_size;
+	args->limit = page_size;
+}
+
+/*
  * posts_tagged(names text[], match text, exclude text[], page integer,
  *				page_size integer) RETURNS SETOF posts
  *
@@ -476,58 +508,31 @@ tag_ids_by_use(Datum names)
 Datum
 posts_tagged(PG_FUNCTION_ARGS)
 {
-	char	   *match;
-	int32		page;
-	int32		page_size;
-	Datum		names;
-	int			nnames;
-	int			nexclude;
+	TagsTaggedArgs args;
 	Datum		params[4];
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				errmsg("tag names must not be null"));
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				errmsg("match must not be null"));
-	match = TextDatumGetCString(PG_GETARG_DATUM(1));
-	if (strcmp(match, "all") != 0 && strcmp(match, "any") != 0 &&
-		strcmp(match, "exact") != 0)
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("unrecognized match \"%s\"", match),
-				errhint("Valid values are \"all\", \"any\" and \"exact\"."));
-	page = int32_arg(fcinfo, 3, "page");
-	page_size = int32_arg(fcinfo, 4, "page size");
-	if (page < 1)
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("page must be at least 1"));
-	check_page_size(page_size);
-
-	names = tags_names_arg(fcinfo, 0, &nnames);
-	params[1] = tags_names_arg(fcinfo, 2, &nexclude);
-	params[2] = Int64GetDatum((int64) (page - 1) * page_size);
-	params[3] = Int64GetDatum((int64) page_size);
+	tags_tagged_args(fcinfo, 0, &args);
+	/* $1 names or tag ids, $2 names to exclude, $3 offset, $4 limit */
+	params[1] = args.exclude;
+	params[2] = Int64GetDatum(args.offset);
+	params[3] = Int64GetDatum(args.limit);
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (nnames == 0)
+	if (args.nnames == 0)
 		return (Datum) 0;
 	tags_spi_connect(fcinfo);
-	if (strcmp(match, "any") == 0)
+	if (strcmp(args.match, "any") == 0)
 	{
-		params[0] = names;
+		params[0] = args.names;
 		tags_execute(STMT_POSTS_TAGGED_ANY, params, NULL, true, 0);
 		tags_put_spi_result(fcinfo);
 	}
 	else
 	{
-		params[0] = tag_ids_by_use(names);
+		params[0] = tag_ids_by_use(args.names);
 		if (params[0] != (Datum) 0)
 		{
-			tags_execute(strcmp(match, "all") == 0 ?
+			tags_execute(strcmp(args.match, "all") == 0 ?
 						 STMT_POSTS_TAGGED_ALL : STMT_POSTS_TAGGED_EXACT,
 						 params, NULL, true, 0);
 			tags_put_spi_result(fcinfo);
@@ -550,12 +555,12 @@ posts_tagged(PG_FUNCTION_ARGS)
 Datum
 tags_related(PG_FUNCTION_ARGS)
 {
-	int32		lim = lim_arg(fcinfo, 1);
+	int32		lim = tags_lim_arg(fcinfo, 1);
 	Datum		params[2];
 
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
-	params[0] = Int32GetDatum(tag_id_by_slug(fcinfo, 0));
+	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 0));
 	params[1] = Int32GetDatum(lim);
 	tags_execute(counters_answer() ? STMT_TAGS_RELATED : STMT_TAGS_RELATED_LIVE,
 				 params, NULL, true, 0);
@@ -578,7 +583,7 @@ Datum
 posts_related(PG_FUNCTION_ARGS)
 {
 	int32		post_id = tags_post_id_arg(fcinfo, 0);
-	int32		lim = lim_arg(fcinfo, 1);
+	int32		lim = tags_lim_arg(fcinfo, 1);
 	Datum		params[2];
 
 	InitMaterializedSRF(fcinfo, 0);

@@ -208,6 +208,29 @@ extern void tags_put_tag_list(FunctionCallInfo fcinfo, TagList *list);
 /* tagging.c: the lock that direct writes of tags take, see there */
 extern void tags_lock_direct_writes(void);
 
+/* Largest page a caller may ask for */
+#define TAGS_MAX_PAGE_SIZE 100
+
+/* queries.c: the arguments the readers share, checked */
+typedef struct TagsTaggedArgs
+{
+	const char *match;			/* all, any or exact */
+	Datum		names;			/* text[] of normalized names */
+	int			nnames;
+	Datum		exclude;		/* the same, to exclude */
+	int			nexclude;
+	int64		offset;
+	int64		limit;
+} TagsTaggedArgs;
+
+extern int32 tags_int32_arg(FunctionCallInfo fcinfo, int argno,
+							const char *what);
+extern void tags_check_page_size(int32 page_size);
+extern int32 tags_lim_arg(FunctionCallInfo fcinfo, int argno);
+extern int32 tags_tag_id_by_slug(FunctionCallInfo fcinfo, int argno);
+extern void tags_tagged_args(FunctionCallInfo fcinfo, int first,
+							 TagsTaggedArgs *args);
+
 /* queries.c: used by the writers to return a post's tags */
 extern void tags_put_post_tags(FunctionCallInfo fcinfo, int32 post_id,
 							   bool post_locked);
