@@ -57,6 +57,8 @@ static Datum item_arg(FunctionCallInfo fcinfo, int argno,
 static char *item_text(const TagsTarget *target, Datum key);
 static void lock_item(const TagsTarget *target, Datum key,
 					  TagsItemCopy *item);
+static Datum begin_item_write(FunctionCallInfo fcinfo, TagsTarget *target,
+							  TagsItemCopy *item);
 static void apply_tag_ids(const TagsTarget *target, const TagsItemCopy *item,
 						  Datum *ids, int count, bool remove_others);
 static void check_tag_limit(const TagsTarget *target, Datum key, int count);
@@ -263,6 +265,25 @@ put_item_tags(FunctionCallInfo fcinfo, const TagsTarget *target, Datum key,
 }
 
 /*
+ * What every writer does first: set up its result, connect to SPI, read
+ * the target and the item arguments and lock the item (*item).  Returns
+ * the item's key.
+ */
+static Datum
+begin_item_write(FunctionCallInfo fcinfo, TagsTarget *target,
+				 TagsItemCopy *item)
+{
+	Datum		key;
+
+	InitMaterializedSRF(fcinfo, 0);
+	tags_spi_connect(fcinfo);
+	target_arg(fcinfo, target);
+	key = item_arg(fcinfo, 1, target);
+	lock_item(target, key, item);
+	return key;
+}
+
+/*
  * item_set_tags(target regclass, item, names text[]) RETURNS SETOF tags
  *
  * post_set_tags() for an item of any target.
@@ -273,13 +294,7 @@ item_set_tags(PG_FUNCTION_ARGS)
 	TagList		list = tags_collect_names(fcinfo, 2);
 	TagsTarget	target;
 	TagsItemCopy item;
-	Datum		key;
-
-	InitMaterializedSRF(fcinfo, 0);
-	tags_spi_connect(fcinfo);
-	target_arg(fcinfo, &target);
-	key = item_arg(fcinfo, 1, &target);
-	lock_item(&target, key, &item);
+	Datum		key = begin_item_write(fcinfo, &target, &item);
 	if (!PG_ARGISNULL(2))
 	{
 		Datum	   *ids = palloc(Max(list.count, 1) * sizeof(Datum));
@@ -311,13 +326,7 @@ item_add_tags(PG_FUNCTION_ARGS)
 	TagList		list = tags_collect_names(fcinfo, 2);
 	TagsTarget	target;
 	TagsItemCopy item;
-	Datum		key;
-
-	InitMaterializedSRF(fcinfo, 0);
-	tags_spi_connect(fcinfo);
-	target_arg(fcinfo, &target);
-	key = item_arg(fcinfo, 1, &target);
-	lock_item(&target, key, &item);
+	Datum		key = begin_item_write(fcinfo, &target, &item);
 	if (list.count > 0)
 	{
 		bool	   *on_item = palloc0(list.count * sizeof(bool));
@@ -389,13 +398,7 @@ item_remove_tags(PG_FUNCTION_ARGS)
 	TagList		list = tags_collect_names(fcinfo, 2);
 	TagsTarget	target;
 	TagsItemCopy item;
-	Datum		key;
-
-	InitMaterializedSRF(fcinfo, 0);
-	tags_spi_connect(fcinfo);
-	target_arg(fcinfo, &target);
-	key = item_arg(fcinfo, 1, &target);
-	lock_item(&target, key, &item);
+	Datum		key = begin_item_write(fcinfo, &target, &item);
 	if (list.count > 0)
 	{
 		const char **names = palloc(list.count * sizeof(char *));

@@ -150,6 +150,7 @@ static void add_delta(DeltaList *list, int32 tag_id, int32 delta);
 static void record_deltas(DeltaList *list);
 static bool lock_folding(bool wait);
 static int64 fold_counts(bool wait);
+static void drop_zero_counts(const TagsTarget *target);
 static void item_copy_from_row(const TagsTarget *target, Datum key,
 							   TagsItemCopy *item);
 static void item_copy_from_row_at(const TagsTarget *target, Datum key,
@@ -562,16 +563,29 @@ lock_folding(bool wait)
 static int64
 fold_counts(bool wait)
 {
-	uint64		nrows;
-	Datum	   *zeros;
-	int			nzeros = 0;
-	uint64		row;
+	int64		nrows;
 
 	if (!lock_folding(wait))
 		return -1;
-
 	nrows = tags_execute(STMT_DELTAS_FOLD, NULL, NULL, false, 0);
-	zeros = palloc((nrows + 1) * sizeof(Datum));
+	drop_zero_counts(NULL);
+	deltas_since_fold = 0;
+	return nrows;
+}
+
+/*
+ * Drop the counts that the fold whose rows (tag_id, count) SPI_tuptable
+ * holds brought to zero: posts' if target is NULL, else the target's
+ */
+static void
+drop_zero_counts(const TagsTarget *target)
+{
+	uint64		nrows = SPI_processed;
+	Datum	   *zeros = palloc((nrows + 1) * sizeof(Datum));
+	int			nzeros = 0;
+	uint64		row;
+	Datum		param;
+
 	for (row = 0; row < nrows; row++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[row];
@@ -582,18 +596,16 @@ fold_counts(bool wait)
 			zeros[nzeros++] = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1,
 											&isnull);
 	}
-	if (nzeros > 0)
-	{
-		Datum		param = PointerGetDatum(construct_array(zeros, nzeros,
-															INT4OID,
-															sizeof(int32),
-															true,
-															TYPALIGN_INT));
-
+	if (nzeros == 0)
+		return;
+	param = PointerGetDatum(construct_array(zeros, nzeros, INT4OID,
+											sizeof(int32), true,
+											TYPALIGN_INT));
+	if (target == NULL)
 		tags_execute(STMT_COUNTS_DROP_ZEROS, &param, NULL, false, 0);
-	}
-	deltas_since_fold = 0;
-	return (int64) nrows;
+	else
+		tags_target_execute(target, ITEM_COUNTS_DROP_ZEROS, &param, NULL,
+							false, false, 0);
 }
 
 /*
@@ -1056,9 +1068,6 @@ fold_item_counts(const TagsTarget *target, bool wait)
 	Datum		key1 = Int32GetDatum(TAGS_FOLD_LOCK_SPACE);
 	Datum		key2 = Int32GetDatum((int32) target->relid);
 	uint64		nrows;
-	Datum	   *zeros;
-	int			nzeros = 0;
-	uint64		row;
 
 	if (!wait)
 	{
@@ -1071,28 +1080,7 @@ fold_item_counts(const TagsTarget *target, bool wait)
 
 	nrows = tags_target_execute(target, ITEM_DELTAS_FOLD, NULL, NULL, false,
 								false, 0);
-	zeros = palloc((nrows + 1) * sizeof(Datum));
-	for (row = 0; row < nrows; row++)
-	{
-		HeapTuple	tuple = SPI_tuptable->vals[row];
-		bool		isnull;
-
-		if (DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2,
-										&isnull)) == 0)
-			zeros[nzeros++] = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1,
-											&isnull);
-	}
-	if (nzeros > 0)
-	{
-		Datum		param = PointerGetDatum(construct_array(zeros, nzeros,
-															INT4OID,
-															sizeof(int32),
-															true,
-															TYPALIGN_INT));
-
-		tags_target_execute(target, ITEM_COUNTS_DROP_ZEROS, &param, NULL,
-							false, false, 0);
-	}
+	drop_zero_counts(target);
 	item_deltas_since_fold = 0;
 	return (int64) nrows;
 }
