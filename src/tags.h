@@ -11,7 +11,12 @@
  *	  queries.c		reads: a post's tags, counts, a tag's posts
  *	  care.c		tag care: synonyms, renames, merges and pruning
  *	  upkeep.c		triggers that keep post_tags' copies of its posts and
- *					the tag counters
+ *					the tag counters, and those of the targets
+ *	  targets.c		the tables whose rows are tagged (1.2): the registry,
+ *					tags_enable(), tags_disable(), their statements' plans
+ *	  item_stmts.c	the statements run on a target
+ *	  items.c		the functions on a target
+ *	  guard.c		the refusal of changes pg_dump would lose
  *
  *-------------------------------------------------------------------------
  */

@@ -774,8 +774,8 @@ tags_enable(PG_FUNCTION_ARGS)
 	Form_pg_attribute sort_attr;
 	TagsTarget existing;
 	TagsSavedUser saved;
-	Datum		params[5];
-	char		nulls[5] = "     ";
+	Datum		params[6];
+	char		nulls[7] = "      ";
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -892,7 +892,10 @@ tags_enable(PG_FUNCTION_ARGS)
 	run_ddl(psprintf("ALTER TABLE %s OWNER TO %s", counts, owner));
 	run_ddl(psprintf("ALTER TABLE %s OWNER TO %s", deltas, owner));
 
-	/* $1 target, $2 association, $3 counts, $4 deltas, $5 visible */
+	/*
+	 * $1 target, $2 association, $3 counts, $4 deltas, $5 visible, $6 sort
+	 * column
+	 */
 	params[0] = ObjectIdGetDatum(relid);
 	params[1] = ObjectIdGetDatum(get_relname_relid(assoc_name,
 												   RelationGetNamespace(rel)));
@@ -904,16 +907,8 @@ tags_enable(PG_FUNCTION_ARGS)
 		params[4] = CStringGetTextDatum(visible);
 	else
 		nulls[4] = 'n';
-	{
-		Datum		all[6];
-		char		all_nulls[6];
-
-		memcpy(all, params, sizeof(params));
-		memcpy(all_nulls, nulls, 5);
-		all[5] = CStringGetTextDatum(NameStr(sort_attr->attname));
-		all_nulls[5] = ' ';
-		tags_execute(STMT_TARGET_ADD, all, all_nulls, false, 0);
-	}
+	params[5] = CStringGetTextDatum(NameStr(sort_attr->attname));
+	tags_execute(STMT_TARGET_ADD, params, nulls, false, 0);
 	tags_restore_user(&saved);
 	CacheInvalidateRelcacheByRelid(tags_table_id("tag_targets"));
 	table_close(rel, NoLock);
