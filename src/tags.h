@@ -366,7 +366,9 @@ extern bool tags_item_visible(const TagsTarget *target, HeapTuple tuple,
 typedef struct TagsItemCopy
 {
 	Oid			target;
+	Oid			assoc;			/* its association table */
 	Datum		key;
+	FmgrInfo   *key_eq;			/* the key type's equality (typcache) */
 	bool		visible;
 	Datum		sort;
 	uint64		changes;		/* tags_item_changes() when it was read */

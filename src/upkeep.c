@@ -136,6 +136,15 @@ static int64 deltas_since_fold = 0;
  */
 static const TagsItemCopy *writing_item = NULL;
 static uint64 item_changes = 0;
+
+/*
+ * The deltas of the statements a writer on a target runs in
+ * tags_execute_for_item(), with the association table and the transaction
+ * nesting level they are gathered for (see writer_deltas)
+ */
+static DeltaList *item_writer_deltas = NULL;
+static Oid	item_writer_assoc = InvalidOid;
+static int	item_writer_level = 0;
 static int64 item_deltas_since_fold = 0;
 
 static int	column_of(Relation rel, const char *name, const char *function);
@@ -158,6 +167,7 @@ static void item_copy_from_row_at(const TagsTarget *target, Datum key,
 								  TagsItemCopy *item);
 static int64 fold_item_counts(const TagsTarget *target, bool wait);
 static void rebuild_target(const TagsTarget *target);
+static void record_item_deltas(const TagsTarget *target, DeltaList *list);
 
 /*
  * The attribute number of column name of the trigger's table, which the
@@ -819,7 +829,10 @@ item_copy_from_row_at(const TagsTarget *target, Datum key,
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = header;
 	item->target = target->relid;
+	item->assoc = target->assoc;
 	item->key = key;
+	item->key_eq = &lookup_type_cache(target->key_type,
+									  TYPECACHE_EQ_OPR_FINFO)->eq_opr_finfo;
 	item->visible = tags_item_visible(target, &tuple, desc);
 	sort = heap_getattr(&tuple, target->sort_att, desc, &isnull);
 	get_typlenbyval(target->sort_type, &typlen, &typbyval);
@@ -845,8 +858,16 @@ tags_execute_for_item(const TagsTarget *target, ItemStmt stmt,
 					  Datum *values, const TagsItemCopy *item)
 {
 	const TagsItemCopy *outer = writing_item;
+	DeltaList  *outer_deltas = item_writer_deltas;
+	Oid			outer_assoc = item_writer_assoc;
+	int			outer_level = item_writer_level;
+	DeltaList	deltas;
 
+	init_deltas(&deltas);
 	writing_item = item;
+	item_writer_deltas = &deltas;
+	item_writer_assoc = target->assoc;
+	item_writer_level = GetCurrentTransactionNestLevel();
 	PG_TRY();
 	{
 		tags_target_execute(target, stmt, values, NULL, false, false, 0);
@@ -854,8 +875,16 @@ tags_execute_for_item(const TagsTarget *target, ItemStmt stmt,
 	PG_FINALLY();
 	{
 		writing_item = outer;
+		item_writer_deltas = outer_deltas;
+		item_writer_assoc = outer_assoc;
+		item_writer_level = outer_level;
 	}
 	PG_END_TRY();
+
+	/* what its statements changed, in one insert */
+	sum_by_tag(&deltas);
+	if (deltas.count > 0)
+		record_item_deltas(target, &deltas);
 }
 
 /* The output function of a target's key type */
@@ -918,8 +947,6 @@ tags_copy_item(PG_FUNCTION_ARGS)
 	Datum		key;
 	bool		isnull;
 	TagsTarget	target;
-	int16		typlen;
-	bool		typbyval;
 
 	tags_check_before_row_trigger(fcinfo, "tags_copy_item");
 	rel = trigdata->tg_relation;
@@ -932,26 +959,29 @@ tags_copy_item(PG_FUNCTION_ARGS)
 	if (isnull)
 		return PointerGetDatum(tuple);	/* for NOT NULL to reject */
 
-	tags_spi_connect(fcinfo);
-	if (!tags_find_target_by_association(RelationGetRelid(rel), &target))
-		ereport(ERROR,
-				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				errmsg("function \"tags_copy_item\" must be fired on the association table of a tag target"));
-	get_typlenbyval(target.sort_type, &typlen, &typbyval);
-	if (writing_item != NULL && writing_item->target == target.relid &&
+	if (writing_item != NULL &&
+		writing_item->assoc == RelationGetRelid(rel) &&
 		writing_item->changes == item_changes &&
-		keys_equal(&target, writing_item->key, key))
+		DatumGetBool(FunctionCall2Coll(writing_item->key_eq, C_COLLATION_OID,
+									   writing_item->key, key)))
 	{
 		/* a writer of ours has locked the item and read it, as it still is */
 		values[0] = BoolGetDatum(writing_item->visible);
 		values[1] = writing_item->sort;
-		SPI_finish();
 	}
 	else
 	{
 		TagsSavedUser saved;
 		TagsItemCopy item;
+		int16		typlen;
+		bool		typbyval;
 
+		tags_spi_connect(fcinfo);
+		if (!tags_find_target_by_association(RelationGetRelid(rel), &target))
+			ereport(ERROR,
+					errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+					errmsg("function \"tags_copy_item\" must be fired on the association table of a tag target"));
+		get_typlenbyval(target.sort_type, &typlen, &typbyval);
 		tags_become_target_owner(&target, &saved);
 		tags_target_execute(&target, ITEM_KEY_SHARE, &key, NULL, false, false,
 							0);
@@ -1110,6 +1140,42 @@ tags_fold_target_counts(void)
 }
 
 /*
+ * Insert a target's deltas, one per tag, as its owner, then fold if this
+ * backend inserted enough since its last fold.  The caller must be
+ * connected to SPI.
+ */
+static void
+record_item_deltas(const TagsTarget *target, DeltaList *list)
+{
+	Datum	   *tag_ids = palloc(list->count * sizeof(Datum));
+	Datum	   *deltas = palloc(list->count * sizeof(Datum));
+	Datum		params[2];
+	TagsSavedUser saved;
+	int			i;
+
+	for (i = 0; i < list->count; i++)
+	{
+		tag_ids[i] = Int32GetDatum(list->items[i].tag_id);
+		deltas[i] = Int32GetDatum(list->items[i].delta);
+	}
+	/* $1 tag ids, $2 their deltas */
+	params[0] = PointerGetDatum(construct_array(tag_ids, list->count, INT4OID,
+												sizeof(int32), true,
+												TYPALIGN_INT));
+	params[1] = PointerGetDatum(construct_array(deltas, list->count, INT4OID,
+												sizeof(int32), true,
+												TYPALIGN_INT));
+	tags_become_target_owner(target, &saved);
+	tags_target_execute(target, ITEM_DELTAS_ADD, params, NULL, false, false,
+						0);
+	item_deltas_since_fold += list->count;
+	if (item_deltas_since_fold >= TAGS_FOLD_EVERY &&
+		!IsolationUsesXactSnapshot())
+		fold_item_counts(target, false);
+	tags_restore_user(&saved);
+}
+
+/*
  * tags_count_item_changes() RETURNS trigger
  *
  * AFTER INSERT, UPDATE, DELETE (with transition tables) and TRUNCATE ON a
@@ -1123,10 +1189,6 @@ tags_count_item_changes(PG_FUNCTION_ARGS)
 	DeltaList	list;
 	TagsSavedUser saved;
 	TagsTarget	target;
-	Datum	   *tag_ids;
-	Datum	   *deltas;
-	Datum		params[2];
-	int			i;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) ||
 		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
@@ -1135,6 +1197,20 @@ tags_count_item_changes(PG_FUNCTION_ARGS)
 				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				errmsg("function \"tags_count_item_changes\" must be fired AFTER ... FOR EACH STATEMENT"));
 
+	if (!TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event) &&
+		item_writer_deltas != NULL &&
+		item_writer_assoc == RelationGetRelid(trigdata->tg_relation) &&
+		GetCurrentTransactionNestLevel() == item_writer_level)
+	{
+		/* a statement of a writer of ours: inserted once it ends */
+		if (trigdata->tg_oldtable != NULL)
+			add_rows(item_writer_deltas, trigdata->tg_oldtable,
+					 trigdata->tg_relation, "item_visible", -1);
+		if (trigdata->tg_newtable != NULL)
+			add_rows(item_writer_deltas, trigdata->tg_newtable,
+					 trigdata->tg_relation, "item_visible", 1);
+		return PointerGetDatum(NULL);
+	}
 	tags_spi_connect(fcinfo);
 	if (!tags_find_target_by_association(RelationGetRelid(trigdata->tg_relation),
 										 &target))
@@ -1169,28 +1245,7 @@ tags_count_item_changes(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 	}
 
-	tag_ids = palloc(list.count * sizeof(Datum));
-	deltas = palloc(list.count * sizeof(Datum));
-	for (i = 0; i < list.count; i++)
-	{
-		tag_ids[i] = Int32GetDatum(list.items[i].tag_id);
-		deltas[i] = Int32GetDatum(list.items[i].delta);
-	}
-	/* $1 tag ids, $2 their deltas */
-	params[0] = PointerGetDatum(construct_array(tag_ids, list.count, INT4OID,
-												sizeof(int32), true,
-												TYPALIGN_INT));
-	params[1] = PointerGetDatum(construct_array(deltas, list.count, INT4OID,
-												sizeof(int32), true,
-												TYPALIGN_INT));
-	tags_become_target_owner(&target, &saved);
-	tags_target_execute(&target, ITEM_DELTAS_ADD, params, NULL, false, false,
-						0);
-	item_deltas_since_fold += list.count;
-	if (item_deltas_since_fold >= TAGS_FOLD_EVERY &&
-		!IsolationUsesXactSnapshot())
-		fold_item_counts(&target, false);
-	tags_restore_user(&saved);
+	record_item_deltas(&target, &list);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
