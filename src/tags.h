@@ -278,8 +278,8 @@ typedef struct TagsTarget
 	Oid			key_type;		/* its type; text for varchar */
 	AttrNumber	sort_att;		/* the column pages sort by */
 	Oid			sort_type;
-	char	   *visible;		/* the visibility expression, or NULL */
-	char	   *visible_expr;	/* the same, analyzed, as nodeToString() */
+	char	   *visible;		/* the visibility expression, or NULL; in the
+								 * cache, which a copy may only test for NULL */
 } TagsTarget;
 
 /*

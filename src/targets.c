@@ -82,8 +82,10 @@ PG_FUNCTION_INFO_V1(tags_drop_targets);
 typedef struct TargetCacheEntry
 {
 	Oid			relid;			/* hash key */
-	TagsTarget	target;			/* strings and expr in CacheMemoryContext */
+	TagsTarget	target;			/* its strings in targets_cxt */
 	char	   *broken;			/* why the target cannot be used, or NULL */
+	Expr	   *visible_planned;	/* the visibility expression, planned, once
+									 * used */
 	TagsKeptPlan *plans[NUM_ITEM_STMTS];
 } TargetCacheEntry;
 
@@ -95,6 +97,7 @@ typedef struct ItemSqlArg
 } ItemSqlArg;
 
 static HTAB *targets_cache = NULL;
+static MemoryContext targets_cxt = NULL;	/* holds it and what it points to */
 static bool targets_valid = false;
 static Oid	targets_schema = InvalidOid;	/* the schema it was read from */
 static Oid	targets_registry = InvalidOid;	/* tag_targets there, if any */
@@ -159,17 +162,11 @@ forget_targets(void)
 		return;
 	hash_seq_init(&status, targets_cache);
 	while ((entry = hash_seq_search(&status)) != NULL)
-	{
 		for (i = 0; i < NUM_ITEM_STMTS; i++)
 			tags_forget_plan(&entry->plans[i]);
-		if (entry->target.visible != NULL)
-			pfree(entry->target.visible);
-		if (entry->target.visible_expr != NULL)
-			pfree(entry->target.visible_expr);
-		if (entry->broken != NULL)
-			pfree(entry->broken);
-	}
-	hash_destroy(targets_cache);
+	/* the hash, the strings and the expressions */
+	MemoryContextDelete(targets_cxt);
+	targets_cxt = NULL;
 	targets_cache = NULL;
 }
 
@@ -200,9 +197,11 @@ load_targets(void)
 		registered = true;
 	}
 	forget_targets();
+	targets_cxt = AllocSetContextCreate(CacheMemoryContext, "tags targets",
+										ALLOCSET_SMALL_SIZES);
 	ctl.keysize = sizeof(Oid);
 	ctl.entrysize = sizeof(TargetCacheEntry);
-	ctl.hcxt = CacheMemoryContext;
+	ctl.hcxt = targets_cxt;
 	targets_cache = hash_create("tags targets", 16, &ctl,
 								HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	targets_schema = tags_schema();
@@ -237,6 +236,7 @@ load_targets(void)
 		entry = hash_search(targets_cache, &relid, HASH_ENTER, &found);
 		memset(entry->plans, 0, sizeof(entry->plans));
 		entry->broken = NULL;
+		entry->visible_planned = NULL;
 		t = &entry->target;
 		memset(t, 0, sizeof(TagsTarget));
 		t->relid = relid;
@@ -254,7 +254,7 @@ load_targets(void)
 		if (t->key_att <= 0 || t->sort_att <= 0)
 		{
 			/* reported when the target is used (tags_find_target()) */
-			entry->broken = MemoryContextStrdup(CacheMemoryContext,
+			entry->broken = MemoryContextStrdup(targets_cxt,
 												t->key_att <= 0 ?
 												"its primary key is no longer a single column" :
 												psprintf("its sort column \"%s\" does not exist", sort_column));
@@ -269,7 +269,7 @@ load_targets(void)
 									 t->sort_att - 1)->atttypid;
 		heap_getattr(tuple, atts[4], rdesc, &isnull);
 		if (!isnull)
-			t->visible = MemoryContextStrdup(CacheMemoryContext,
+			t->visible = MemoryContextStrdup(targets_cxt,
 											 TextDatumGetCString(visible));
 		relation_close(rel, AccessShareLock);
 	}
@@ -496,29 +496,35 @@ tags_item_visible(const TagsTarget *target, HeapTuple tuple, TupleDesc desc)
 	entry = hash_search(targets_cache, &target->relid, HASH_FIND, NULL);
 	if (entry == NULL || entry->target.visible == NULL)
 		elog(ERROR, "tag target %u changed during its use", target->relid);
-	if (entry->target.visible_expr == NULL)
+	if (entry->visible_planned == NULL)
 	{
 		/* read under the search path it was written under (see the header) */
 		Relation	rel = table_open(target->relid, AccessShareLock);
 		int			nestlevel = NewGUCNestLevel();
-		Node	   *expr;
-		char	   *node;
+		Expr	   *expr;
+		MemoryContext old;
 
 		set_search_path_catalog();
-		expr = cook_visible(rel, entry->target.visible, false);
+		expr = (Expr *) cook_visible(rel, entry->target.visible, false);
 		AtEOXact_GUC(true, nestlevel);
 		table_close(rel, AccessShareLock);
-		node = nodeToString(expr);
-		entry->target.visible_expr = MemoryContextStrdup(CacheMemoryContext,
-														 node);
+		expr = expression_planner(expr);
+		old = MemoryContextSwitchTo(targets_cxt);
+		entry->visible_planned = copyObject(expr);
+		MemoryContextSwitchTo(old);
 	}
 	estate = CreateExecutorState();
 	econtext = GetPerTupleExprContext(estate);
 	slot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
 	ExecStoreHeapTuple(tuple, slot, false);
 	econtext->ecxt_scantuple = slot;
-	state = ExecPrepareExpr((Expr *) stringToNode(entry->target.visible_expr),
-							estate);
+	{
+		MemoryContext old = MemoryContextSwitchTo(estate->es_query_cxt);
+
+		/* a copy: user code the expression calls may reload the cache */
+		state = ExecInitExpr(copyObject(entry->visible_planned), NULL);
+		MemoryContextSwitchTo(old);
+	}
 	result = ExecEvalExprSwitchContext(state, econtext, &isnull);
 	result = BoolGetDatum(!isnull && DatumGetBool(result));
 	ExecDropSingleTupleTableSlot(slot);
