@@ -33,6 +33,9 @@ if [ "$SCALE" -lt 1000 ]; then
 fi
 
 psqlq() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.4f", a / b }'; }
+ms() { awk -v x="$1" 'BEGIN { printf (x == "nan" ? "nan" : "%.3f ms"), x }'; }
+tps() { awk -v x="$1" 'BEGIN { printf (x == "nan" ? "nan" : "%.0f tps"), x }'; }
 
 # build_db DB POSTS: data set in a new database; sets NPOSTS NTAGS DBASE
 # POPULAR RARE HOT for it
@@ -83,13 +86,20 @@ build_db() {
 
 # pgb DB NAME SCHEMA WORKLOAD SECS CLIENTS: sets LAT (ms) TPS FAIL.  Schema
 # app is the registered target: the workload's twin in workloads/target/
-pgb() {
-	local db=$1 name=$2 s=$3 w=$4 secs=$5 c=$6 f out rc=0 src=$B/workloads/$4.sql
+# script SCHEMA WORKLOAD: the workload's file for the schema, with its
+# values filled in, in $WORK (its path in SCRIPT)
+script() {
+	local s=$1 w=$2 src=$B/workloads/$2.sql
 	[ "$s" != app ] || src=$B/workloads/target/$w.sql
-	f=$WORK/$w.$s.sql
+	SCRIPT=$WORK/$w.$s.sql
 	sed -e "s/@S@/$s/g" -e "s/@POPULAR@/$POPULAR/g" -e "s/@RARE@/$RARE/g" \
 		-e "s/@HOT@/$HOT/g" -e "s/@DEEP@/$DEEP/g" -e "s/@DEEP_AT@/$DEEP_AT/g" \
-		-e "s/@DEEP_ID@/$DEEP_ID/g" -e "s/@DEEP_ROW@/${DEEP_ROW_SED:-NULL}/g" "$src" > "$f"
+		-e "s/@DEEP_ID@/$DEEP_ID/g" -e "s/@DEEP_ROW@/${DEEP_ROW_SED:-NULL}/g" "$src" > "$SCRIPT"
+}
+pgb() {
+	local db=$1 name=$2 s=$3 w=$4 secs=$5 c=$6 f out rc=0
+	script "$s" "$w"
+	f=$SCRIPT
 	out=$(PGDATABASE=$db pgbench -n -f "$f" -T "$secs" -c "$c" -j $((c < 2 ? 1 : 2)) \
 		-D nposts="$NPOSTS" -D ntags="$NTAGS" -D dbase="$DBASE" 2>&1) || rc=$?
 	{ echo "=== $db $name $s ($c clients, $secs s) exit $rc"; echo "$out"; } >> "$RAW"
@@ -103,6 +113,30 @@ pgb() {
 	fi
 	printf '  %-34s %-3s %d client(s) %3d s: %10.3f ms %10.1f tps  failed %s\n' \
 		"$name" "$s" "$c" "$secs" "$LAT" "$TPS" "$FAIL"
+}
+
+# pgb_pair DB NAME WORKLOAD SECS: one pgbench run, one client, of the
+# workload on ext and of its twin on app, drawn at random transaction by
+# transaction, so that both meet the same load of the machine; sets PAIR,
+# ext latency ÷ app latency (the target's speed against the built-in's)
+pgb_pair() {
+	local db=$1 name=$2 w=$3 secs=$4 fe fa out rc=0 le la
+	script ext "$w"; fe=$SCRIPT
+	script app "$w"; fa=$SCRIPT
+	out=$(PGDATABASE=$db pgbench -n -f "$fe" -f "$fa" -T "$secs" -c 1 -j 1 \
+		-D nposts="$NPOSTS" -D ntags="$NTAGS" -D dbase="$DBASE" 2>&1) || rc=$?
+	{ echo "=== $db $name ext+app interleaved (1 client, $secs s) exit $rc"; echo "$out"; } >> "$RAW"
+	# per script: "SQL script N: FILE", then " - latency average = X ms"
+	read -r le la <<<"$(awk '/^SQL script [0-9]+:/ { n = $3 + 0 }
+		/^ - latency average = / && n { v[n] = $5 }
+		END { printf "%s %s\n", (1 in v ? v[1] : "nan"), (2 in v ? v[2] : "nan") }' <<<"$out")"
+	if [ "$rc" -ne 0 ] || [ "$le" = nan ] || [ "$la" = nan ]; then
+		echo "  $name ext+app: pgbench failed (exit $rc), see $RAW" >&2
+		le=nan la=nan
+	fi
+	PAIR=$(ratio "$le" "$la")
+	printf '  %-34s ext+app interleaved %3d s: %10s ms %10s ms  target ÷ built-in %s\n' \
+		"$name" "$secs" "$le" "$la" "$PAIR"
 }
 
 {
@@ -145,20 +179,33 @@ if want main; then
 
 	echo "== timing (pgbench, log in $RAW)"
 	declare -A L T F
-	# app, the target twin, runs right after the built-in it is compared with
+	# each workload on ext, then on app (its target twin), then on ref, so
+	# that a twin runs right after the built-in it is compared with
 	for s in ext app ref; do
 		pgb bench tag_counts "$s" tag_counts "$CSECS" 1
 		L[counts.$s]=$LAT
+	done
+	for s in ext app ref; do
 		pgb bench "tag_counts(10)" "$s" tag_counts_top "$SECS" 1
 		L[top.$s]=$LAT
+	done
+	for s in ext app ref; do
 		pgb bench page_popular "$s" page_popular "$SECS" 1
 		L[popular.$s]=$LAT
+	done
+	for s in ext app ref; do
 		pgb bench page_rare "$s" page_rare "$SECS" 1
 		L[rare.$s]=$LAT
+	done
+	for s in ext app ref; do
 		pgb bench "page after $DEEP, by number" "$s" page_deep_offset "$SECS" 1
 		L[deep.$s]=$LAT
+	done
+	for s in ext app ref; do
 		pgb bench "posts_tagged all, 2 names" "$s" tagged_all_2 "$SECS" 1
 		L[tagged2.$s]=$LAT
+	done
+	for s in ext app ref; do
 		pgb bench "posts_tagged all, 20 names" "$s" tagged_all_20 "$SECS" 1
 		L[tagged20.$s]=$LAT
 	done
@@ -177,6 +224,20 @@ if want main; then
 		pgb bench "posts_related(a popular post)" "$s" related "$SECS" 1
 		L[related.$s]=$LAT
 	done
+	# the target against the built-in in one run each (see pgb_pair)
+	declare -A P
+	pgb_pair bench tag_counts tag_counts "$CSECS"; P[counts]=$PAIR
+	pgb_pair bench "tag_counts(10)" tag_counts_top "$SECS"; P[top]=$PAIR
+	pgb_pair bench page_popular page_popular "$SECS"; P[popular]=$PAIR
+	pgb_pair bench page_rare page_rare "$SECS"; P[rare]=$PAIR
+	pgb_pair bench "page after $DEEP, by number" page_deep_offset "$SECS"; P[deep]=$PAIR
+	pgb_pair bench "keyset page 1" page_keyset_first "$SECS"; P[keyset1]=$PAIR
+	pgb_pair bench "keyset page after $DEEP" page_deep_keyset "$SECS"; P[keysetdeep]=$PAIR
+	pgb_pair bench "posts_tagged all, 2 names" tagged_all_2 "$SECS"; P[tagged2]=$PAIR
+	pgb_pair bench "posts_tagged all, 20 names" tagged_all_20 "$SECS"; P[tagged20]=$PAIR
+	pgb_pair bench "tag_post_count(popular)" tag_count "$SECS"; P[count]=$PAIR
+	pgb_pair bench "posts_related(a popular post)" related "$SECS"; P[related]=$PAIR
+	pgb_pair bench "set_tags c1" set_tags "$SECS"; P[set1]=$PAIR
 	for c in 1 8; do
 		for s in ext app ref; do
 			if [ "$s" != app ]; then
@@ -231,9 +292,6 @@ row() {
 	[ "${7:-0}" = 0 ] || met="no (${7} failed)"
 	printf '%s|%s|%s|%s|%s %s×|%s\n' "$1" "$2" "$3" "$(awk -v r="$4" 'BEGIN { printf (r == "nan" ? "nan" : "%.2f×"), r }')" "$5" "$6" "$met" >> "$rows"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.4f", a / b }'; }
-ms() { awk -v x="$1" 'BEGIN { printf (x == "nan" ? "nan" : "%.3f ms"), x }'; }
-tps() { awk -v x="$1" 'BEGIN { printf (x == "nan" ? "nan" : "%.0f tps"), x }'; }
 
 if want main; then
 	row "tag_counts(), 1 client" "$(ms "${L[counts.ext]}")" "$(ms "${L[counts.ref]}")" "$(ratio "${L[counts.ref]}" "${L[counts.ext]}")" ">=" 100
@@ -266,18 +324,21 @@ if want bulk; then
 	row "INSERT INTO tags $BULK_NAMES ÷ get_or_create" "$(ms "$BULK_INSERT")" "$(ms "$BULK_GOC") (g_o_c)" "$BULK_RATIO" "<=" 2.5 "$check"
 fi
 
-# the target twins: trow LABEL UNIT BUILTIN TARGET REF [FAILED]: one line of
-# the target's table.  UNIT ms: latencies at 1 client, ratios reference ÷
+# the target twins: trow LABEL UNIT BUILTIN TARGET REF FAILED PAIR: one line
+# of the target's table.  UNIT ms: latencies at 1 client, ratios reference ÷
 # latency, target ÷ built-in = built-in latency ÷ target latency (the
 # target's tps ÷ the built-in's); tps: at 8 clients, ratios tps ÷ reference
-# tps.  REF - when the workload has no reference.  Goal: the target within
-# 10 % of the built-in, target ÷ built-in >= 0.90 (which is the target's
-# ratio against the reference >= 0.90 × the built-in's).
+# tps.  REF - when the workload has no reference.  PAIR: target ÷ built-in
+# measured in one interleaved run (pgb_pair), - if none.  Goal: the target
+# within 10 % of the built-in, target ÷ built-in >= 0.90 (the target's ratio
+# against the reference >= 0.90 × the built-in's), judged on PAIR when there
+# is one (separate runs a minute apart differ by more than 10 % on a shared
+# machine), else on the separate runs.
 trows=$WORK/trows.txt
 : > "$trows"
 x() { awk -v r="$1" 'BEGIN { printf (r == "nan" ? "nan" : "%.2f×"), r }'; }
 trow() {
-	local label=$1 unit=$2 b=$3 t=$4 r=$5 rb=- rt=- tb met
+	local label=$1 unit=$2 b=$3 t=$4 r=$5 pair=$7 rb=— rt=— tb met judged
 	if [ "$unit" = ms ]; then
 		tb=$(ratio "$b" "$t")
 		[ "$r" = - ] || { rb=$(x "$(ratio "$r" "$b")"); rt=$(x "$(ratio "$r" "$t")"); }
@@ -289,12 +350,13 @@ trow() {
 		b=$(tps "$b") t=$(tps "$t")
 		[ "$r" = - ] || r=$(tps "$r")
 	fi
-	if [ "$tb" != nan ] && awk -v r="$tb" 'BEGIN { exit !(r >= 0.90) }'; then met=yes; else met=no; fi
+	judged=$tb
+	[ "$pair" = - ] || judged=$pair
+	if [ "$judged" != nan ] && awk -v r="$judged" 'BEGIN { exit !(r >= 0.90) }'; then met=yes; else met=no; fi
 	[ "${6:-0}" = 0 ] || met="no (${6} failed)"
 	[ "$r" != - ] || r=—
-	[ "$rb" != - ] || rb=—
-	[ "$rt" != - ] || rt=—
-	printf '%s|%s|%s|%s|%s|%s|%s|>= 0.90×|%s\n' "$label" "$b" "$t" "$r" "$rb" "$rt" "$(x "$tb")" "$met" >> "$trows"
+	if [ "$pair" = - ]; then pair=—; else pair=$(x "$pair"); fi
+	printf '%s|%s|%s|%s|%s|%s|%s|%s|>= 0.90×|%s\n' "$label" "$b" "$t" "$r" "$rb" "$rt" "$(x "$tb")" "$pair" "$met" >> "$trows"
 }
 # tgoal LABEL BUILTIN_RATIO TARGET_RATIO OP GOAL: one of the table's own
 # goals (a ratio of two workloads) met by the target as by the built-in
@@ -303,24 +365,24 @@ tgoal() {
 	if [ "$3" != nan ] && awk -v r="$3" -v g="$5" -v op="$4" 'BEGIN { exit !(op == ">=" ? r >= g : r <= g) }'; then
 		met=yes
 	fi
-	printf '%s|%s|%s|—|—|—|—|%s %s×|%s\n' "$1" "$(x "$2")" "$(x "$3")" "$4" "$5" "$met" >> "$trows"
+	printf '%s|%s|%s|—|—|—|—|—|%s %s×|%s\n' "$1" "$(x "$2")" "$(x "$3")" "$4" "$5" "$met" >> "$trows"
 }
 if want main; then
-	trow "tag_counts(), 1 client" ms "${L[counts.ext]}" "${L[counts.app]}" "${L[counts.ref]}"
-	trow "items_by_tag(popular) p1, 1 client" ms "${L[popular.ext]}" "${L[popular.app]}" "${L[popular.ref]}"
-	trow "items_by_tag(rare) p1, 1 client" ms "${L[rare.ext]}" "${L[rare.app]}" "${L[rare.ref]}"
-	trow "tag_counts(10), 1 client" ms "${L[top.ext]}" "${L[top.app]}" "${L[top.ref]}"
-	trow "popular, page after $DEEP by number" ms "${L[deep.ext]}" "${L[deep.app]}" "${L[deep.ref]}"
-	trow "keyset page 1" ms "${L[keyset1]}" "${L[keyset1.app]}" -
-	trow "keyset page after $DEEP" ms "${L[keysetdeep]}" "${L[keysetdeep.app]}" -
-	trow "items_tagged all, 2 names" ms "${L[tagged2.ext]}" "${L[tagged2.app]}" "${L[tagged2.ref]}"
-	trow "items_tagged all, 20 names" ms "${L[tagged20.ext]}" "${L[tagged20.app]}" "${L[tagged20.ref]}"
-	trow "tag_item_count(popular), 1 client" ms "${L[count.ext]}" "${L[count.app]}" -
-	trow "items_related(popular item), 1 client" ms "${L[related.ext]}" "${L[related.app]}" -
-	trow "item_set_tags(4), 1 client" ms "${L[set1.ext]}" "${L[set1.app]}" "${L[set1.ref]}" "${F[set1.app]}"
-	trow "item_set_tags(4), 8 clients" tps "${T[set8.ext]}" "${T[set8.app]}" "${T[set8.ref]}" "${F[set8.app]}"
-	trow "hot tags, 8 clients" tps "${T[hot]}" "${T[hot.app]}" - "${F[hot.app]}"
-	trow "disjoint tags, 8 clients" tps "${T[disjoint]}" "${T[disjoint.app]}" - "${F[disjoint.app]}"
+	trow "tag_counts(), 1 client" ms "${L[counts.ext]}" "${L[counts.app]}" "${L[counts.ref]}" 0 "${P[counts]}"
+	trow "items_by_tag(popular) p1, 1 client" ms "${L[popular.ext]}" "${L[popular.app]}" "${L[popular.ref]}" 0 "${P[popular]}"
+	trow "items_by_tag(rare) p1, 1 client" ms "${L[rare.ext]}" "${L[rare.app]}" "${L[rare.ref]}" 0 "${P[rare]}"
+	trow "tag_counts(10), 1 client" ms "${L[top.ext]}" "${L[top.app]}" "${L[top.ref]}" 0 "${P[top]}"
+	trow "popular, page after $DEEP by number" ms "${L[deep.ext]}" "${L[deep.app]}" "${L[deep.ref]}" 0 "${P[deep]}"
+	trow "keyset page 1" ms "${L[keyset1]}" "${L[keyset1.app]}" - 0 "${P[keyset1]}"
+	trow "keyset page after $DEEP" ms "${L[keysetdeep]}" "${L[keysetdeep.app]}" - 0 "${P[keysetdeep]}"
+	trow "items_tagged all, 2 names" ms "${L[tagged2.ext]}" "${L[tagged2.app]}" "${L[tagged2.ref]}" 0 "${P[tagged2]}"
+	trow "items_tagged all, 20 names" ms "${L[tagged20.ext]}" "${L[tagged20.app]}" "${L[tagged20.ref]}" 0 "${P[tagged20]}"
+	trow "tag_item_count(popular), 1 client" ms "${L[count.ext]}" "${L[count.app]}" - 0 "${P[count]}"
+	trow "items_related(popular item), 1 client" ms "${L[related.ext]}" "${L[related.app]}" - 0 "${P[related]}"
+	trow "item_set_tags(4), 1 client" ms "${L[set1.ext]}" "${L[set1.app]}" "${L[set1.ref]}" "${F[set1.app]}" "${P[set1]}"
+	trow "item_set_tags(4), 8 clients" tps "${T[set8.ext]}" "${T[set8.app]}" "${T[set8.ref]}" "${F[set8.app]}" -
+	trow "hot tags, 8 clients" tps "${T[hot]}" "${T[hot.app]}" - "${F[hot.app]}" -
+	trow "disjoint tags, 8 clients" tps "${T[disjoint]}" "${T[disjoint.app]}" - "${F[disjoint.app]}" -
 	tgoal "popular p1 ÷ rare p1" "$(ratio "${L[popular.ext]}" "${L[rare.ext]}")" "$(ratio "${L[popular.app]}" "${L[rare.app]}")" "<=" 2
 	tgoal "keyset after $DEEP ÷ keyset p1" "$(ratio "${L[keysetdeep]}" "${L[keyset1]}")" "$(ratio "${L[keysetdeep.app]}" "${L[keyset1.app]}")" "<=" 2
 	tgoal "tagged 20 names ÷ 2 names" "$(ratio "${L[tagged20.ext]}" "${L[tagged2.ext]}")" "$(ratio "${L[tagged20.app]}" "${L[tagged2.app]}")" "<=" 2
@@ -347,11 +409,12 @@ table=$WORK/table.txt
 		echo
 		echo "the same workloads on a registered target, app.articles (bigint key, visible: status = 'published' AND deleted_at IS NULL,"
 		echo "sort: published_at, columns of its own; the same rows and associations as ext.posts), through the item_* functions:"
-		echo "built-in and target ratios as above; target ÷ built-in: built-in latency ÷ target latency at 1 client, target tps ÷ built-in tps at 8"
+		echo "built-in and target ratios as above; target ÷ built-in: built-in latency ÷ target latency at 1 client, target tps ÷ built-in tps at 8;"
+		echo "interleaved: the same, both in one pgbench run (transactions drawn at random), which the goal is judged on where there is one"
 		echo
 		{
-			echo "workload|built-in|target|reference|built-in ratio|target ratio|target ÷ built-in|goal|met?"
-			echo "--------|--------|------|---------|--------------|------------|-----------------|----|----"
+			echo "workload|built-in|target|reference|built-in ratio|target ratio|target ÷ built-in|interleaved|goal|met?"
+			echo "--------|--------|------|---------|--------------|------------|-----------------|-----------|----|----"
 			cat "$trows"
 		} | column -t -s '|' -o ' | '
 		met=$(grep -c '|yes$' "$trows" || true)
