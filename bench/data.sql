@@ -1,5 +1,6 @@
 -- Builds the data set: :scale posts, :ntags tags, about 4 tags a post, in
--- the extension (schema ext) and, row for row, in the reference (schema ref).
+-- the extension (schema ext), row for row in the reference (schema ref), and
+-- in a registered target, app.articles (data_target.sql).
 -- psql -v scale=N -v ntags=M -f bench/data.sql
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
@@ -16,6 +17,9 @@ CREATE FUNCTION ext.tag_counts_top10()
 RETURNS TABLE (id integer, name text, slug text, post_count bigint)
 LANGUAGE sql STABLE AS $$ SELECT * FROM ext.tag_counts(10) $$;
 \ir reference.sql
+-- how long the associations took to load, for the built-in and the target
+DROP TABLE IF EXISTS bench_load_times;
+CREATE TABLE bench_load_times (what text, secs float8);
 
 SELECT setseed(0.4242);
 
@@ -38,7 +42,9 @@ FROM generate_series(1, :ntags) AS j;
 -- four draws a post, duplicates within a post dropped.  Half the draws are
 -- uniform, half power-law (exponent 1.03, inverse CDF) with tag 1 the most
 -- used: at 1M posts / 10 000 tags the top tag is on about 17 % of the posts
--- and the median tag on a couple of hundred.
+-- and the median tag on a couple of hundred.  (The time taken includes the
+-- draws.)
+SELECT clock_timestamp() AS assoc_start \gset
 INSERT INTO ext.post_tags (post_id, tag_id, position)
 SELECT p, t, row_number() OVER (PARTITION BY p ORDER BY min(k))
 FROM (SELECT p, k,
@@ -53,6 +59,8 @@ ORDER BY p, 3;
 
 -- a bulk load folds its count deltas at the end, as the README advises
 SELECT ext.tags_fold_counts();
+INSERT INTO bench_load_times
+SELECT 'ext.post_tags', extract(epoch FROM clock_timestamp() - :'assoc_start'::timestamptz);
 
 SELECT setval(pg_get_serial_sequence('ext.posts', 'id'), :scale);
 SELECT setval(pg_get_serial_sequence('ext.tags', 'id'), :ntags);
@@ -68,6 +76,9 @@ ALTER TABLE ref.post_tags
     ADD CONSTRAINT post_tags_tag_id_fkey FOREIGN KEY (tag_id) REFERENCES ref.tags (id) ON DELETE CASCADE;
 SELECT setval(pg_get_serial_sequence('ref.posts', 'id'), :scale);
 SELECT setval(pg_get_serial_sequence('ref.tags', 'id'), :ntags);
+
+-- the same rows and associations in a table of the application's own
+\ir data_target.sql
 
 VACUUM (ANALYZE);
 CHECKPOINT;

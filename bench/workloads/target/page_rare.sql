@@ -1,0 +1,1 @@
+SELECT * FROM ext.items_by_tag(NULL::app.articles, '@RARE@');

@@ -1,0 +1,1 @@
+SELECT * FROM ext.tag_item_counts('app.articles');

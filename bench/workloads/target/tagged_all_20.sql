@@ -1,0 +1,1 @@
+SELECT * FROM ext.items_tagged(NULL::app.articles, ARRAY['tag 50', 'tag 51', 'tag 52', 'tag 53', 'tag 54', 'tag 55', 'tag 56', 'tag 57', 'tag 58', 'tag 59', 'tag 60', 'tag 61', 'tag 62', 'tag 63', 'tag 64', 'tag 65', 'tag 66', 'tag 67', 'tag 68', 'tag 69']);
