@@ -280,6 +280,38 @@ COMMENT ON FUNCTION tag_item_count(regclass, text) IS
 -- application's own, made taggable with tags_enable(), takes any of them.
 --
 
+-- A database whose built-in tables already have columns of the user's
+-- (which the README of 1.0 and 1.1 invited) is told so once, at the update:
+-- its dumps lose every row of those tables
+DO $$
+DECLARE
+    added text;
+BEGIN
+    SELECT pg_catalog.string_agg(c.relname OPERATOR(pg_catalog.||) '.'
+                                 OPERATOR(pg_catalog.||) a.attname, ', '
+                                 ORDER BY c.relname, a.attnum)
+    INTO added
+    FROM pg_catalog.pg_attribute a
+    JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid
+    WHERE c.oid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.posts'::pg_catalog.regclass,
+                                                  '@extschema@.tags'::pg_catalog.regclass,
+                                                  '@extschema@.post_tags'::pg_catalog.regclass])
+      AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+      AND NOT (c.relname OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) a.attname)
+              OPERATOR(pg_catalog.=) ANY (ARRAY[
+                  'posts.id', 'posts.title', 'posts.body', 'posts.status',
+                  'posts.created_at', 'posts.deleted_at',
+                  'tags.id', 'tags.name', 'tags.slug', 'tags.created_at',
+                  'post_tags.post_id', 'post_tags.tag_id', 'post_tags.position',
+                  'post_tags.post_visible', 'post_tags.post_created_at']);
+    IF added IS NOT NULL THEN
+        RAISE WARNING 'columns were added to the tables of extension "tags": %', added
+            USING DETAIL = 'pg_dump does not dump them, and the restore of such a table fails and loses all its rows.',
+                  HINT = 'Move those rows to a table of the application''s own and tag it with tags_enable().';
+    END IF;
+END
+$$;
+
 CREATE FUNCTION tags_guard_builtin_tables()
 RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'tags_guard_builtin_tables'

@@ -148,3 +148,14 @@ UNION ALL
 SELECT name FROM item_set_tags('posts', 3, ARRAY['Rust', 'py']);
 SELECT name, item_count FROM tag_item_counts('posts');
 SELECT title FROM items_by_tag(NULL::posts, 'python');
+
+-- a 1.1 posts with a column of the user's: the update says that dumps
+-- lose it (and the guard of 1.2 would have refused it)
+DROP EXTENSION tags CASCADE;
+CREATE EXTENSION tags VERSION '1.1';
+ALTER TABLE posts ADD COLUMN author_id integer;
+ALTER EXTENSION tags UPDATE;
+ALTER TABLE posts ADD COLUMN editor_id integer;
+\echo :LAST_ERROR_SQLSTATE
+DROP EXTENSION tags CASCADE;
+CREATE EXTENSION tags;
