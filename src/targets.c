@@ -98,6 +98,7 @@ typedef struct ItemSqlArg
 
 static HTAB *targets_cache = NULL;
 static MemoryContext targets_cxt = NULL;	/* holds it and what it points to */
+static uint64 targets_generation = 0;	/* loads so far */
 static bool targets_valid = false;
 static Oid	targets_schema = InvalidOid;	/* the schema it was read from */
 static Oid	targets_registry = InvalidOid;	/* tag_targets there, if any */
@@ -197,6 +198,7 @@ load_targets(void)
 		registered = true;
 	}
 	forget_targets();
+	targets_generation++;
 	targets_cxt = AllocSetContextCreate(CacheMemoryContext, "tags targets",
 										ALLOCSET_SMALL_SIZES);
 	ctl.keysize = sizeof(Oid);
@@ -482,6 +484,8 @@ bool
 tags_item_visible(const TagsTarget *target, HeapTuple tuple, TupleDesc desc)
 {
 	TargetCacheEntry *entry;
+	uint64		generation;
+	Expr	   *planned = NULL;
 	EState	   *estate;
 	ExprContext *econtext;
 	TupleTableSlot *slot;
@@ -496,6 +500,7 @@ tags_item_visible(const TagsTarget *target, HeapTuple tuple, TupleDesc desc)
 	entry = hash_search(targets_cache, &target->relid, HASH_FIND, NULL);
 	if (entry == NULL || entry->target.visible == NULL)
 		elog(ERROR, "tag target %u changed during its use", target->relid);
+	generation = targets_generation;
 	if (entry->visible_planned == NULL)
 	{
 		/* read under the search path it was written under (see the header) */
@@ -509,10 +514,23 @@ tags_item_visible(const TagsTarget *target, HeapTuple tuple, TupleDesc desc)
 		AtEOXact_GUC(true, nestlevel);
 		table_close(rel, AccessShareLock);
 		expr = expression_planner(expr);
-		old = MemoryContextSwitchTo(targets_cxt);
-		entry->visible_planned = copyObject(expr);
-		MemoryContextSwitchTo(old);
+
+		/*
+		 * Planning may fold an immutable function of the user's, which may
+		 * call back in and read the cache anew: keep the plan only in the
+		 * cache it was made for.
+		 */
+		if (targets_generation != generation)
+			planned = expr;
+		else
+		{
+			old = MemoryContextSwitchTo(targets_cxt);
+			entry->visible_planned = copyObject(expr);
+			MemoryContextSwitchTo(old);
+		}
 	}
+	if (planned == NULL)
+		planned = entry->visible_planned;
 	estate = CreateExecutorState();
 	econtext = GetPerTupleExprContext(estate);
 	slot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
@@ -522,7 +540,7 @@ tags_item_visible(const TagsTarget *target, HeapTuple tuple, TupleDesc desc)
 		MemoryContext old = MemoryContextSwitchTo(estate->es_query_cxt);
 
 		/* a copy: user code the expression calls may reload the cache */
-		state = ExecInitExpr(copyObject(entry->visible_planned), NULL);
+		state = ExecInitExpr(copyObject(planned), NULL);
 		MemoryContextSwitchTo(old);
 	}
 	result = ExecEvalExprSwitchContext(state, econtext, &isnull);
