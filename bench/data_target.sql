@@ -30,7 +30,7 @@ CREATE INDEX ON app.articles (author);
 INSERT INTO app.articles (id, title, body, status, author, lang, word_count,
                           published_at, updated_at, deleted_at)
 SELECT id, 'article ' || id, body, status, 'author ' || (id % 997),
-       (ARRAY['en', 'fr', 'de', 'ru'])[1 + id % 4], (id * 7919) % 3000,
+       (ARRAY['en', 'fr', 'de', 'ru'])[1 + id % 4], (id::bigint * 7919 % 3000)::integer,
        created_at, created_at + interval '1 day', deleted_at
 FROM ext.posts ORDER BY id;
 
