@@ -167,7 +167,7 @@ static void item_copy_from_row_at(const TagsTarget *target, Datum key,
 								  TagsItemCopy *item);
 static int64 fold_item_counts(const TagsTarget *target, bool wait);
 static void rebuild_target(const TagsTarget *target);
-static void record_item_deltas(const TagsTarget *target, DeltaList *list);
+static void record_deltas_of(const TagsTarget *target, DeltaList *list);
 
 /*
  * The attribute number of column name of the trigger's table, which the
@@ -520,6 +520,18 @@ tags_count_changes(PG_FUNCTION_ARGS)
 static void
 record_deltas(DeltaList *list)
 {
+	record_deltas_of(NULL, list);
+}
+
+/*
+ * Insert the deltas of list, one per tag, into the pending deltas of posts
+ * (target NULL) or of a target, as their owner, then fold them if this
+ * backend inserted enough since its last fold.  The caller must be
+ * connected to SPI.
+ */
+static void
+record_deltas_of(const TagsTarget *target, DeltaList *list)
+{
 	Datum	   *tag_ids = palloc(list->count * sizeof(Datum));
 	Datum	   *deltas = palloc(list->count * sizeof(Datum));
 	Datum		params[2];
@@ -531,18 +543,31 @@ record_deltas(DeltaList *list)
 		tag_ids[i] = Int32GetDatum(list->items[i].tag_id);
 		deltas[i] = Int32GetDatum(list->items[i].delta);
 	}
+	/* $1 tag ids, $2 their deltas */
 	params[0] = PointerGetDatum(construct_array(tag_ids, list->count, INT4OID,
 												sizeof(int32), true,
 												TYPALIGN_INT));
 	params[1] = PointerGetDatum(construct_array(deltas, list->count, INT4OID,
 												sizeof(int32), true,
 												TYPALIGN_INT));
-
-	tags_become_owner(&saved);
-	tags_execute(STMT_DELTAS_ADD, params, NULL, false, 0);
-	deltas_since_fold += list->count;
-	if (deltas_since_fold >= TAGS_FOLD_EVERY && !IsolationUsesXactSnapshot())
-		fold_counts(false);
+	if (target == NULL)
+	{
+		tags_become_owner(&saved);
+		tags_execute(STMT_DELTAS_ADD, params, NULL, false, 0);
+		deltas_since_fold += list->count;
+		if (deltas_since_fold >= TAGS_FOLD_EVERY && !IsolationUsesXactSnapshot())
+			fold_counts(false);
+	}
+	else
+	{
+		tags_become_target_owner(target, &saved);
+		tags_target_execute(target, ITEM_DELTAS_ADD, params, NULL, false,
+							false, 0);
+		item_deltas_since_fold += list->count;
+		if (item_deltas_since_fold >= TAGS_FOLD_EVERY &&
+			!IsolationUsesXactSnapshot())
+			fold_item_counts(target, false);
+	}
 	tags_restore_user(&saved);
 }
 
@@ -884,7 +909,7 @@ tags_execute_for_item(const TagsTarget *target, ItemStmt stmt,
 	/* what its statements changed, in one insert */
 	sum_by_tag(&deltas);
 	if (deltas.count > 0)
-		record_item_deltas(target, &deltas);
+		record_deltas_of(target, &deltas);
 }
 
 /* The output function of a target's key type */
@@ -1140,42 +1165,6 @@ tags_fold_target_counts(void)
 }
 
 /*
- * Insert a target's deltas, one per tag, as its owner, then fold if this
- * backend inserted enough since its last fold.  The caller must be
- * connected to SPI.
- */
-static void
-record_item_deltas(const TagsTarget *target, DeltaList *list)
-{
-	Datum	   *tag_ids = palloc(list->count * sizeof(Datum));
-	Datum	   *deltas = palloc(list->count * sizeof(Datum));
-	Datum		params[2];
-	TagsSavedUser saved;
-	int			i;
-
-	for (i = 0; i < list->count; i++)
-	{
-		tag_ids[i] = Int32GetDatum(list->items[i].tag_id);
-		deltas[i] = Int32GetDatum(list->items[i].delta);
-	}
-	/* $1 tag ids, $2 their deltas */
-	params[0] = PointerGetDatum(construct_array(tag_ids, list->count, INT4OID,
-												sizeof(int32), true,
-												TYPALIGN_INT));
-	params[1] = PointerGetDatum(construct_array(deltas, list->count, INT4OID,
-												sizeof(int32), true,
-												TYPALIGN_INT));
-	tags_become_target_owner(target, &saved);
-	tags_target_execute(target, ITEM_DELTAS_ADD, params, NULL, false, false,
-						0);
-	item_deltas_since_fold += list->count;
-	if (item_deltas_since_fold >= TAGS_FOLD_EVERY &&
-		!IsolationUsesXactSnapshot())
-		fold_item_counts(target, false);
-	tags_restore_user(&saved);
-}
-
-/*
  * tags_count_item_changes() RETURNS trigger
  *
  * AFTER INSERT, UPDATE, DELETE (with transition tables) and TRUNCATE ON a
@@ -1245,7 +1234,7 @@ tags_count_item_changes(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 	}
 
-	record_item_deltas(&target, &list);
+	record_deltas_of(&target, &list);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
