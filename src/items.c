@@ -295,6 +295,7 @@ item_set_tags(PG_FUNCTION_ARGS)
 	TagsTarget	target;
 	TagsItemCopy item;
 	Datum		key = begin_item_write(fcinfo, &target, &item);
+
 	if (!PG_ARGISNULL(2))
 	{
 		Datum	   *ids = palloc(Max(list.count, 1) * sizeof(Datum));
@@ -327,6 +328,7 @@ item_add_tags(PG_FUNCTION_ARGS)
 	TagsTarget	target;
 	TagsItemCopy item;
 	Datum		key = begin_item_write(fcinfo, &target, &item);
+
 	if (list.count > 0)
 	{
 		bool	   *on_item = palloc0(list.count * sizeof(bool));
@@ -399,6 +401,7 @@ item_remove_tags(PG_FUNCTION_ARGS)
 	TagsTarget	target;
 	TagsItemCopy item;
 	Datum		key = begin_item_write(fcinfo, &target, &item);
+
 	if (list.count > 0)
 	{
 		const char **names = palloc(list.count * sizeof(char *));

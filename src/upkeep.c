@@ -152,6 +152,9 @@ static void read_post_copy(FunctionCallInfo fcinfo, Datum post_id,
 						   Datum *values);
 static void add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
 					 const char *visible_column, int32 sign);
+static void add_statement_rows(DeltaList *list, TriggerData *trigdata,
+							   const char *visible_column,
+							   const char *function);
 static int	compare_tag_delta(const void *a, const void *b);
 static void sum_by_tag(DeltaList *list);
 static void init_deltas(DeltaList *list);
@@ -415,6 +418,28 @@ add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
 	ExecDropSingleTupleTableSlot(slot);
 }
 
+/*
+ * Add to list the deltas of a statement trigger's transition tables: -1
+ * for each visible row that went, +1 for each that came.  Raises 39P01 if
+ * the trigger has none (function is the trigger function's name).
+ */
+static void
+add_statement_rows(DeltaList *list, TriggerData *trigdata,
+				   const char *visible_column, const char *function)
+{
+	if (trigdata->tg_oldtable == NULL && trigdata->tg_newtable == NULL)
+		ereport(ERROR,
+				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				errmsg("function \"%s\" must be fired with transition tables",
+					   function));
+	if (trigdata->tg_oldtable != NULL)
+		add_rows(list, trigdata->tg_oldtable, trigdata->tg_relation,
+				 visible_column, -1);
+	if (trigdata->tg_newtable != NULL)
+		add_rows(list, trigdata->tg_newtable, trigdata->tg_relation,
+				 visible_column, 1);
+}
+
 static int
 compare_tag_delta(const void *a, const void *b)
 {
@@ -480,18 +505,8 @@ tags_count_changes(PG_FUNCTION_ARGS)
 		SPI_finish();
 		return PointerGetDatum(NULL);
 	}
-	if (trigdata->tg_oldtable == NULL && trigdata->tg_newtable == NULL)
-		ereport(ERROR,
-				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				errmsg("function \"tags_count_changes\" must be fired with transition tables"));
-
 	init_deltas(&list);
-	if (trigdata->tg_oldtable != NULL)
-		add_rows(&list, trigdata->tg_oldtable, trigdata->tg_relation,
-				 "post_visible", -1);
-	if (trigdata->tg_newtable != NULL)
-		add_rows(&list, trigdata->tg_newtable, trigdata->tg_relation,
-				 "post_visible", 1);
+	add_statement_rows(&list, trigdata, "post_visible", "tags_count_changes");
 	sum_by_tag(&list);
 	if (list.count == 0)
 		return PointerGetDatum(NULL);
@@ -1192,12 +1207,8 @@ tags_count_item_changes(PG_FUNCTION_ARGS)
 		GetCurrentTransactionNestLevel() == item_writer_level)
 	{
 		/* a statement of a writer of ours: inserted once it ends */
-		if (trigdata->tg_oldtable != NULL)
-			add_rows(item_writer_deltas, trigdata->tg_oldtable,
-					 trigdata->tg_relation, "item_visible", -1);
-		if (trigdata->tg_newtable != NULL)
-			add_rows(item_writer_deltas, trigdata->tg_newtable,
-					 trigdata->tg_relation, "item_visible", 1);
+		add_statement_rows(item_writer_deltas, trigdata, "item_visible",
+						   "tags_count_item_changes");
 		return PointerGetDatum(NULL);
 	}
 	tags_spi_connect(fcinfo);
@@ -1215,18 +1226,9 @@ tags_count_item_changes(PG_FUNCTION_ARGS)
 		SPI_finish();
 		return PointerGetDatum(NULL);
 	}
-	if (trigdata->tg_oldtable == NULL && trigdata->tg_newtable == NULL)
-		ereport(ERROR,
-				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				errmsg("function \"tags_count_item_changes\" must be fired with transition tables"));
-
 	init_deltas(&list);
-	if (trigdata->tg_oldtable != NULL)
-		add_rows(&list, trigdata->tg_oldtable, trigdata->tg_relation,
-				 "item_visible", -1);
-	if (trigdata->tg_newtable != NULL)
-		add_rows(&list, trigdata->tg_newtable, trigdata->tg_relation,
-				 "item_visible", 1);
+	add_statement_rows(&list, trigdata, "item_visible",
+					   "tags_count_item_changes");
 	sum_by_tag(&list);
 	if (list.count == 0)
 	{
