@@ -57,7 +57,7 @@ FROM (SELECT p, k,
 GROUP BY p, t
 ORDER BY p, 3;
 
--- a bulk load folds its count deltas at the end, as the README advises
+-- a bulk load folds its count deltas at the end, as doc/performance.md advises
 SELECT ext.tags_fold_counts();
 INSERT INTO bench_load_times
 SELECT 'ext.post_tags', extract(epoch FROM clock_timestamp() - :'assoc_start'::timestamptz);
