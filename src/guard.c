@@ -88,10 +88,10 @@ static Oid	catalog_column_oid(Oid classid, Oid objid, AttrNumber oidcol,
  * CollectedCommand itself (type pg_ddl_command), valid until the event
  * trigger returns.
  */
-#define GUARD_COMMANDS_SQL \
-	"SELECT command FROM pg_catalog.pg_event_trigger_ddl_commands()"
+static const char guard_commands_sql[] =
+"SELECT command FROM pg_catalog.pg_event_trigger_ddl_commands()";
 
-/* The plan of GUARD_COMMANDS_SQL, prepared once per backend */
+/* The plan of guard_commands_sql, prepared once per backend */
 static SPIPlanPtr guard_commands_plan = NULL;
 
 /*
@@ -151,11 +151,11 @@ guard_commands(Oid extension)
 
 	if (guard_commands_plan == NULL || !SPI_plan_is_valid(guard_commands_plan))
 	{
-		SPIPlanPtr	plan = SPI_prepare(GUARD_COMMANDS_SQL, 0, NULL);
+		SPIPlanPtr	plan = SPI_prepare(guard_commands_sql, 0, NULL);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
-				 GUARD_COMMANDS_SQL, SPI_result_code_string(SPI_result));
+				 guard_commands_sql, SPI_result_code_string(SPI_result));
 		if (SPI_keepplan(plan) != 0)
 			elog(ERROR, "SPI_keepplan failed");
 		if (guard_commands_plan != NULL)
@@ -166,7 +166,7 @@ guard_commands(Oid extension)
 	rc = SPI_execute_plan(guard_commands_plan, NULL, NULL, true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s",
-			 GUARD_COMMANDS_SQL, SPI_result_code_string(rc));
+			 guard_commands_sql, SPI_result_code_string(rc));
 
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
