@@ -273,7 +273,7 @@ item_copy_from_row(const TagsTarget *target, Datum key, TagsItemCopy *item)
 /* item_copy_from_row() from row row of rows */
 void
 tags_item_copy_from_row(const TagsTarget *target, Datum key,
-					  SPITupleTable *rows, uint64 row, TagsItemCopy *item)
+						SPITupleTable *rows, uint64 row, TagsItemCopy *item)
 {
 	HeapTupleHeader header;
 	HeapTupleData tuple;
@@ -317,9 +317,9 @@ static Oid
 target_key_output(const TagsTarget *target)
 {
 	Oid			out_func;
-	bool		varlena;
+	bool		is_varlena;
 
-	getTypeOutputInfo(target->key_type, &out_func, &varlena);
+	getTypeOutputInfo(target->key_type, &out_func, &is_varlena);
 	return out_func;
 }
 

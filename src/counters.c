@@ -228,7 +228,7 @@ add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
 {
 	int			tag_att = tags_trigger_column(rel, "tag_id", "tags_count_changes");
 	int			visible_att = tags_trigger_column(rel, visible_column,
-										"tags_count_changes");
+												  "tags_count_changes");
 	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(rel),
 													&TTSOpsMinimalTuple);
 	int			reader;

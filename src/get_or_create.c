@@ -88,7 +88,7 @@ take_rows(TagList *list)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[row];
 		TagEntry   *entry = tags_find_entry(list, SPI_getvalue(tuple, desc,
-														  asked_att));
+															   asked_att));
 		bool		isnull;
 
 		if (entry == NULL)
@@ -286,15 +286,15 @@ tags_resolve_tags(TagList *list, bool lock)
 			return;
 
 		/*
-		 * created meanwhile by a transaction that has now committed, or
-		 * a synonym
+		 * created meanwhile by a transaction that has now committed, or a
+		 * synonym
 		 */
 		find_tags(list, params[0], nmissing, lock);
 
 		/*
-		 * Under REPEATABLE READ the INSERT fails with 40001 on a name that
-		 * a transaction committed after the snapshot; no name can be
-		 * missing here, so a loop would never end.
+		 * Under REPEATABLE READ the INSERT fails with 40001 on a name that a
+		 * transaction committed after the snapshot; no name can be missing
+		 * here, so a loop would never end.
 		 */
 		if (IsolationUsesXactSnapshot())
 			for (i = 0; i < nmissing; i++)

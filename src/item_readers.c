@@ -78,8 +78,8 @@ tags_item_arg(FunctionCallInfo fcinfo, int argno, const TagsTarget *target)
 	Oid			out_func;
 	Oid			in_func;
 	Oid			ioparam;
-	bool		varlena;
-	char	   *text;
+	bool		is_varlena;
+	char	   *value;
 
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
@@ -87,10 +87,10 @@ tags_item_arg(FunctionCallInfo fcinfo, int argno, const TagsTarget *target)
 				errmsg("item must not be null"));
 	if (type == target->key_type)
 		return PG_GETARG_DATUM(argno);
-	getTypeOutputInfo(type, &out_func, &varlena);
-	text = OidOutputFunctionCall(out_func, PG_GETARG_DATUM(argno));
+	getTypeOutputInfo(type, &out_func, &is_varlena);
+	value = OidOutputFunctionCall(out_func, PG_GETARG_DATUM(argno));
 	getTypeInputInfo(target->key_type, &in_func, &ioparam);
-	return OidInputFunctionCall(in_func, text, ioparam, -1);
+	return OidInputFunctionCall(in_func, value, ioparam, -1);
 }
 
 /* An item's key as text, for messages */
@@ -98,9 +98,9 @@ char *
 tags_item_text(const TagsTarget *target, Datum key)
 {
 	Oid			out_func;
-	bool		varlena;
+	bool		is_varlena;
 
-	getTypeOutputInfo(target->key_type, &out_func, &varlena);
+	getTypeOutputInfo(target->key_type, &out_func, &is_varlena);
 	return OidOutputFunctionCall(out_func, key);
 }
 
@@ -141,7 +141,7 @@ tags_read_item_tags(const TagsTarget *target, Datum key, bool read_only)
  */
 void
 tags_put_item_tags(FunctionCallInfo fcinfo, const TagsTarget *target, Datum key,
-			  bool locked)
+				   bool locked)
 {
 	if (tags_target_execute(target, &stmt_item_tags, &key, NULL, false, !locked, 0) > 0)
 		tags_put_spi_result(fcinfo);

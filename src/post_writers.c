@@ -224,9 +224,9 @@ post_set_tags(PG_FUNCTION_ARGS)
 		apply_tag_ids(&post, ids, list.count, true);
 
 		/*
-		 * The post's tags are now exactly these, in this order, and the
-		 * lock on the post keeps them so: they are returned as they were
-		 * read, with no statement to read them again.
+		 * The post's tags are now exactly these, in this order, and the lock
+		 * on the post keeps them so: they are returned as they were read,
+		 * with no statement to read them again.
 		 */
 		tags_put_tag_list(fcinfo, &list);
 	}
@@ -285,8 +285,8 @@ post_add_tags(PG_FUNCTION_ARGS)
 		for (row = 0; row < ncurrent; row++)
 		{
 			TagEntry   *entry = tags_find_entry(&list,
-										   SPI_getvalue(SPI_tuptable->vals[row],
-														desc, att));
+												SPI_getvalue(SPI_tuptable->vals[row],
+															 desc, att));
 
 			if (entry != NULL)
 				on_post[entry - list.entries] = true;
@@ -305,11 +305,11 @@ post_add_tags(PG_FUNCTION_ARGS)
 
 			/*
 			 * The current list again, now with its tags locked against
-			 * deletion until the new list is written.  It is read after
-			 * the new names, which may have waited for a transaction
-			 * deleting one of them: holding no lock on the post's tags
-			 * meanwhile, this call cannot deadlock with that transaction
-			 * deleting one of those too.
+			 * deletion until the new list is written.  It is read after the
+			 * new names, which may have waited for a transaction deleting one
+			 * of them: holding no lock on the post's tags meanwhile, this
+			 * call cannot deadlock with that transaction deleting one of
+			 * those too.
 			 */
 			ncurrent = tags_execute(&stmt_post_tags_locked, &param, NULL,
 									false, 0);

@@ -285,7 +285,7 @@ static const TagsStatement stmt_slugs_of_base = {
  */
 void
 tags_assign_slugs(TagEntry **entries, int count, bool direct, bool has_own_id,
-			 int32 own_id)
+				  int32 own_id)
 {
 	const char **bases = palloc(count * sizeof(char *));
 	int		   *group_start = palloc((count + 1) * sizeof(int));

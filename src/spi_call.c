@@ -99,7 +99,7 @@ tags_put_spi_result(FunctionCallInfo fcinfo)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TupleConversionMap *map = convert_tuples_by_name(SPI_tuptable->tupdesc,
-													  rsinfo->setDesc);
+													 rsinfo->setDesc);
 	uint64		i;
 
 	for (i = 0; i < SPI_processed; i++)

@@ -202,7 +202,7 @@ tags_enable(PG_FUNCTION_ARGS)
 	const char *owner;
 	Form_pg_attribute key_attr;
 	Form_pg_attribute sort_attr;
-	TagsTarget existing;
+	TagsTarget	existing;
 	TagsSavedUser saved;
 	Datum		params[6];
 	char		nulls[7] = "      ";
@@ -235,7 +235,7 @@ tags_enable(PG_FUNCTION_ARGS)
 	{
 		int			nestlevel;
 		Node	   *expr = tags_cook_visible(rel, TextDatumGetCString(PG_GETARG_DATUM(1)),
-										true);
+											 true);
 
 		nestlevel = NewGUCNestLevel();
 		tags_set_search_path_catalog();

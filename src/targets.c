@@ -59,8 +59,8 @@ typedef struct TargetCacheEntry
 	Oid			relid;			/* hash key */
 	TagsTarget	target;			/* its strings in targets_cxt */
 	char	   *broken;			/* why the target cannot be used, or NULL */
-	Expr	   *visible_planned;	/* the visibility expression, planned, once
-									 * used */
+	Expr	   *visible_planned;	/* the visibility expression, planned,
+									 * once used */
 } TargetCacheEntry;
 
 static HTAB *targets_cache = NULL;
@@ -142,8 +142,10 @@ load_targets(void)
 	TableScanDesc scan;
 	HeapTuple	tuple;
 	int			atts[7];
-	static const char *const names[7] = {"target", "association", "counts",
-		"count_deltas", "visible", "sort_column", "builtin"};
+	static const char *const names[7] = {
+		"target", "association", "counts", "count_deltas", "visible",
+		"sort_column", "builtin"
+	};
 	int			i;
 
 	if (!registered)
@@ -470,7 +472,7 @@ tags_item_visible(const TagsTarget *target, HeapTuple tuple, TupleDesc desc)
 	generation = targets_generation;
 	if (entry->visible_planned == NULL)
 	{
-		/* read under the search path it was written under (see the file's banner) */
+		/* read under the search path it was written under */
 		Relation	rel = table_open(target->relid, AccessShareLock);
 		int			nestlevel = NewGUCNestLevel();
 		Expr	   *expr;
