@@ -42,6 +42,14 @@ PG_FUNCTION_INFO_V1(tags_post_changed);
 PG_FUNCTION_INFO_V1(tags_copy_item);
 PG_FUNCTION_INFO_V1(tags_item_changed);
 
+static void read_post_copy(FunctionCallInfo fcinfo, Datum post_id,
+						   Datum *values);
+static void item_copy_from_row(const TagsTarget *target, Datum key,
+							   TagsItemCopy *item);
+static Oid	target_key_output(const TagsTarget *target);
+static bool keys_equal(const TagsTarget *target, Datum a, Datum b);
+static Datum placeholder_sort(const TagsTarget *target);
+
 /*
  * How many times tags_post_changed() copied a post into its post_tags rows
  * in this backend.  A writer's copy of its post (TagsPostCopy) is used only
@@ -52,14 +60,6 @@ static uint64 post_changes = 0;
 
 /* The same for the items of targets (tags_item_changed()) */
 static uint64 item_changes = 0;
-
-static void read_post_copy(FunctionCallInfo fcinfo, Datum post_id,
-						   Datum *values);
-static void item_copy_from_row(const TagsTarget *target, Datum key,
-							   TagsItemCopy *item);
-static Oid	target_key_output(const TagsTarget *target);
-static bool keys_equal(const TagsTarget *target, Datum a, Datum b);
-static Datum placeholder_sort(const TagsTarget *target);
 
 /*
  * tags_copy_post() RETURNS trigger

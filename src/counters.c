@@ -62,6 +62,21 @@ typedef struct DeltaList
 	int			size;
 } DeltaList;
 
+static void add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
+					 const char *visible_column, int32 sign);
+static void add_statement_rows(DeltaList *list, TriggerData *trigdata,
+							   const char *visible_column,
+							   const char *function);
+static int	compare_tag_delta(const void *a, const void *b);
+static void sum_by_tag(DeltaList *list);
+static void init_deltas(DeltaList *list);
+static void add_delta(DeltaList *list, int32 tag_id, int32 delta);
+static void record_deltas(DeltaList *list);
+static void record_deltas_of(const TagsTarget *target, DeltaList *list);
+static int64 fold_counts(bool wait);
+static void drop_zero_counts(const TagsTarget *target);
+static int64 fold_target_counts(void);
+
 /*
  * The post a writer of ours is writing the tags of, in a statement of
  * tags_execute_for_post(); else NULL.  A writer called from user code that
@@ -87,21 +102,6 @@ static DeltaList *item_writer_deltas = NULL;
 static Oid	item_writer_assoc = InvalidOid;
 static int	item_writer_level = 0;
 static int64 item_deltas_since_fold = 0;
-
-static void add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
-					 const char *visible_column, int32 sign);
-static void add_statement_rows(DeltaList *list, TriggerData *trigdata,
-							   const char *visible_column,
-							   const char *function);
-static int	compare_tag_delta(const void *a, const void *b);
-static void sum_by_tag(DeltaList *list);
-static void init_deltas(DeltaList *list);
-static void add_delta(DeltaList *list, int32 tag_id, int32 delta);
-static void record_deltas(DeltaList *list);
-static void record_deltas_of(const TagsTarget *target, DeltaList *list);
-static int64 fold_counts(bool wait);
-static void drop_zero_counts(const TagsTarget *target);
-static int64 fold_target_counts(void);
 
 /*
  * Run a statement of a writer of ours that inserts associations of post,
@@ -536,7 +536,8 @@ static const TagsStatement stmt_deltas_fold = {
 	"deltas_fold",
 	"WITH folded AS ("
 	"    DELETE FROM @extschema@.tag_post_count_deltas"
-	"    RETURNING tag_id, delta)"
+	"    RETURNING tag_id, delta"
+	")"
 	" INSERT INTO @extschema@.tag_post_counts AS c (tag_id, post_count)"
 	" SELECT f.tag_id, pg_catalog.sum(f.delta) FROM folded f"
 	" GROUP BY f.tag_id"
@@ -551,7 +552,8 @@ static const TagsStatement stmt_deltas_fold = {
 static const TagsStatement stmt_item_deltas_fold = {
 	"item_deltas_fold",
 	"WITH folded AS ("
-	"    DELETE FROM @deltas@ RETURNING tag_id, delta)"
+	"    DELETE FROM @deltas@ RETURNING tag_id, delta"
+	")"
 	" INSERT INTO @counts@ AS c (tag_id, @count@)"
 	" SELECT f.tag_id, pg_catalog.sum(f.delta) FROM folded f"
 	" GROUP BY f.tag_id"

@@ -104,13 +104,15 @@ static const TagsStatement stmt_merge_move = {
 	"    WHERE f.tag_id OPERATOR(pg_catalog.=) $1"
 	"      AND i.tag_id OPERATOR(pg_catalog.=) $2"
 	"      AND i.post_id OPERATOR(pg_catalog.=) f.post_id"
-	"    RETURNING f.post_id, f.position), first_position AS ("
+	"    RETURNING f.post_id, f.position"
+	"), first_position AS ("
 	"    UPDATE @extschema@.post_tags i SET position = b.position"
 	"    FROM both_tags b"
 	"    WHERE i.post_id OPERATOR(pg_catalog.=) b.post_id"
 	"      AND i.tag_id OPERATOR(pg_catalog.=) $2"
 	"      AND (b.position OPERATOR(pg_catalog.<) i.position"
-	"           OR (i.position IS NULL AND b.position IS NOT NULL)))"
+	"           OR (i.position IS NULL AND b.position IS NOT NULL))"
+	")"
 	" UPDATE @extschema@.post_tags f SET tag_id = $2"
 	" WHERE f.tag_id OPERATOR(pg_catalog.=) $1"
 	"   AND NOT EXISTS (SELECT FROM @extschema@.post_tags i"
@@ -128,13 +130,15 @@ static const TagsStatement stmt_item_merge_move = {
 	"    WHERE f.tag_id OPERATOR(pg_catalog.=) $1"
 	"      AND i.tag_id OPERATOR(pg_catalog.=) $2"
 	"      AND i.@item@ OPERATOR(pg_catalog.=) f.@item@"
-	"    RETURNING f.@item@ AS item, f.position), first_position AS ("
+	"    RETURNING f.@item@ AS item, f.position"
+	"), first_position AS ("
 	"    UPDATE @assoc@ i SET position = b.position"
 	"    FROM both_tags b"
 	"    WHERE i.@item@ OPERATOR(pg_catalog.=) b.item"
 	"      AND i.tag_id OPERATOR(pg_catalog.=) $2"
 	"      AND (b.position OPERATOR(pg_catalog.<) i.position"
-	"           OR (i.position IS NULL AND b.position IS NOT NULL)))"
+	"           OR (i.position IS NULL AND b.position IS NOT NULL))"
+	")"
 	" UPDATE @assoc@ f SET tag_id = $2"
 	" WHERE f.tag_id OPERATOR(pg_catalog.=) $1"
 	"   AND NOT EXISTS (SELECT FROM @assoc@ i"
@@ -148,7 +152,8 @@ static const TagsStatement stmt_merge_repoint = {
 	"merge_repoint",
 	"WITH synonyms AS ("
 	"    UPDATE @extschema@.tag_synonyms s SET tag_id = $2"
-	"    WHERE s.tag_id OPERATOR(pg_catalog.=) $1)"
+	"    WHERE s.tag_id OPERATOR(pg_catalog.=) $1"
+	")"
 	" UPDATE @extschema@.tag_slug_aliases a SET tag_id = $2"
 	" WHERE a.tag_id OPERATOR(pg_catalog.=) $1",
 	2, {INT4OID, INT4OID}, 0, SPI_OK_UPDATE
@@ -164,9 +169,11 @@ static const TagsStatement stmt_merge_finish = {
 	"WITH gone AS ("
 	"    DELETE FROM @extschema@.tags t"
 	"    WHERE t.id OPERATOR(pg_catalog.=) $1"
-	"    RETURNING t.name, t.slug), synonym AS ("
+	"    RETURNING t.name, t.slug"
+	"), synonym AS ("
 	"    INSERT INTO @extschema@.tag_synonyms (name, tag_id)"
-	"    SELECT g.name, $2 FROM gone g)"
+	"    SELECT g.name, $2 FROM gone g"
+	")"
 	" INSERT INTO @extschema@.tag_slug_aliases (slug, tag_id)"
 	" SELECT g.slug, $2 FROM gone g",
 	2, {INT4OID, INT4OID}, 0, SPI_OK_INSERT
@@ -175,22 +182,18 @@ static const TagsStatement stmt_merge_finish = {
 /*
  * tag_merge(from_slug text, into_slug text) RETURNS bigint
  *
- * Every post, and every item of every target (1.2), of from ends up
- * tagged into exactly once: an association with
- * from moves to into with its position, and a post that had both keeps the
- * first of the two positions.  Then from is deleted; its name becomes a
- * synonym of into, its slug an alias, and its own synonyms and aliases
- * are into's.  Returns the number of associations moved (those of posts
- * that had both are not).  The counters follow through their triggers.
+ * Every post, and every item of every target (1.2), of from ends up tagged
+ * into exactly once: an association with from moves to into with its
+ * position, and a post that had both keeps the first of the two positions.
+ * Then from is deleted; its name becomes a synonym of into, its slug an
+ * alias, and its own synonyms and aliases are into's.  Returns the number
+ * of associations moved (those of posts that had both are not).  The
+ * counters follow through their triggers.
  *
- * The posts of from are locked FOR UPDATE, as writers lock a post before
- * its tags; then from and into; then the lock of direct writes.  A writer
- * busy with one of those posts finishes first, and none can start until
- * the merge ends, so no association of from is added, moved or removed
- * behind its back.  A post that got from between the read of from's posts
- * and the lock of from (the writer committed meanwhile) is locked once
- * from is; if a writer is busy with that post again, waiting for one of
- * the two tags, the two deadlock and PostgreSQL cancels one (40P01).
+ * Locks, in the writers' order: the posts and items of from FOR UPDATE,
+ * then from and into, then the posts and items of from again (a writer may
+ * have committed one meanwhile), then the lock of direct writes.  See
+ * doc/concurrency.md for the deadlock (40P01) this can still meet.
  */
 Datum
 tag_merge(PG_FUNCTION_ARGS)
@@ -336,16 +339,11 @@ static const TagsStatement stmt_prune_delete = {
  * tags_prune(min_age interval) RETURNS bigint
  *
  * Deletes the tags that are on no post, nor on any item of a target (1.2),
- * and were created at least min_age
- * before the transaction began; returns how many.  Safe against a writer
- * attaching one of them meanwhile: the writer holds the tag FOR KEY SHARE
- * from the moment it finds it, and such a tag is skipped (SKIP LOCKED);
- * the others are locked FOR UPDATE, so a writer that finds one now waits,
- * finds it gone, and creates it anew.  Whether a locked tag is on no post
- * is judged again in a snapshot taken after the locks: an association
- * committed between the first look and the lock keeps its tag.  Judging it
- * in the first statement's snapshot would delete the tag, and the cascade
- * its new association with it.
+ * and were created at least min_age before the transaction began; returns
+ * how many.  A tag a writer holds FOR KEY SHARE is skipped (SKIP LOCKED);
+ * the others are locked FOR UPDATE, and whether each is on no post is
+ * judged again in a snapshot taken after the locks, so that an association
+ * committed meanwhile keeps its tag (doc/concurrency.md).
  */
 Datum
 tags_prune(PG_FUNCTION_ARGS)

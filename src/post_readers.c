@@ -224,16 +224,13 @@ static const TagsStatement stmt_tagged_ids_by_use = {
 	" UNION ALL"
 	" SELECT s.tag_id FROM @extschema@.tag_synonyms s"
 	" WHERE s.name OPERATOR(pg_catalog.=) n.name"
-	" LIMIT 1)"
-	" AS id"
+	" LIMIT 1) AS id"
 	"    FROM pg_catalog.unnest($1) AS n(name))"
 	" SELECT k.id FROM k LEFT JOIN (SELECT d.tag_id, pg_catalog.sum(d.delta) AS delta"
-	" FROM @extschema@.tag_post_count_deltas d GROUP BY d.tag_id)"
-	" pd"
+	" FROM @extschema@.tag_post_count_deltas d GROUP BY d.tag_id) pd"
 	"   ON pd.tag_id OPERATOR(pg_catalog.=) k.id"
 	" ORDER BY COALESCE((SELECT c.post_count FROM @extschema@.tag_post_counts c"
-	"          WHERE c.tag_id OPERATOR(pg_catalog.=) k.id), 0)"
-	" OPERATOR(pg_catalog.+) COALESCE(pd.delta, 0), k.id NULLS FIRST",
+	"          WHERE c.tag_id OPERATOR(pg_catalog.=) k.id), 0) OPERATOR(pg_catalog.+) COALESCE(pd.delta, 0), k.id NULLS FIRST",
 	1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
 };
 
@@ -245,8 +242,7 @@ static const TagsStatement stmt_tagged_ids_by_use_live = {
 	" UNION ALL"
 	" SELECT s.tag_id FROM @extschema@.tag_synonyms s"
 	" WHERE s.name OPERATOR(pg_catalog.=) n.name"
-	" LIMIT 1)"
-	" AS id"
+	" LIMIT 1) AS id"
 	"                  FROM pg_catalog.unnest($1) AS n(name)) k"
 	" ORDER BY (SELECT pg_catalog.count(*)"
 	"           FROM (SELECT FROM @extschema@.post_tags pt"
@@ -384,13 +380,10 @@ static const TagsStatement stmt_posts_tagged_any = {
 	" LIMIT 1)"
 	"      FROM pg_catalog.unnest($2) AS n(name))))"
 	"  GROUP BY pt.post_id"
-	"  ORDER BY matched"
-	" DESC, created_at DESC, post_id DESC) m"
+	"  ORDER BY matched DESC, created_at DESC, post_id DESC) m"
 	" CROSS JOIN LATERAL (SELECT p.* FROM @extschema@.posts p"
-	" WHERE p.id OPERATOR(pg_catalog.=) m.post_id OFFSET 0)"
-	" p"
-	" ORDER BY m.matched"
-	" DESC, m.created_at DESC, m.post_id DESC"
+	" WHERE p.id OPERATOR(pg_catalog.=) m.post_id OFFSET 0) p"
+	" ORDER BY m.matched DESC, m.created_at DESC, m.post_id DESC"
 	" OFFSET $3 LIMIT $4",
 	4, {TEXTARRAYOID, TEXTARRAYOID, INT8OID, INT8OID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
 };
@@ -469,13 +462,10 @@ static const TagsStatement stmt_posts_related = {
 	"  WHERE me.id OPERATOR(pg_catalog.=) $1 AND o.post_visible"
 	"    AND o.post_id OPERATOR(pg_catalog.<>) $1"
 	"  GROUP BY o.post_id"
-	"  ORDER BY shared_tags"
-	" DESC, created_at DESC, post_id DESC) r"
+	"  ORDER BY shared_tags DESC, created_at DESC, post_id DESC) r"
 	" CROSS JOIN LATERAL (SELECT p.* FROM @extschema@.posts p"
-	" WHERE p.id OPERATOR(pg_catalog.=) r.post_id OFFSET 0)"
-	" p"
-	" ORDER BY r.shared_tags"
-	" DESC, r.created_at DESC, r.post_id DESC"
+	" WHERE p.id OPERATOR(pg_catalog.=) r.post_id OFFSET 0) p"
+	" ORDER BY r.shared_tags DESC, r.created_at DESC, r.post_id DESC"
 	" LIMIT $2",
 	2, {INT4OID, INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
 };

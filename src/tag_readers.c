@@ -64,14 +64,12 @@ tags_counters_answer(void)
 static const TagsStatement stmt_tag_counts = {
 	"tag_counts",
 	"SELECT t.id, t.name::pg_catalog.text, t.slug::pg_catalog.text,"
-	"       (COALESCE(c.post_count, 0) OPERATOR(pg_catalog.+) COALESCE(pd.delta, 0))"
-	" AS post_count"
+	"       (COALESCE(c.post_count, 0) OPERATOR(pg_catalog.+) COALESCE(pd.delta, 0)) AS post_count"
 	" FROM @extschema@.tags t"
 	" LEFT JOIN @extschema@.tag_post_counts c"
 	"   ON c.tag_id OPERATOR(pg_catalog.=) t.id"
 	" LEFT JOIN (SELECT d.tag_id, pg_catalog.sum(d.delta) AS delta"
-	" FROM @extschema@.tag_post_count_deltas d GROUP BY d.tag_id)"
-	" pd"
+	" FROM @extschema@.tag_post_count_deltas d GROUP BY d.tag_id) pd"
 	"   ON pd.tag_id OPERATOR(pg_catalog.=) t.id"
 	" ORDER BY post_count DESC, t.name",
 	0, {InvalidOid}, 0, SPI_OK_SELECT
@@ -90,8 +88,7 @@ static const TagsStatement stmt_tag_counts = {
 static const TagsStatement stmt_tag_counts_top = {
 	"tag_counts_top",
 	"WITH pd AS MATERIALIZED (SELECT d.tag_id, pg_catalog.sum(d.delta) AS delta"
-	" FROM @extschema@.tag_post_count_deltas d GROUP BY d.tag_id),"
-	" cut AS ("
+	" FROM @extschema@.tag_post_count_deltas d GROUP BY d.tag_id), cut AS ("
 	"    SELECT c.post_count FROM @extschema@.tag_post_counts c"
 	"    ORDER BY c.post_count DESC"
 	"    OFFSET $1::pg_catalog.int8 OPERATOR(pg_catalog.+)"
@@ -281,12 +278,10 @@ static const TagsStatement stmt_tags_search = {
 	" LEFT JOIN @extschema@.tag_post_counts c"
 	"   ON c.tag_id OPERATOR(pg_catalog.=) t.id"
 	" LEFT JOIN (SELECT d.tag_id, pg_catalog.sum(d.delta) AS delta"
-	" FROM @extschema@.tag_post_count_deltas d GROUP BY d.tag_id)"
-	" pd"
+	" FROM @extschema@.tag_post_count_deltas d GROUP BY d.tag_id) pd"
 	"   ON pd.tag_id OPERATOR(pg_catalog.=) t.id"
 	" WHERE t.name::pg_catalog.text OPERATOR(pg_catalog.^@) $1"
-	" ORDER BY (COALESCE(c.post_count, 0) OPERATOR(pg_catalog.+) COALESCE(pd.delta, 0))"
-	" DESC, t.name"
+	" ORDER BY (COALESCE(c.post_count, 0) OPERATOR(pg_catalog.+) COALESCE(pd.delta, 0)) DESC, t.name"
 	" LIMIT $2",
 	2, {TEXTOID, INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
 };

@@ -258,7 +258,7 @@ typedef struct TagsItemCopy
 	FmgrInfo   *key_eq;			/* the key type's equality (typcache) */
 	bool		visible;
 	Datum		sort;
-	uint64		changes;		/* tags_item_changes() when it was read */
+	uint64		changes;		/* copies.c's count of item changes, then */
 } TagsItemCopy;
 
 /* counters.c */
