@@ -80,16 +80,6 @@ typedef struct PlanEntry
 	KeptPlan   *kept;			/* NULL until prepared, or once retired */
 } PlanEntry;
 
-/*
- * The schema the kept plans were made for, whether the extension's objects
- * there are at version 1.0 (no tag_synonyms), the plans, and the plans
- * retired while an execution of theirs was under way.
- */
-static Oid	plans_schema = InvalidOid;
-static bool plans_for_1_0 = false;
-static HTAB *plans = NULL;
-static List *retired_plans = NIL;	/* in TopMemoryContext */
-
 static void retire_kept(KeptPlan **slot);
 static void free_plan(KeptPlan *kept);
 static void free_idle_retired_plans(void);
@@ -105,6 +95,16 @@ static uint64 run_plan(const TagsStatement *stmt, Oid relid,
 					   TagsSqlBuilder build, const void *arg, Datum *values,
 					   const char *nulls, bool latest, bool read_only,
 					   long count);
+
+/*
+ * The schema the kept plans were made for, whether the extension's objects
+ * there are at version 1.0 (no tag_synonyms), the plans, and the plans
+ * retired while an execution of theirs was under way.
+ */
+static Oid	plans_schema = InvalidOid;
+static bool plans_for_1_0 = false;
+static HTAB *plans = NULL;
+static List *retired_plans = NIL;	/* in TopMemoryContext */
 
 /*
  * Use the plans made for this schema, at version 1.0 or not; drop the
@@ -337,6 +337,10 @@ get_kept(const TagsStatement *stmt, Oid relid, TagsSqlBuilder build,
 	PlanKey		key;
 	PlanEntry  *entry;
 	bool		found;
+	char	   *schema_name;
+	const char *sql;
+	Oid			argtypes[TAGS_MAX_ARGS];
+	KeptPlan   *kept;
 
 	Assert(OidIsValid(plans_schema));
 	if (retired_plans != NIL)
@@ -361,24 +365,30 @@ get_kept(const TagsStatement *stmt, Oid relid, TagsSqlBuilder build,
 	if (entry->kept != NULL &&
 		(!SPI_plan_is_valid(entry->kept->plan) || plan_outgrown(entry->kept)))
 		retire_kept(&entry->kept);
-	if (entry->kept == NULL)
-	{
-		char	   *schema_name = get_namespace_name(plans_schema);
-		const char *sql;
-		Oid			argtypes[TAGS_MAX_ARGS];
+	if (entry->kept != NULL)
+		return entry->kept;
 
-		if (schema_name == NULL)
-			elog(ERROR, "cache lookup failed for namespace %u", plans_schema);
-		memcpy(argtypes, stmt->argtypes, sizeof(argtypes));
-		sql = plans_for_1_0 && stmt->sql_1_0 ? stmt->sql_1_0 : stmt->sql;
-		if (build != NULL)
-			sql = build(stmt, arg, argtypes);
-		else
-			sql = tags_substitute(sql, "@extschema@",
-								  quote_identifier(schema_name));
-		entry->kept = prepare_sql(stmt, sql, argtypes);
-	}
-	return entry->kept;
+	schema_name = get_namespace_name(plans_schema);
+	if (schema_name == NULL)
+		elog(ERROR, "cache lookup failed for namespace %u", plans_schema);
+	memcpy(argtypes, stmt->argtypes, sizeof(argtypes));
+	sql = plans_for_1_0 && stmt->sql_1_0 ? stmt->sql_1_0 : stmt->sql;
+	if (build != NULL)
+		sql = build(stmt, arg, argtypes);
+	else
+		sql = tags_substitute(sql, "@extschema@",
+							  quote_identifier(schema_name));
+	kept = prepare_sql(stmt, sql, argtypes);
+
+	/*
+	 * What preparing runs may call the extension again and retire plans, this
+	 * entry with them: look it up anew
+	 */
+	entry = hash_search(plans, &key, HASH_ENTER, &found);
+	if (found && entry->kept != NULL)
+		retire_kept(&entry->kept);
+	entry->kept = kept;
+	return kept;
 }
 
 /*
