@@ -4,45 +4,19 @@
  *	  The guard of the built-in tables: refuses the changes to the
  *	  extension's tables that a dump and restore would lose.
  *
- * posts, tags, post_tags and the extension's other tables are members of
- * the extension.  pg_dump dumps their rows (pg_extension_config_dump) and
- * the privileges granted on them, and nothing else of them: a restore
- * makes them with CREATE EXTENSION, as the install script does, then loads
- * the rows.  A column a user added is gone, and the COPY of its table fails,
- * so that every post and association is lost; an index, a constraint, a
- * trigger, a policy, a rule, a comment, a storage parameter or an owner
- * given to them, or one of the extension's indexes or triggers dropped, is
- * silently undone.
- *
- * So the event trigger tags_guard_builtin_tables refuses them when they are
- * made.  It runs at ddl_command_end, reads the commands of the statement
- * (pg_event_trigger_ddl_commands()), finds the table each one changes (the
- * table an index, trigger, constraint, policy, rule or statistics object
- * is on; the table a comment or a security label is on), and refuses the
- * statement if that table is a member of this extension.  Allowed:
- *
- * - GRANT and REVOKE, which pg_dump dumps for extension members (against
- *	 pg_init_privs);
- * - ALTER TABLE ... ENABLE or DISABLE TRIGGER, which a data-only restore
- *	 with --disable-triggers runs, and which the restore of a dump leaves
- *	 as the install script made it (enabled: see tags_rebuild() for what a
- *	 disabled trigger missed);
- * - what brings a table back to its install state: DISABLE and NO FORCE
- *	 ROW LEVEL SECURITY, RESET of storage parameters (the install script
- *	 sets none);
- * - everything while CREATE or ALTER EXTENSION runs the extension's
- *	 scripts;
- * - objects of the application's own that only refer to the extension's
- *	 tables: a view, a foreign key from its table, a trigger on its table.
- *
- * DROP INDEX and DROP TRIGGER leave no command to read at ddl_command_end,
- * so the same function runs at ddl_command_start for them and looks the
- * dropped objects up by name: it refuses to drop an index of the
- * extension's tables, or a trigger on them that runs a function of the
- * extension.  Other drops (of a column, a constraint) are ALTER TABLE and
- * refused above; dropping the tables themselves PostgreSQL refuses.
- *
- * The guard only reads the catalogs; it takes no locks of its own.
+ * pg_dump dumps the rows of the extension's tables and the privileges on
+ * them, not their definition, so the event trigger tags_guard_builtin_tables
+ * refuses (0A000) a column, index, constraint, trigger, policy, rule,
+ * comment, storage parameter or owner given to them, or an index or
+ * trigger of theirs dropped.  At ddl_command_end it reads the statement's
+ * commands and finds the table each changes; at ddl_command_start it looks
+ * up, by name, the index or trigger a DROP INDEX or DROP TRIGGER names,
+ * which leaves no command to read.  Allowed: GRANT and REVOKE, ENABLE and
+ * DISABLE TRIGGER, what brings a table back to its install state,
+ * everything while the extension's scripts run, and objects of the
+ * application's own that only refer to the tables.  It only reads the
+ * catalogs, takes no locks of its own, and calls no other file.  See
+ * doc/tables.md.
  *
  *-------------------------------------------------------------------------
  */
@@ -88,10 +62,10 @@ static Oid	catalog_column_oid(Oid classid, Oid objid, AttrNumber oidcol,
  * CollectedCommand itself (type pg_ddl_command), valid until the event
  * trigger returns.
  */
-#define GUARD_COMMANDS_SQL \
-	"SELECT command FROM pg_catalog.pg_event_trigger_ddl_commands()"
+static const char guard_commands_sql[] =
+"SELECT command FROM pg_catalog.pg_event_trigger_ddl_commands()";
 
-/* The plan of GUARD_COMMANDS_SQL, prepared once per backend */
+/* The plan of guard_commands_sql, prepared once per backend */
 static SPIPlanPtr guard_commands_plan = NULL;
 
 /*
@@ -100,7 +74,7 @@ static SPIPlanPtr guard_commands_plan = NULL;
  * The event trigger of ddl_command_end (the statements that may change a
  * table) and of ddl_command_start (DROP INDEX, DROP TRIGGER): refuses, with
  * 0A000, a change to a table of this extension that a dump and restore
- * would not keep.  See the file's banner for what is allowed.
+ * would not keep (see doc/tables.md for what is allowed).
  */
 Datum
 tags_guard_builtin_tables(PG_FUNCTION_ARGS)
@@ -151,11 +125,11 @@ guard_commands(Oid extension)
 
 	if (guard_commands_plan == NULL || !SPI_plan_is_valid(guard_commands_plan))
 	{
-		SPIPlanPtr	plan = SPI_prepare(GUARD_COMMANDS_SQL, 0, NULL);
+		SPIPlanPtr	plan = SPI_prepare(guard_commands_sql, 0, NULL);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
-				 GUARD_COMMANDS_SQL, SPI_result_code_string(SPI_result));
+				 guard_commands_sql, SPI_result_code_string(SPI_result));
 		if (SPI_keepplan(plan) != 0)
 			elog(ERROR, "SPI_keepplan failed");
 		if (guard_commands_plan != NULL)
@@ -166,7 +140,7 @@ guard_commands(Oid extension)
 	rc = SPI_execute_plan(guard_commands_plan, NULL, NULL, true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s",
-			 GUARD_COMMANDS_SQL, SPI_result_code_string(rc));
+			 guard_commands_sql, SPI_result_code_string(rc));
 
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{

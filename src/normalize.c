@@ -3,45 +3,20 @@
  * normalize.c
  *	  Tag name normalization and URL slugs, with ICU.
  *
- * A tag's identity is its normalized name: two names are the same tag when
- * they normalize to the same string.  Normalization is, in this order:
- *
- *	1. Unicode NFKC ('ＰＹＴＨＯＮ' becomes 'PYTHON', 'ﬁ' becomes 'fi');
- *	2. full Unicode lower case, with ICU's root locale (never the database
- *	   collation, so 'ÉCOLE' is 'école' in a "C" database too);
- *	3. every White_Space character becomes an ASCII space; controls and
- *	   default-ignorable characters (zero-width space and joiners, soft
- *	   hyphen, byte order mark, variation selectors) are removed;
- *	4. NFKC again, since step 3 can leave a combining mark next to a new
- *	   base character;
- *	5. spaces trimmed at both ends and runs of them collapsed to one.
- *
- * The result is idempotent: no step produces anything an earlier step would
- * change.  The regression test normalize.sql checks that for every code
- * point.
- *
- * A slug is derived from the normalized name: the symbols that carry meaning
- * in tag names become words ('c++' is 'c-plus-plus', not 'c'), ICU's
- * "Any-Latin; Latin-ASCII" transliterator turns the rest into ASCII, and
- * every run of characters other than [a-z0-9] becomes one hyphen.
- *
- * Any-Latin leaves alone the scripts ICU has no transliterator to Latin for
- * (Khmer, Lao, Sinhala, Tibetan, Cherokee, Ol Chiki ...).  A run of their
- * letters and digits, with the combining marks after them, becomes one word:
- * its IDNA label, that is its Punycode (RFC 3492), without the "xn--"
- * prefix ('ខ្ទម' is 'j2e6av4u').  The few letters that a transliterated
- * script keeps (Kazakh 'ү') are dropped, as they always were.  A name that
- * leaves nothing (emoji, symbols) is spelled with its characters' Unicode
- * names instead ('🐍' is 'snake').
- *
- * Base slugs are cut at 90 characters so that a "-N" suffix always fits in
- * tags.slug; a slug with a Punycode word keeps 81 and ends with a checksum
- * of the whole, so that long names that differ only near the end keep apart.
+ * A tag's identity is its normalized name: NFKC, full lower case in ICU's
+ * root locale (never the database collation), White_Space as ASCII spaces,
+ * controls and default-ignorables removed, NFKC again, spaces trimmed and
+ * collapsed.  The result is idempotent (normalize.sql checks it for every
+ * code point).  A slug is made from the normalized name: meaningful symbols
+ * spelled as words, ICU's "Any-Latin; Latin-ASCII", Punycode for the
+ * scripts ICU has no transliterator for, Unicode character names for a
+ * name that leaves nothing; base slugs are cut at TAGS_SLUG_BASE_MAX_CHARS
+ * so that a "-N" suffix always fits.
  *
  * Text arrives in the database encoding and is converted to UTF-16 for ICU
- * and back.  The transliterator and the IDNA converter are costly to open,
- * so they are opened once per backend and kept; ICU allocates them with
- * malloc, outside any memory context.
+ * and back.  The transliterator and the IDNA converter are opened once per
+ * backend and kept; ICU allocates them with malloc, outside any memory
+ * context.  It calls no other file.  See doc/normalization.md.
  *
  *-------------------------------------------------------------------------
  */

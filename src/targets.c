@@ -1,36 +1,22 @@
 /*-------------------------------------------------------------------------
  *
  * targets.c
- *	  The tables whose rows are tagged (1.2): their registry, tags_enable()
- *	  and tags_disable(), the event trigger that forgets dropped ones, and
- *	  the statements kept for each.
- *
- * A target is a table with a single-column primary key, registered in
- * tag_targets with its association table, its two counter tables, its
- * visibility expression and its sort column.  tags_enable() makes those
- * three tables beside the target, owned by the target's owner, so that
- * pg_dump dumps them whole with the application's own; the built-in posts
- * is registered at install with post_tags and the 1.1 counters.  The
- * registry holds oids (regclass), so renaming a target or its schema
- * changes nothing; the statements are made from the names of the moment,
- * and made again when a rename invalidates their plans.
+ *	  The tables whose rows are tagged (1.2): the registry tag_targets, the
+ *	  backend's cache of it, the statements run on a target, and a
+ *	  target's visibility expression.
  *
  * Each backend keeps what the registry says in targets_cache, read again
  * whenever a relcache invalidation names the registry or a table of a
- * target (tags_enable() and the event trigger send one for the registry),
- * and with each target the plans of its statements, kept as the static
- * ones are (spi_cache.c).  Callers get a copy of a target's description,
- * never a pointer into the cache, which user code called back from a
- * statement may invalidate.
+ * target; the plans of the targets' statements are dropped then
+ * (plan_cache.c keeps them by statement and target).  Callers get a copy of
+ * a target's description, never a pointer into the cache, which user code
+ * called back from a statement may invalidate.
  *
- * The visibility expression is checked as a CHECK constraint is, and must
- * be immutable: each association keeps a copy of its item's visibility,
- * computed when it is written, which a stable expression (now()) would
- * leave stale.  It is stored as ruleutils deparses it with only pg_catalog
- * in the search path, so that every other object in it is
- * schema-qualified, and it is evaluated in C, never pasted into a
- * statement: read back under the same search path, it means the same
- * whatever the caller's.
+ * A target's statement is a template, written in full beside the function
+ * that runs it, whose placeholders build_target_sql() fills in with the
+ * quoted names of the moment.  The visibility expression is evaluated in C,
+ * never pasted into a statement, read under the search path it was written
+ * under (pg_catalog alone).  See doc/targets.md.
  *
  *-------------------------------------------------------------------------
  */
@@ -41,12 +27,8 @@
 #include "access/relation.h"
 #include "access/table.h"
 #include "access/tableam.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
-#include "commands/event_trigger.h"
-#include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -59,7 +41,6 @@
 #include "parser/parse_expr.h"
 #include "parser/parse_relation.h"
 #include "parser/parser.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
@@ -67,34 +48,20 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/ruleutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
-#include "utils/typcache.h"
 
 #include "tags.h"
 
-PG_FUNCTION_INFO_V1(tags_enable);
-PG_FUNCTION_INFO_V1(tags_disable);
-PG_FUNCTION_INFO_V1(tags_drop_targets);
-
-/* One registered target, with the plans of its statements */
+/* One registered target */
 typedef struct TargetCacheEntry
 {
 	Oid			relid;			/* hash key */
 	TagsTarget	target;			/* its strings in targets_cxt */
 	char	   *broken;			/* why the target cannot be used, or NULL */
-	Expr	   *visible_planned;	/* the visibility expression, planned, once
-									 * used */
-	TagsKeptPlan *plans[NUM_ITEM_STMTS];
+	Expr	   *visible_planned;	/* the visibility expression, planned,
+									 * once used */
 } TargetCacheEntry;
-
-/* What tags_target_execute() passes to build_item_sql() */
-typedef struct ItemSqlArg
-{
-	const TagsTarget *target;
-	ItemStmt	stmt;
-} ItemSqlArg;
 
 static HTAB *targets_cache = NULL;
 static MemoryContext targets_cxt = NULL;	/* holds it and what it points to */
@@ -106,17 +73,11 @@ static Oid	targets_registry = InvalidOid;	/* tag_targets there, if any */
 static void invalidate_targets(Datum arg, Oid relid);
 static void load_targets(void);
 static void forget_targets(void);
-static Node *cook_visible(Relation rel, const char *source, bool check);
 static void visible_error_callback(void *arg);
-static char *build_item_sql(void *arg, TagsSql *def, bool need_text);
-static AttrNumber primary_key_column(Relation rel);
+static const char *build_target_sql(const TagsStatement *stmt,
+									const void *arg, Oid *argtypes);
 static AttrNumber key_column_of(Relation rel);
 static void check_not_broken(const TargetCacheEntry *entry);
-static void check_key_type(Relation rel, AttrNumber key_att);
-static AttrNumber sort_column_of(Relation rel, Name sort_column);
-static char *qualified_name(Oid relid);
-static void set_search_path_catalog(void);
-static void run_ddl(const char *sql);
 
 /*
  * Mark the cache stale if a relation it describes, or the registry, is
@@ -155,16 +116,9 @@ invalidate_targets(Datum arg, Oid relid)
 static void
 forget_targets(void)
 {
-	HASH_SEQ_STATUS status;
-	TargetCacheEntry *entry;
-	int			i;
-
 	if (targets_cache == NULL)
 		return;
-	hash_seq_init(&status, targets_cache);
-	while ((entry = hash_seq_search(&status)) != NULL)
-		for (i = 0; i < NUM_ITEM_STMTS; i++)
-			tags_forget_plan(&entry->plans[i]);
+	tags_forget_target_plans();
 	/* the hash, the strings and the expressions */
 	MemoryContextDelete(targets_cxt);
 	targets_cxt = NULL;
@@ -188,8 +142,10 @@ load_targets(void)
 	TableScanDesc scan;
 	HeapTuple	tuple;
 	int			atts[7];
-	static const char *const names[7] = {"target", "association", "counts",
-		"count_deltas", "visible", "sort_column", "builtin"};
+	static const char *const names[7] = {
+		"target", "association", "counts", "count_deltas", "visible",
+		"sort_column", "builtin"
+	};
 	int			i;
 
 	if (!registered)
@@ -236,7 +192,6 @@ load_targets(void)
 		if (rel == NULL)
 			continue;			/* dropped, and being forgotten */
 		entry = hash_search(targets_cache, &relid, HASH_ENTER, &found);
-		memset(entry->plans, 0, sizeof(entry->plans));
 		entry->broken = NULL;
 		entry->visible_planned = NULL;
 		t = &entry->target;
@@ -341,6 +296,20 @@ tags_get_target(Oid relid, TagsTarget *target)
 }
 
 /*
+ * The target regclass argument 0 (22004 if NULL, 22023 if no target).  The
+ * caller must be connected to SPI.
+ */
+void
+tags_target_arg(FunctionCallInfo fcinfo, TagsTarget *target)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("target must not be null"));
+	tags_get_target(PG_GETARG_OID(0), target);
+}
+
+/*
  * The target whose association table is assoc; false if there is none.
  */
 bool
@@ -390,17 +359,16 @@ tags_user_targets(int *count)
 }
 
 /*
- * Run a statement of a target (see item_stmts.c) as tags_execute() runs
- * one of the static table: its plan is kept with the target, and made
- * again when the target's tables change.
+ * Run a statement of a target as tags_execute() runs a statement of the
+ * extension's own tables: its plan is kept by the plan cache for the
+ * target, and made again when the target's tables change.
  */
 uint64
-tags_target_execute(const TagsTarget *target, ItemStmt stmt, Datum *values,
-					const char *nulls, bool latest, bool read_only,
-					long count)
+tags_target_execute(const TagsTarget *target, const TagsStatement *stmt,
+					Datum *values, const char *nulls, bool latest,
+					bool read_only, long count)
 {
 	TargetCacheEntry *entry;
-	ItemSqlArg	arg;
 
 	if (!targets_current())
 		load_targets();
@@ -411,17 +379,16 @@ tags_target_execute(const TagsTarget *target, ItemStmt stmt, Datum *values,
 				errmsg("table \"%s\" is no longer a tag target",
 					   get_rel_name(target->relid) ?
 					   get_rel_name(target->relid) : "?"));
-	arg.target = &entry->target;
-	arg.stmt = stmt;
-	return tags_execute_kept(&entry->plans[stmt], build_item_sql, &arg,
-							 values, nulls, latest, read_only, count);
+	return tags_execute_for_target(stmt, target->relid, build_target_sql,
+								   &entry->target, values, nulls, latest,
+								   read_only, count);
 }
 
 /*
  * The schema-qualified, quoted name of a relation
  */
-static char *
-qualified_name(Oid relid)
+char *
+tags_qualified_name(Oid relid)
 {
 	char	   *relname = get_rel_name(relid);
 	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
@@ -432,40 +399,42 @@ qualified_name(Oid relid)
 }
 
 /*
- * A target statement for get_kept(): its template (item_stmts.c) with the
- * names of the target's tables and columns of the moment put in, and the
- * key's and sort column's types as parameter types.
+ * The text of a target's statement (arg is the TagsTarget), for the plan
+ * cache: its template with the names of the target's tables and columns of
+ * the moment put in, quoted:
+ *	  @extschema@	the extension's schema
+ *	  @target@		the target table, t in every statement
+ *	  @key@			its primary key column
+ *	  @assoc@		its association table, a
+ *	  @item@		the association's item column (item_id; post_id)
+ *	  @visible@		its copy of the item's visibility (item_visible)
+ *	  @sort@		its copy of the item's sort value (item_sort)
+ *	  @counts@, @count@  the folded counts and their column (item_count)
+ *	  @deltas@		the pending count deltas
+ * A parameter of type ITEM_KEY_TYPE or ITEM_SORT_TYPE takes the type of the
+ * target's key or sort column.
  */
-static char *
-build_item_sql(void *arg, TagsSql *def, bool need_text)
+static const char *
+build_target_sql(const TagsStatement *stmt, const void *arg, Oid *argtypes)
 {
-	const ItemSqlArg *a = arg;
-	const TagsTarget *t = a->target;
-	const TagsItemStmtDef *sdef = tags_item_stmt_def(a->stmt);
+	const TagsTarget *t = arg;
 	char	   *sql;
 	int			i;
 
-	def->name = sdef->name;
-	def->stmt = (int) a->stmt;
-	def->nargs = sdef->nargs;
-	for (i = 0; i < sdef->nargs; i++)
-		def->argtypes[i] = sdef->argtypes[i] == ITEM_KEY_TYPE ? t->key_type :
-			sdef->argtypes[i] == ITEM_SORT_TYPE ? t->sort_type :
-			sdef->argtypes[i];
-	def->cursor_options = sdef->cursor_options;
-	def->expected_rc = sdef->expected_rc;
-	if (!need_text)
-		return NULL;
+	for (i = 0; i < stmt->nargs; i++)
+		argtypes[i] = stmt->argtypes[i] == ITEM_KEY_TYPE ? t->key_type :
+			stmt->argtypes[i] == ITEM_SORT_TYPE ? t->sort_type :
+			stmt->argtypes[i];
 
-	sql = tags_substitute(sdef->sql, "@extschema@",
+	sql = tags_substitute(stmt->sql, "@extschema@",
 						  quote_identifier(get_namespace_name(tags_schema())));
-	sql = tags_substitute(sql, "@target@", qualified_name(t->relid));
+	sql = tags_substitute(sql, "@target@", tags_qualified_name(t->relid));
 	sql = tags_substitute(sql, "@key@",
 						  quote_identifier(get_attname(t->relid, t->key_att,
 													   false)));
-	sql = tags_substitute(sql, "@assoc@", qualified_name(t->assoc));
-	sql = tags_substitute(sql, "@counts@", qualified_name(t->counts));
-	sql = tags_substitute(sql, "@deltas@", qualified_name(t->deltas));
+	sql = tags_substitute(sql, "@assoc@", tags_qualified_name(t->assoc));
+	sql = tags_substitute(sql, "@counts@", tags_qualified_name(t->counts));
+	sql = tags_substitute(sql, "@deltas@", tags_qualified_name(t->deltas));
 	sql = tags_substitute(sql, "@item@", t->builtin ? "post_id" : "item_id");
 	sql = tags_substitute(sql, "@visible@",
 						  t->builtin ? "post_visible" : "item_visible");
@@ -503,14 +472,14 @@ tags_item_visible(const TagsTarget *target, HeapTuple tuple, TupleDesc desc)
 	generation = targets_generation;
 	if (entry->visible_planned == NULL)
 	{
-		/* read under the search path it was written under (see the header) */
+		/* read under the search path it was written under */
 		Relation	rel = table_open(target->relid, AccessShareLock);
 		int			nestlevel = NewGUCNestLevel();
 		Expr	   *expr;
 		MemoryContext old;
 
-		set_search_path_catalog();
-		expr = (Expr *) cook_visible(rel, entry->target.visible, false);
+		tags_set_search_path_catalog();
+		expr = (Expr *) tags_cook_visible(rel, entry->target.visible, false);
 		AtEOXact_GUC(true, nestlevel);
 		table_close(rel, AccessShareLock);
 		expr = expression_planner(expr);
@@ -553,10 +522,10 @@ tags_item_visible(const TagsTarget *target, HeapTuple tuple, TupleDesc desc)
 /*
  * Set the search path to pg_catalog alone until the caller's
  * AtEOXact_GUC(): what the visibility expression is read and written under
- * (see the header).
+ * (see the file's banner).
  */
-static void
-set_search_path_catalog(void)
+void
+tags_set_search_path_catalog(void)
 {
 	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
@@ -587,8 +556,8 @@ visible_error_callback(void *arg)
  * functions), as a boolean; if check, also refuse what tags_enable()
  * refuses: a function that is not immutable.
  */
-static Node *
-cook_visible(Relation rel, const char *source, bool check)
+Node *
+tags_cook_visible(Relation rel, const char *source, bool check)
 {
 	List	   *raw;
 	SelectStmt *select;
@@ -655,386 +624,4 @@ key_column_of(Relation rel)
 		att = form->indkey.values[0];
 	ReleaseSysCache(tuple);
 	return att;
-}
-
-/*
- * The single column of the primary key of rel, or 42P16
- */
-static AttrNumber
-primary_key_column(Relation rel)
-{
-	Oid			index = RelationGetPrimaryKeyIndex(rel);
-	HeapTuple	tuple;
-	Form_pg_index form;
-	AttrNumber	att;
-
-	if (!OidIsValid(index))
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_TABLE_DEFINITION),
-				errmsg("table \"%s\" has no primary key",
-					   RelationGetRelationName(rel)),
-				errdetail("A tag target needs a primary key of one column."));
-	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for index %u", index);
-	form = (Form_pg_index) GETSTRUCT(tuple);
-	if (form->indnkeyatts != 1 || form->indkey.values[0] == 0)
-	{
-		ReleaseSysCache(tuple);
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_TABLE_DEFINITION),
-				errmsg("the primary key of table \"%s\" is not a single column",
-					   RelationGetRelationName(rel)),
-				errdetail("A tag target needs a primary key of one column."));
-	}
-	att = form->indkey.values[0];
-	ReleaseSysCache(tuple);
-	return att;
-}
-
-/* Raise 42P16 unless the key is of a type that can be an item */
-static void
-check_key_type(Relation rel, AttrNumber key_att)
-{
-	Oid			type = TupleDescAttr(RelationGetDescr(rel), key_att - 1)->atttypid;
-
-	if (type != INT2OID && type != INT4OID && type != INT8OID &&
-		type != UUIDOID && type != TEXTOID && type != VARCHAROID)
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_TABLE_DEFINITION),
-				errmsg("the primary key of table \"%s\" is of type %s",
-					   RelationGetRelationName(rel), format_type_be(type)),
-				errdetail("A tag target's key must be of type smallint, integer, bigint, uuid, text or varchar."));
-}
-
-/*
- * The attribute number of the sort column (the key's if NULL), which must
- * be a NOT NULL date, time stamp or number
- */
-static AttrNumber
-sort_column_of(Relation rel, Name sort_column)
-{
-	AttrNumber	att;
-	Form_pg_attribute attr;
-
-	if (sort_column == NULL)
-		return primary_key_column(rel);
-	att = get_attnum(RelationGetRelid(rel), NameStr(*sort_column));
-	if (att <= 0)
-		ereport(ERROR,
-				errcode(ERRCODE_UNDEFINED_COLUMN),
-				errmsg("column \"%s\" of table \"%s\" does not exist",
-					   NameStr(*sort_column), RelationGetRelationName(rel)));
-	attr = TupleDescAttr(RelationGetDescr(rel), att - 1);
-	switch (attr->atttypid)
-	{
-		case DATEOID:
-		case TIMESTAMPOID:
-		case TIMESTAMPTZOID:
-		case INT2OID:
-		case INT4OID:
-		case INT8OID:
-		case NUMERICOID:
-		case FLOAT4OID:
-		case FLOAT8OID:
-			break;
-		default:
-			ereport(ERROR,
-					errcode(ERRCODE_DATATYPE_MISMATCH),
-					errmsg("sort column \"%s\" is of type %s",
-						   NameStr(*sort_column),
-						   format_type_be(attr->atttypid)),
-					errdetail("Tag pages sort by a date, a time stamp or a number."));
-	}
-	if (!attr->attnotnull)
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_TABLE_DEFINITION),
-				errmsg("sort column \"%s\" is not NOT NULL",
-					   NameStr(*sort_column)),
-				errdetail("Tag pages are read off an index in sort order, which needs a value in every row."),
-				errhint("Add NOT NULL to the column, or choose another one."));
-	return att;
-}
-
-/* Run a utility statement built with quoted names, which takes no values */
-static void
-run_ddl(const char *sql)
-{
-	int			rc = SPI_execute(sql, false, 0);
-
-	if (rc != SPI_OK_UTILITY)
-		elog(ERROR, "SPI_execute returned %s for \"%s\"",
-			 SPI_result_code_string(rc), sql);
-}
-
-/*
- * tags_enable(target regclass, visible text, sort_column name)
- *	  RETURNS regclass
- *
- * Checks everything before it creates anything, then creates the
- * association table and counters as the extension's owner (the foreign
- * key to tags needs a privilege the target's owner may not have) and
- * hands them to the target's owner; any error rolls all of it back.
- */
-Datum
-tags_enable(PG_FUNCTION_ARGS)
-{
-	Oid			relid;
-	Relation	rel;
-	AttrNumber	key_att;
-	AttrNumber	sort_att;
-	char	   *visible = NULL;
-	char	   *relname;
-	char	   *nspname;
-	char	   *assoc_name;
-	char	   *counts_name;
-	char	   *deltas_name;
-	char	   *assoc;
-	char	   *counts;
-	char	   *deltas;
-	const char *ext;
-	const char *owner;
-	Form_pg_attribute key_attr;
-	Form_pg_attribute sort_attr;
-	TagsTarget existing;
-	TagsSavedUser saved;
-	Datum		params[6];
-	char		nulls[7] = "      ";
-
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				errmsg("target must not be null"));
-	relid = PG_GETARG_OID(0);
-	tags_spi_connect(fcinfo);
-
-	rel = table_open(relid, ShareRowExclusiveLock);
-	relname = RelationGetRelationName(rel);
-	if (rel->rd_rel->relkind != RELKIND_RELATION)
-		ereport(ERROR,
-				errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				errmsg("\"%s\" is not a table", relname));
-	if (!pg_class_ownercheck(relid, GetUserId()))
-		ereport(ERROR,
-				errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				errmsg("must be owner of table %s", relname));
-	if (tags_find_target(relid, &existing))
-		ereport(ERROR,
-				errcode(ERRCODE_DUPLICATE_OBJECT),
-				errmsg("table \"%s\" is already a tag target", relname));
-	key_att = primary_key_column(rel);
-	check_key_type(rel, key_att);
-	sort_att = sort_column_of(rel, PG_ARGISNULL(2) ? NULL : PG_GETARG_NAME(2));
-	if (!PG_ARGISNULL(1))
-	{
-		int			nestlevel;
-		Node	   *expr = cook_visible(rel, TextDatumGetCString(PG_GETARG_DATUM(1)),
-										true);
-
-		nestlevel = NewGUCNestLevel();
-		set_search_path_catalog();
-		visible = deparse_expression(expr,
-									 deparse_context_for(relname, relid),
-									 false, false);
-		AtEOXact_GUC(true, nestlevel);
-	}
-
-	nspname = get_namespace_name(RelationGetNamespace(rel));
-	assoc_name = psprintf("%s_tags", relname);
-	counts_name = psprintf("%s_tag_counts", relname);
-	deltas_name = psprintf("%s_tag_count_deltas", relname);
-	if (strlen(deltas_name) >= NAMEDATALEN)
-		ereport(ERROR,
-				errcode(ERRCODE_NAME_TOO_LONG),
-				errmsg("table name \"%s\" is too long to be a tag target",
-					   relname),
-				errdetail("The names of its tables, such as \"%s\", must fit in %d bytes.",
-						  deltas_name, NAMEDATALEN - 1));
-	assoc = quote_qualified_identifier(nspname, assoc_name);
-	counts = quote_qualified_identifier(nspname, counts_name);
-	deltas = quote_qualified_identifier(nspname, deltas_name);
-	ext = quote_identifier(get_namespace_name(tags_schema()));
-	owner = quote_identifier(GetUserNameFromId(rel->rd_rel->relowner, false));
-	key_attr = TupleDescAttr(RelationGetDescr(rel), key_att - 1);
-	sort_attr = TupleDescAttr(RelationGetDescr(rel), sort_att - 1);
-
-	tags_become_owner(&saved);
-	run_ddl(psprintf("CREATE TABLE %s ("
-					 " item_id %s NOT NULL"
-					 "   REFERENCES %s (%s) ON DELETE CASCADE ON UPDATE CASCADE,"
-					 " tag_id integer NOT NULL"
-					 "   REFERENCES %s.tags (id) ON DELETE CASCADE,"
-					 " position integer,"
-					 " item_visible boolean NOT NULL,"
-					 " item_sort %s NOT NULL,"
-					 " PRIMARY KEY (item_id, tag_id))",
-					 assoc,
-					 format_type_with_typemod(key_attr->atttypid,
-											  key_attr->atttypmod),
-					 quote_qualified_identifier(nspname, relname),
-					 quote_identifier(NameStr(key_attr->attname)),
-					 ext,
-					 format_type_with_typemod(sort_attr->atttypid,
-											  sort_attr->atttypmod)));
-	run_ddl(psprintf("CREATE INDEX ON %s"
-					 " (tag_id, item_visible, item_sort, item_id)", assoc));
-	run_ddl(psprintf("CREATE TABLE %s ("
-					 " tag_id integer PRIMARY KEY,"
-					 " item_count bigint NOT NULL)", counts));
-	run_ddl(psprintf("CREATE INDEX ON %s (item_count)", counts));
-	run_ddl(psprintf("CREATE TABLE %s ("
-					 " tag_id integer NOT NULL,"
-					 " delta integer NOT NULL)"
-					 " WITH (autovacuum_vacuum_scale_factor = 0,"
-					 "       autovacuum_vacuum_threshold = 10000,"
-					 "       autovacuum_vacuum_insert_scale_factor = 0,"
-					 "       autovacuum_vacuum_insert_threshold = 10000)",
-					 deltas));
-	run_ddl(psprintf("CREATE TRIGGER tags_copy_item"
-					 " BEFORE INSERT OR UPDATE OF item_id, item_visible, item_sort"
-					 " ON %s FOR EACH ROW EXECUTE FUNCTION %s.tags_copy_item()",
-					 assoc, ext));
-	run_ddl(psprintf("CREATE TRIGGER tags_count_inserts AFTER INSERT ON %s"
-					 " REFERENCING NEW TABLE AS inserted"
-					 " FOR EACH STATEMENT EXECUTE FUNCTION %s.tags_count_item_changes()",
-					 assoc, ext));
-	run_ddl(psprintf("CREATE TRIGGER tags_count_updates AFTER UPDATE ON %s"
-					 " REFERENCING OLD TABLE AS before_update NEW TABLE AS after_update"
-					 " FOR EACH STATEMENT EXECUTE FUNCTION %s.tags_count_item_changes()",
-					 assoc, ext));
-	run_ddl(psprintf("CREATE TRIGGER tags_count_deletes AFTER DELETE ON %s"
-					 " REFERENCING OLD TABLE AS deleted"
-					 " FOR EACH STATEMENT EXECUTE FUNCTION %s.tags_count_item_changes()",
-					 assoc, ext));
-	run_ddl(psprintf("CREATE TRIGGER tags_count_truncate AFTER TRUNCATE ON %s"
-					 " FOR EACH STATEMENT EXECUTE FUNCTION %s.tags_count_item_changes()",
-					 assoc, ext));
-	run_ddl(psprintf("CREATE TRIGGER tags_item_changed AFTER UPDATE ON %s"
-					 " FOR EACH ROW EXECUTE FUNCTION %s.tags_item_changed()",
-					 quote_qualified_identifier(nspname, relname), ext));
-	run_ddl(psprintf("ALTER TABLE %s OWNER TO %s", assoc, owner));
-	run_ddl(psprintf("ALTER TABLE %s OWNER TO %s", counts, owner));
-	run_ddl(psprintf("ALTER TABLE %s OWNER TO %s", deltas, owner));
-
-	/*
-	 * $1 target, $2 association, $3 counts, $4 deltas, $5 visible, $6 sort
-	 * column
-	 */
-	params[0] = ObjectIdGetDatum(relid);
-	params[1] = ObjectIdGetDatum(get_relname_relid(assoc_name,
-												   RelationGetNamespace(rel)));
-	params[2] = ObjectIdGetDatum(get_relname_relid(counts_name,
-												   RelationGetNamespace(rel)));
-	params[3] = ObjectIdGetDatum(get_relname_relid(deltas_name,
-												   RelationGetNamespace(rel)));
-	if (visible != NULL)
-		params[4] = CStringGetTextDatum(visible);
-	else
-		nulls[4] = 'n';
-	params[5] = CStringGetTextDatum(NameStr(sort_attr->attname));
-	tags_execute(STMT_TARGET_ADD, params, nulls, false, 0);
-	tags_restore_user(&saved);
-	CacheInvalidateRelcacheByRelid(tags_table_id("tag_targets"));
-	table_close(rel, NoLock);
-	SPI_finish();
-	PG_RETURN_OID(DatumGetObjectId(params[1]));
-}
-
-/*
- * tags_disable(target regclass) RETURNS void
- *
- * Drops the association table; the event trigger (tags_drop_targets())
- * drops the rest and forgets the target, as it does when a user drops it.
- */
-Datum
-tags_disable(PG_FUNCTION_ARGS)
-{
-	Oid			relid;
-	TagsTarget	target;
-	TagsSavedUser saved;
-
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				errmsg("target must not be null"));
-	relid = PG_GETARG_OID(0);
-	tags_spi_connect(fcinfo);
-	tags_get_target(relid, &target);
-	if (target.builtin)
-		ereport(ERROR,
-				errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				errmsg("cannot disable the extension's own table \"%s\"",
-					   get_rel_name(relid)));
-	if (!pg_class_ownercheck(relid, GetUserId()))
-		ereport(ERROR,
-				errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				errmsg("must be owner of table %s", get_rel_name(relid)));
-	tags_become_owner(&saved);
-	run_ddl(psprintf("DROP TABLE %s", qualified_name(target.assoc)));
-	tags_restore_user(&saved);
-	SPI_finish();
-	PG_RETURN_VOID();
-}
-
-/*
- * tags_drop_targets() RETURNS event_trigger, ON sql_drop
- *
- * Forgets each target whose table or association table was dropped, and
- * drops what is left of it: the trigger on the target, the association
- * table and the counters.  Runs as the extension's owner.
- */
-Datum
-tags_drop_targets(PG_FUNCTION_ARGS)
-{
-	TagsSavedUser saved;
-	uint64		nrows;
-	uint64		row;
-	Oid		   *gone;
-
-	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
-		ereport(ERROR,
-				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				errmsg("function \"tags_drop_targets\" must be fired by an event trigger"));
-	tags_spi_connect(fcinfo);
-	if (!OidIsValid(tags_table_id("tag_targets")))
-	{
-		SPI_finish();			/* the extension itself is being dropped */
-		PG_RETURN_VOID();
-	}
-	tags_become_owner(&saved);
-	nrows = tags_execute(STMT_TARGETS_DROPPED, NULL, NULL, false, 0);
-	gone = palloc((nrows * 4 + 1) * sizeof(Oid));
-	for (row = 0; row < nrows; row++)
-	{
-		int			i;
-
-		for (i = 0; i < 4; i++)
-		{
-			bool		isnull;
-
-			gone[row * 4 + i] =
-				DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[row],
-											   SPI_tuptable->tupdesc, i + 1,
-											   &isnull));
-		}
-	}
-	for (row = 0; row < nrows; row++)
-	{
-		Oid			target = gone[row * 4];
-		int			i;
-
-		if (get_rel_name(target) != NULL &&
-			OidIsValid(get_trigger_oid(target, "tags_item_changed", true)))
-			run_ddl(psprintf("DROP TRIGGER tags_item_changed ON %s",
-							 qualified_name(target)));
-		for (i = 1; i < 4; i++)
-			if (get_rel_name(gone[row * 4 + i]) != NULL)
-				run_ddl(psprintf("DROP TABLE %s",
-								 qualified_name(gone[row * 4 + i])));
-	}
-	tags_restore_user(&saved);
-	if (nrows > 0)
-		CacheInvalidateRelcacheByRelid(tags_table_id("tag_targets"));
-	SPI_finish();
-	PG_RETURN_VOID();
 }

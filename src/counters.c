@@ -1,0 +1,704 @@
+/*-------------------------------------------------------------------------
+ *
+ * counters.c
+ *	  The tag counters: the statement triggers that record each statement's
+ *	  change of the counts, folding, and the statements of our writers,
+ *	  whose changes are gathered and recorded once.
+ *
+ * A tag's count is its folded count (tag_post_counts, or a target's
+ * counts) plus the sum of its pending deltas (tag_post_count_deltas, or a
+ * target's): writers only insert deltas, so two writers of one tag never
+ * wait for each other.  A writer folds the deltas into the counts now and
+ * then, under the folding lock (slug_locks.c), which it only tries to take,
+ * and only in READ COMMITTED.  The counters are written as the owner of
+ * the extension's tables, or of the target.
+ *
+ * A writer of ours runs its statement through tags_execute_for_post() (or
+ * _for_item()): the counting trigger then adds the statement's changes to
+ * the writer's list, recorded in one statement after it, and the copy
+ * trigger (copies.c) takes the post or item the writer locked from
+ * tags_writer_post() without reading it again.  Only changes at the
+ * writer's own transaction nesting level are gathered: a trigger's
+ * statement in a subtransaction that may be rolled back records its own.
+ * See doc/tables.md.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/rel.h"
+#include "utils/tuplestore.h"
+
+#include "tags.h"
+
+PG_FUNCTION_INFO_V1(tags_count_changes);
+PG_FUNCTION_INFO_V1(tags_count_item_changes);
+PG_FUNCTION_INFO_V1(tags_fold_counts);
+
+/* Deltas a backend inserts between two attempts to fold */
+#define TAGS_FOLD_EVERY 4000
+
+/* One tag's change in a statement */
+typedef struct TagDelta
+{
+	int32		tag_id;
+	int32		delta;
+} TagDelta;
+
+/* The changes of one statement, per tag once sorted */
+typedef struct DeltaList
+{
+	TagDelta   *items;
+	int			count;
+	int			size;
+} DeltaList;
+
+static void add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
+					 const char *visible_column, int32 sign);
+static void add_statement_rows(DeltaList *list, TriggerData *trigdata,
+							   const char *visible_column,
+							   const char *function);
+static int	compare_tag_delta(const void *a, const void *b);
+static void sum_by_tag(DeltaList *list);
+static void init_deltas(DeltaList *list);
+static void add_delta(DeltaList *list, int32 tag_id, int32 delta);
+static void record_deltas(DeltaList *list);
+static void record_deltas_of(const TagsTarget *target, DeltaList *list);
+static int64 fold_counts(bool wait);
+static void drop_zero_counts(const TagsTarget *target);
+static int64 fold_target_counts(void);
+
+/*
+ * The post a writer of ours is writing the tags of, in a statement of
+ * tags_execute_for_post(); else NULL.  A writer called from user code that
+ * the statement fires sets its own, and gives this one back when it ends.
+ */
+static const TagsPostCopy *writing_post = NULL;
+
+/*
+ * The deltas of the statements a writer of ours runs in
+ * tags_execute_for_post(), gathered to be inserted in one statement once it
+ * ends, and the transaction nesting level it runs at; else NULL.  Set and
+ * given back as writing_post is.
+ */
+static DeltaList *writer_deltas = NULL;
+static int	writer_level = 0;
+
+/* Deltas this backend inserted since it last folded */
+static int64 deltas_since_fold = 0;
+
+/* The same for a writer on a target, and its association table */
+static const TagsItemCopy *writing_item = NULL;
+static DeltaList *item_writer_deltas = NULL;
+static Oid	item_writer_assoc = InvalidOid;
+static int	item_writer_level = 0;
+static int64 item_deltas_since_fold = 0;
+
+/*
+ * Run a statement of a writer of ours that inserts associations of post,
+ * which the writer has locked (see lock_post() in post_writers.c): the trigger
+ * copies post into them without reading it again, and the changes of the
+ * counts that its triggers gather are inserted in one statement after it.
+ * Only those of the statement's own level: a trigger's statement run in a
+ * subtransaction that may be rolled back inserts its own.  The caller must
+ * be connected to SPI.
+ */
+void
+tags_execute_for_post(const TagsStatement *stmt, Datum *values, const TagsPostCopy *post)
+{
+	const TagsPostCopy *outer_post = writing_post;
+	DeltaList  *outer_deltas = writer_deltas;
+	int			outer_level = writer_level;
+	DeltaList	deltas;
+
+	init_deltas(&deltas);
+	writing_post = post;
+	writer_deltas = &deltas;
+	writer_level = GetCurrentTransactionNestLevel();
+	PG_TRY();
+	{
+		tags_execute(stmt, values, NULL, false, 0);
+	}
+	PG_FINALLY();
+	{
+		writing_post = outer_post;
+		writer_deltas = outer_deltas;
+		writer_level = outer_level;
+	}
+	PG_END_TRY();
+
+	/* what its DELETE, UPDATE and INSERT changed, in one insert */
+	sum_by_tag(&deltas);
+	if (deltas.count > 0)
+		record_deltas(&deltas);
+}
+
+/*
+ * Run a statement of a writer on a target that inserts associations of the
+ * item it has locked: the trigger copies item into them without reading
+ * it again (see tags_execute_for_post()).
+ */
+void
+tags_execute_for_item(const TagsTarget *target, const TagsStatement *stmt,
+					  Datum *values, const TagsItemCopy *item)
+{
+	const TagsItemCopy *outer = writing_item;
+	DeltaList  *outer_deltas = item_writer_deltas;
+	Oid			outer_assoc = item_writer_assoc;
+	int			outer_level = item_writer_level;
+	DeltaList	deltas;
+
+	init_deltas(&deltas);
+	writing_item = item;
+	item_writer_deltas = &deltas;
+	item_writer_assoc = target->assoc;
+	item_writer_level = GetCurrentTransactionNestLevel();
+	PG_TRY();
+	{
+		tags_target_execute(target, stmt, values, NULL, false, false, 0);
+	}
+	PG_FINALLY();
+	{
+		writing_item = outer;
+		item_writer_deltas = outer_deltas;
+		item_writer_assoc = outer_assoc;
+		item_writer_level = outer_level;
+	}
+	PG_END_TRY();
+
+	/* what its statements changed, in one insert */
+	sum_by_tag(&deltas);
+	if (deltas.count > 0)
+		record_deltas_of(target, &deltas);
+}
+
+/* The post a writer of ours has locked and is writing the tags of, or NULL */
+const TagsPostCopy *
+tags_writer_post(void)
+{
+	return writing_post;
+}
+
+/* The item a writer of ours has locked and is writing the tags of, or NULL */
+const TagsItemCopy *
+tags_writer_item(void)
+{
+	return writing_item;
+}
+
+/* An empty list of deltas, in the current memory context */
+static void
+init_deltas(DeltaList *list)
+{
+	list->size = 16;
+	list->count = 0;
+	list->items = palloc(list->size * sizeof(TagDelta));
+}
+
+/* Append a delta to list */
+static void
+add_delta(DeltaList *list, int32 tag_id, int32 delta)
+{
+	if (list->count == list->size)
+	{
+		list->size *= 2;
+		list->items = repalloc_huge(list->items,
+									list->size * sizeof(TagDelta));
+	}
+	list->items[list->count].tag_id = tag_id;
+	list->items[list->count++].delta = delta;
+}
+
+/*
+ * Add to list one delta of sign for each row of rows (a transition table of
+ * an association table) whose item is visible (its visible_column).
+ */
+static void
+add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
+		 const char *visible_column, int32 sign)
+{
+	int			tag_att = tags_trigger_column(rel, "tag_id", "tags_count_changes");
+	int			visible_att = tags_trigger_column(rel, visible_column,
+												  "tags_count_changes");
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(rel),
+													&TTSOpsMinimalTuple);
+	int			reader;
+
+	/* a read pointer of our own: other triggers may read the table too */
+	reader = tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND);
+	tuplestore_select_read_pointer(rows, reader);
+	tuplestore_rescan(rows);
+	while (tuplestore_gettupleslot(rows, true, false, slot))
+	{
+		bool		isnull;
+		Datum		visible = slot_getattr(slot, visible_att, &isnull);
+
+		if (isnull || !DatumGetBool(visible))
+			continue;
+		add_delta(list, DatumGetInt32(slot_getattr(slot, tag_att, &isnull)),
+				  sign);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+}
+
+/*
+ * Add to list the deltas of a statement trigger's transition tables: -1
+ * for each visible row that went, +1 for each that came.  Raises 39P01 if
+ * the trigger has none (function is the trigger function's name).
+ */
+static void
+add_statement_rows(DeltaList *list, TriggerData *trigdata,
+				   const char *visible_column, const char *function)
+{
+	if (trigdata->tg_oldtable == NULL && trigdata->tg_newtable == NULL)
+		ereport(ERROR,
+				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				errmsg("function \"%s\" must be fired with transition tables",
+					   function));
+	if (trigdata->tg_oldtable != NULL)
+		add_rows(list, trigdata->tg_oldtable, trigdata->tg_relation,
+				 visible_column, -1);
+	if (trigdata->tg_newtable != NULL)
+		add_rows(list, trigdata->tg_newtable, trigdata->tg_relation,
+				 visible_column, 1);
+}
+
+static int
+compare_tag_delta(const void *a, const void *b)
+{
+	int32		x = ((const TagDelta *) a)->tag_id;
+	int32		y = ((const TagDelta *) b)->tag_id;
+
+	return (x > y) - (x < y);
+}
+
+/* Leave one item per tag in list, with the sum of its deltas, if not zero */
+static void
+sum_by_tag(DeltaList *list)
+{
+	int			n = 0;
+	int			i;
+
+	qsort(list->items, list->count, sizeof(TagDelta), compare_tag_delta);
+	for (i = 0; i < list->count; i++)
+	{
+		if (n > 0 && list->items[n - 1].tag_id == list->items[i].tag_id)
+			list->items[n - 1].delta += list->items[i].delta;
+		else
+		{
+			if (n > 0 && list->items[n - 1].delta == 0)
+				n--;
+			list->items[n++] = list->items[i];
+		}
+	}
+	if (n > 0 && list->items[n - 1].delta == 0)
+		n--;
+	list->count = n;
+}
+
+/* Empty both counter tables of posts */
+static const TagsStatement stmt_counts_clear = {
+	"counts_clear",
+	"TRUNCATE @extschema@.tag_post_counts, @extschema@.tag_post_count_deltas",
+	0, {InvalidOid}, 0, SPI_OK_UTILITY
+};
+
+/* Empty both counter tables of a target */
+static const TagsStatement stmt_item_counts_clear = {
+	"item_counts_clear",
+	"TRUNCATE @counts@, @deltas@",
+	0, {InvalidOid}, 0, SPI_OK_UTILITY
+};
+
+/*
+ * Empty the counters of posts (target NULL) or of a target.  The caller
+ * must be connected to SPI, as their owner.
+ */
+void
+tags_clear_counts(const TagsTarget *target)
+{
+	if (target == NULL)
+		tags_execute(&stmt_counts_clear, NULL, NULL, false, 0);
+	else
+		tags_target_execute(target, &stmt_item_counts_clear, NULL, NULL, false,
+							false, 0);
+}
+
+/*
+ * tags_count_changes() RETURNS trigger
+ *
+ * AFTER INSERT, UPDATE, DELETE (with transition tables) and TRUNCATE ON
+ * post_tags FOR EACH STATEMENT.  Inserts the statement's change of each
+ * tag's count as a delta, then folds if this backend inserted enough since
+ * its last fold.  TRUNCATE empties the counters.
+ */
+Datum
+tags_count_changes(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	DeltaList	list;
+	TagsSavedUser saved;
+	int			i;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
+		ereport(ERROR,
+				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				errmsg("function \"tags_count_changes\" must be fired AFTER ... FOR EACH STATEMENT"));
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+	{
+		tags_spi_connect(fcinfo);
+		tags_become_owner(&saved);
+		tags_execute(&stmt_counts_clear, NULL, NULL, false, 0);
+		tags_restore_user(&saved);
+		SPI_finish();
+		return PointerGetDatum(NULL);
+	}
+	init_deltas(&list);
+	add_statement_rows(&list, trigdata, "post_visible", "tags_count_changes");
+	sum_by_tag(&list);
+	if (list.count == 0)
+		return PointerGetDatum(NULL);
+
+	if (writer_deltas != NULL &&
+		GetCurrentTransactionNestLevel() == writer_level)
+	{
+		/* a statement of a writer of ours: inserted once it ends */
+		for (i = 0; i < list.count; i++)
+			add_delta(writer_deltas, list.items[i].tag_id,
+					  list.items[i].delta);
+		return PointerGetDatum(NULL);
+	}
+
+	tags_spi_connect(fcinfo);
+	record_deltas(&list);
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * tags_count_item_changes() RETURNS trigger
+ *
+ * AFTER INSERT, UPDATE, DELETE (with transition tables) and TRUNCATE ON a
+ * target's association table FOR EACH STATEMENT: tags_count_changes() for
+ * a target, into its own counters.
+ */
+Datum
+tags_count_item_changes(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	DeltaList	list;
+	TagsSavedUser saved;
+	TagsTarget	target;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
+		ereport(ERROR,
+				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				errmsg("function \"tags_count_item_changes\" must be fired AFTER ... FOR EACH STATEMENT"));
+
+	if (!TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event) &&
+		item_writer_deltas != NULL &&
+		item_writer_assoc == RelationGetRelid(trigdata->tg_relation) &&
+		GetCurrentTransactionNestLevel() == item_writer_level)
+	{
+		/* a statement of a writer of ours: inserted once it ends */
+		add_statement_rows(item_writer_deltas, trigdata, "item_visible",
+						   "tags_count_item_changes");
+		return PointerGetDatum(NULL);
+	}
+	tags_spi_connect(fcinfo);
+	if (!tags_find_target_by_association(RelationGetRelid(trigdata->tg_relation),
+										 &target))
+		ereport(ERROR,
+				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				errmsg("function \"tags_count_item_changes\" must be fired on the association table of a tag target"));
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+	{
+		tags_become_target_owner(&target, &saved);
+		tags_target_execute(&target, &stmt_item_counts_clear, NULL, NULL, false,
+							false, 0);
+		tags_restore_user(&saved);
+		SPI_finish();
+		return PointerGetDatum(NULL);
+	}
+	init_deltas(&list);
+	add_statement_rows(&list, trigdata, "item_visible",
+					   "tags_count_item_changes");
+	sum_by_tag(&list);
+	if (list.count == 0)
+	{
+		SPI_finish();
+		return PointerGetDatum(NULL);
+	}
+
+	record_deltas_of(&target, &list);
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * Insert the deltas of list, one per tag, then fold if this backend
+ * inserted enough since its last fold.  The caller must be connected to
+ * SPI.
+ */
+static void
+record_deltas(DeltaList *list)
+{
+	record_deltas_of(NULL, list);
+}
+
+/* Add the deltas $2 to the counts of the tags $1 (int4[] side by side) */
+static const TagsStatement stmt_deltas_add = {
+	"deltas_add",
+	"INSERT INTO @extschema@.tag_post_count_deltas (tag_id, delta)"
+	" SELECT d.tag_id, d.delta"
+	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
+	"      AS d(tag_id, delta)",
+	2, {INT4ARRAYOID, INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_INSERT
+};
+
+/* The same for a target */
+static const TagsStatement stmt_item_deltas_add = {
+	"item_deltas_add",
+	"INSERT INTO @deltas@ (tag_id, delta)"
+	" SELECT d.tag_id, d.delta"
+	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
+	"      AS d(tag_id, delta)",
+	2, {INT4ARRAYOID, INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_INSERT
+};
+
+/*
+ * Insert the deltas of list, one per tag, into the pending deltas of posts
+ * (target NULL) or of a target, as their owner, then fold them if this
+ * backend inserted enough since its last fold.  The caller must be
+ * connected to SPI.
+ */
+static void
+record_deltas_of(const TagsTarget *target, DeltaList *list)
+{
+	Datum	   *tag_ids = palloc(list->count * sizeof(Datum));
+	Datum	   *deltas = palloc(list->count * sizeof(Datum));
+	Datum		params[2];
+	TagsSavedUser saved;
+	int			i;
+
+	for (i = 0; i < list->count; i++)
+	{
+		tag_ids[i] = Int32GetDatum(list->items[i].tag_id);
+		deltas[i] = Int32GetDatum(list->items[i].delta);
+	}
+	/* $1 tag ids, $2 their deltas */
+	params[0] = PointerGetDatum(construct_array(tag_ids, list->count, INT4OID,
+												sizeof(int32), true,
+												TYPALIGN_INT));
+	params[1] = PointerGetDatum(construct_array(deltas, list->count, INT4OID,
+												sizeof(int32), true,
+												TYPALIGN_INT));
+	if (target == NULL)
+	{
+		tags_become_owner(&saved);
+		tags_execute(&stmt_deltas_add, params, NULL, false, 0);
+		deltas_since_fold += list->count;
+		if (deltas_since_fold >= TAGS_FOLD_EVERY && !IsolationUsesXactSnapshot())
+			fold_counts(false);
+	}
+	else
+	{
+		tags_become_target_owner(target, &saved);
+		tags_target_execute(target, &stmt_item_deltas_add, params, NULL, false,
+							false, 0);
+		item_deltas_since_fold += list->count;
+		if (item_deltas_since_fold >= TAGS_FOLD_EVERY &&
+			!IsolationUsesXactSnapshot())
+			tags_fold_item_counts(target, false);
+	}
+	tags_restore_user(&saved);
+}
+
+/*
+ * Fold every delta into the counts, in one statement, in tag order;
+ * returns the (tag_id, count) rows it changed
+ */
+static const TagsStatement stmt_deltas_fold = {
+	"deltas_fold",
+	"WITH folded AS ("
+	"    DELETE FROM @extschema@.tag_post_count_deltas"
+	"    RETURNING tag_id, delta"
+	")"
+	" INSERT INTO @extschema@.tag_post_counts AS c (tag_id, post_count)"
+	" SELECT f.tag_id, pg_catalog.sum(f.delta) FROM folded f"
+	" GROUP BY f.tag_id"
+	" ORDER BY f.tag_id"
+	" ON CONFLICT (tag_id) DO UPDATE"
+	" SET post_count = c.post_count OPERATOR(pg_catalog.+) excluded.post_count"
+	" RETURNING c.tag_id, c.post_count",
+	0, {InvalidOid}, 0, SPI_OK_INSERT_RETURNING
+};
+
+/* The same for a target */
+static const TagsStatement stmt_item_deltas_fold = {
+	"item_deltas_fold",
+	"WITH folded AS ("
+	"    DELETE FROM @deltas@ RETURNING tag_id, delta"
+	")"
+	" INSERT INTO @counts@ AS c (tag_id, @count@)"
+	" SELECT f.tag_id, pg_catalog.sum(f.delta) FROM folded f"
+	" GROUP BY f.tag_id"
+	" ORDER BY f.tag_id"
+	" ON CONFLICT (tag_id) DO UPDATE"
+	" SET @count@ = c.@count@ OPERATOR(pg_catalog.+) excluded.@count@"
+	" RETURNING c.tag_id, c.@count@",
+	0, {InvalidOid}, 0, SPI_OK_INSERT_RETURNING
+};
+
+/*
+ * Fold every pending delta into the folded counts, and drop the counts that
+ * fell to zero (a deleted tag's, among others).  Takes the folding lock,
+ * waiting for it if wait, else returning -1 if another holds it.  Returns
+ * the number of tags whose folded count changed.  The caller must be
+ * connected to SPI, as the owner.
+ */
+static int64
+fold_counts(bool wait)
+{
+	int64		nrows;
+
+	if (!tags_lock_folding(InvalidOid, wait))
+		return -1;
+	nrows = tags_execute(&stmt_deltas_fold, NULL, NULL, false, 0);
+	drop_zero_counts(NULL);
+	deltas_since_fold = 0;
+	return nrows;
+}
+
+/*
+ * Fold a target's pending deltas into its folded counts (see
+ * fold_counts()), under the folding lock of the target.  The caller
+ * must be connected to SPI, as the target's owner.
+ */
+int64
+tags_fold_item_counts(const TagsTarget *target, bool wait)
+{
+	uint64		nrows;
+
+	if (!tags_lock_folding(target->relid, wait))
+		return -1;
+	nrows = tags_target_execute(target, &stmt_item_deltas_fold, NULL, NULL, false,
+								false, 0);
+	drop_zero_counts(target);
+	item_deltas_since_fold = 0;
+	return (int64) nrows;
+}
+
+/* Drop the counts of the tags $1 that are zero */
+static const TagsStatement stmt_counts_drop_zeros = {
+	"counts_drop_zeros",
+	"DELETE FROM @extschema@.tag_post_counts c"
+	" WHERE c.tag_id OPERATOR(pg_catalog.=) ANY ($1)"
+	"   AND c.post_count OPERATOR(pg_catalog.=) 0",
+	1, {INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_DELETE
+};
+
+/* The same for a target */
+static const TagsStatement stmt_item_counts_drop_zeros = {
+	"item_counts_drop_zeros",
+	"DELETE FROM @counts@ c"
+	" WHERE c.tag_id OPERATOR(pg_catalog.=) ANY ($1)"
+	"   AND c.@count@ OPERATOR(pg_catalog.=) 0",
+	1, {INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_DELETE
+};
+
+/*
+ * Drop the counts that the fold whose rows (tag_id, count) SPI_tuptable
+ * holds brought to zero: posts' if target is NULL, else the target's
+ */
+static void
+drop_zero_counts(const TagsTarget *target)
+{
+	uint64		nrows = SPI_processed;
+	Datum	   *zeros = palloc((nrows + 1) * sizeof(Datum));
+	int			nzeros = 0;
+	uint64		row;
+	Datum		param;
+
+	for (row = 0; row < nrows; row++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[row];
+		bool		isnull;
+
+		if (DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2,
+										&isnull)) == 0)
+			zeros[nzeros++] = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1,
+											&isnull);
+	}
+	if (nzeros == 0)
+		return;
+	param = PointerGetDatum(construct_array(zeros, nzeros, INT4OID,
+											sizeof(int32), true,
+											TYPALIGN_INT));
+	if (target == NULL)
+		tags_execute(&stmt_counts_drop_zeros, &param, NULL, false, 0);
+	else
+		tags_target_execute(target, &stmt_item_counts_drop_zeros, &param, NULL,
+							false, false, 0);
+}
+
+/*
+ * Fold the deltas of every target but posts, waiting for folds in
+ * progress; returns the number of counts that changed.  The caller must be
+ * connected to SPI.
+ */
+static int64
+fold_target_counts(void)
+{
+	int			ntargets;
+	TagsTarget *targets = tags_user_targets(&ntargets);
+	int64		total = 0;
+	int			i;
+
+	for (i = 0; i < ntargets; i++)
+	{
+		TagsSavedUser saved;
+
+		tags_become_target_owner(&targets[i], &saved);
+		total += tags_fold_item_counts(&targets[i], true);
+		tags_restore_user(&saved);
+	}
+	return total;
+}
+
+/*
+ * tags_fold_counts() RETURNS bigint
+ *
+ * Folds the pending deltas now, waiting for a fold in progress to end, and
+ * returns the number of tags whose folded count changed.  The writers fold
+ * as they go in READ COMMITTED; this is for the end of a bulk load made
+ * under REPEATABLE READ, or to measure.
+ */
+Datum
+tags_fold_counts(PG_FUNCTION_ARGS)
+{
+	TagsSavedUser saved;
+	int64		ntags;
+
+	tags_spi_connect(fcinfo);
+	tags_become_owner(&saved);
+	ntags = fold_counts(true);
+	tags_restore_user(&saved);
+	ntags += fold_target_counts();
+	SPI_finish();
+	PG_RETURN_INT64(ntags);
+}

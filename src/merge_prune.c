@@ -1,0 +1,391 @@
+/*-------------------------------------------------------------------------
+ *
+ * merge_prune.c
+ *	  Tag care of the tags themselves: merging one into another, and
+ *	  pruning the tags on no post nor item.
+ *
+ * Locks are taken in the order the writers take them, so that neither
+ * deadlocks with a writer: posts and items, then tags, then the lock of
+ * direct writes (slug_locks.c).  Once they hold their locks, both read and
+ * write in a new snapshot, so that under REPEATABLE READ too they act on
+ * what committed before the locks were granted.  Each runs a fixed number
+ * of statements, whatever the number of posts, and as many more per
+ * target.  See doc/concurrency.md.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "tags.h"
+
+PG_FUNCTION_INFO_V1(tag_merge);
+PG_FUNCTION_INFO_V1(tags_prune);
+
+static void lock_items_of_tag(const TagsTarget *targets, int ntargets,
+							  Datum *params);
+static int	keep_unused_by_targets(Datum *ids, int count);
+
+/* The items of the tag $1, locked FOR UPDATE */
+static const TagsStatement stmt_item_tag_items_lock = {
+	"item_tag_items_lock",
+	"SELECT FROM @target@ t"
+	" WHERE t.@key@ OPERATOR(pg_catalog.=) ANY (ARRAY("
+	"     SELECT a.@item@ FROM @assoc@ a"
+	"     WHERE a.tag_id OPERATOR(pg_catalog.=) $1))"
+	" ORDER BY t.@key@"
+	" FOR UPDATE OF t",
+	1, {INT4OID}, 0, SPI_OK_SELECT
+};
+
+/*
+ * Lock the items of the tag params[0] in every target but posts, FOR
+ * UPDATE, in a new snapshot, as their owners (see tag_merge()).
+ */
+static void
+lock_items_of_tag(const TagsTarget *targets, int ntargets, Datum *params)
+{
+	int			i;
+
+	for (i = 0; i < ntargets; i++)
+	{
+		TagsSavedUser saved;
+
+		tags_become_target_owner(&targets[i], &saved);
+		tags_target_execute(&targets[i], &stmt_item_tag_items_lock, params, NULL,
+							true, false, 0);
+		tags_restore_user(&saved);
+	}
+}
+
+/*
+ * The posts of the tag $1, locked FOR UPDATE, not the writers' FOR NO KEY
+ * UPDATE: it also waits for, and keeps out, a plain INSERT into post_tags,
+ * whose foreign-key check locks the post FOR KEY SHARE
+ */
+static const TagsStatement stmt_tag_posts_lock = {
+	"tag_posts_lock",
+	"SELECT p.id FROM @extschema@.posts p"
+	" WHERE p.id OPERATOR(pg_catalog.=) ANY ("
+	"     SELECT pt.post_id FROM @extschema@.post_tags pt"
+	"     WHERE pt.tag_id OPERATOR(pg_catalog.=) $1)"
+	" ORDER BY p.id"
+	" FOR UPDATE OF p",
+	1, {INT4OID}, 0, SPI_OK_SELECT
+};
+
+/* The tags $1 and $2, locked FOR UPDATE in id order */
+static const TagsStatement stmt_tags_lock_pair = {
+	"tags_lock_pair",
+	"SELECT t.id FROM @extschema@.tags t"
+	" WHERE t.id OPERATOR(pg_catalog.=) $1"
+	"    OR t.id OPERATOR(pg_catalog.=) $2"
+	" ORDER BY t.id"
+	" FOR UPDATE OF t",
+	2, {INT4OID, INT4OID}, 0, SPI_OK_SELECT
+};
+
+/*
+ * The tag $1's associations go to the tag $2: a post that has both keeps
+ * $2's, at the first of the two positions; the others are moved with their
+ * positions.  Returns those moved.
+ */
+static const TagsStatement stmt_merge_move = {
+	"merge_move",
+	"WITH both_tags AS ("
+	"    DELETE FROM @extschema@.post_tags f"
+	"    USING @extschema@.post_tags i"
+	"    WHERE f.tag_id OPERATOR(pg_catalog.=) $1"
+	"      AND i.tag_id OPERATOR(pg_catalog.=) $2"
+	"      AND i.post_id OPERATOR(pg_catalog.=) f.post_id"
+	"    RETURNING f.post_id, f.position"
+	"), first_position AS ("
+	"    UPDATE @extschema@.post_tags i SET position = b.position"
+	"    FROM both_tags b"
+	"    WHERE i.post_id OPERATOR(pg_catalog.=) b.post_id"
+	"      AND i.tag_id OPERATOR(pg_catalog.=) $2"
+	"      AND (b.position OPERATOR(pg_catalog.<) i.position"
+	"           OR (i.position IS NULL AND b.position IS NOT NULL))"
+	")"
+	" UPDATE @extschema@.post_tags f SET tag_id = $2"
+	" WHERE f.tag_id OPERATOR(pg_catalog.=) $1"
+	"   AND NOT EXISTS (SELECT FROM @extschema@.post_tags i"
+	"                   WHERE i.post_id OPERATOR(pg_catalog.=) f.post_id"
+	"                     AND i.tag_id OPERATOR(pg_catalog.=) $2)",
+	2, {INT4OID, INT4OID}, 0, SPI_OK_UPDATE
+};
+
+/* The same for a target */
+static const TagsStatement stmt_item_merge_move = {
+	"item_merge_move",
+	"WITH both_tags AS ("
+	"    DELETE FROM @assoc@ f"
+	"    USING @assoc@ i"
+	"    WHERE f.tag_id OPERATOR(pg_catalog.=) $1"
+	"      AND i.tag_id OPERATOR(pg_catalog.=) $2"
+	"      AND i.@item@ OPERATOR(pg_catalog.=) f.@item@"
+	"    RETURNING f.@item@ AS item, f.position"
+	"), first_position AS ("
+	"    UPDATE @assoc@ i SET position = b.position"
+	"    FROM both_tags b"
+	"    WHERE i.@item@ OPERATOR(pg_catalog.=) b.item"
+	"      AND i.tag_id OPERATOR(pg_catalog.=) $2"
+	"      AND (b.position OPERATOR(pg_catalog.<) i.position"
+	"           OR (i.position IS NULL AND b.position IS NOT NULL))"
+	")"
+	" UPDATE @assoc@ f SET tag_id = $2"
+	" WHERE f.tag_id OPERATOR(pg_catalog.=) $1"
+	"   AND NOT EXISTS (SELECT FROM @assoc@ i"
+	"                   WHERE i.@item@ OPERATOR(pg_catalog.=) f.@item@"
+	"                     AND i.tag_id OPERATOR(pg_catalog.=) $2)",
+	2, {INT4OID, INT4OID}, 0, SPI_OK_UPDATE
+};
+
+/* The tag $1's synonyms and aliases become $2's */
+static const TagsStatement stmt_merge_repoint = {
+	"merge_repoint",
+	"WITH synonyms AS ("
+	"    UPDATE @extschema@.tag_synonyms s SET tag_id = $2"
+	"    WHERE s.tag_id OPERATOR(pg_catalog.=) $1"
+	")"
+	" UPDATE @extschema@.tag_slug_aliases a SET tag_id = $2"
+	" WHERE a.tag_id OPERATOR(pg_catalog.=) $1",
+	2, {INT4OID, INT4OID}, 0, SPI_OK_UPDATE
+};
+
+/*
+ * The tag $1 is deleted, and becomes a synonym and an alias of the tag $2;
+ * its synonyms and aliases are $2's already, so the delete cascades to
+ * nothing else
+ */
+static const TagsStatement stmt_merge_finish = {
+	"merge_finish",
+	"WITH gone AS ("
+	"    DELETE FROM @extschema@.tags t"
+	"    WHERE t.id OPERATOR(pg_catalog.=) $1"
+	"    RETURNING t.name, t.slug"
+	"), synonym AS ("
+	"    INSERT INTO @extschema@.tag_synonyms (name, tag_id)"
+	"    SELECT g.name, $2 FROM gone g"
+	")"
+	" INSERT INTO @extschema@.tag_slug_aliases (slug, tag_id)"
+	" SELECT g.slug, $2 FROM gone g",
+	2, {INT4OID, INT4OID}, 0, SPI_OK_INSERT
+};
+
+/*
+ * tag_merge(from_slug text, into_slug text) RETURNS bigint
+ *
+ * Every post, and every item of every target (1.2), of from ends up tagged
+ * into exactly once: an association with from moves to into with its
+ * position, and a post that had both keeps the first of the two positions.
+ * Then from is deleted; its name becomes a synonym of into, its slug an
+ * alias, and its own synonyms and aliases are into's.  Returns the number
+ * of associations moved (those of posts that had both are not).  The
+ * counters follow through their triggers.
+ *
+ * Locks, in the writers' order: the posts and items of from FOR UPDATE,
+ * then from and into, then the posts and items of from again (a writer may
+ * have committed one meanwhile), then the lock of direct writes.  See
+ * doc/concurrency.md for the deadlock (40P01) this can still meet.
+ */
+Datum
+tag_merge(PG_FUNCTION_ARGS)
+{
+	const char *from_slug = tags_text_arg(fcinfo, 0, "from slug");
+	const char *into_slug = tags_text_arg(fcinfo, 1, "into slug");
+	int32		from;
+	int32		into;
+	Datum		params[2];
+	uint64		moved;
+	TagsTarget *targets;
+	int			ntargets;
+	int			i;
+
+	tags_spi_connect(fcinfo);
+	from = tags_tag_id_by_slug_latest(from_slug);
+	into = tags_tag_id_by_slug_latest(into_slug);
+	if (from == into)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("cannot merge tag \"%s\" into itself", into_slug),
+				strcmp(from_slug, into_slug) != 0 ?
+				errdetail("\"%s\" and \"%s\" are slugs of the same tag.",
+						  from_slug, into_slug) : 0);
+
+	/* $1 from, $2 into, in every statement of the merge */
+	params[0] = Int32GetDatum(from);
+	params[1] = Int32GetDatum(into);
+	targets = tags_user_targets(&ntargets);
+	tags_execute_latest(&stmt_tag_posts_lock, params, NULL);
+	lock_items_of_tag(targets, ntargets, params);
+	if (tags_execute_latest(&stmt_tags_lock_pair, params, NULL) < 2)
+		ereport(ERROR,
+				errcode(ERRCODE_NO_DATA_FOUND),
+				errmsg("tag \"%s\" or tag \"%s\" no longer exists",
+					   from_slug, into_slug),
+				errdetail("It was deleted or merged while the merge waited for it."));
+	tags_execute_latest(&stmt_tag_posts_lock, params, NULL);
+	lock_items_of_tag(targets, ntargets, params);
+	tags_lock_direct_writes();
+
+	moved = tags_execute_latest(&stmt_merge_move, params, NULL);
+	for (i = 0; i < ntargets; i++)
+	{
+		TagsSavedUser saved;
+
+		tags_become_target_owner(&targets[i], &saved);
+		moved += tags_target_execute(&targets[i], &stmt_item_merge_move, params,
+									 NULL, true, false, 0);
+		tags_restore_user(&saved);
+	}
+	tags_execute_latest(&stmt_merge_repoint, params, NULL);
+	tags_execute_latest(&stmt_merge_finish, params, NULL);
+	SPI_finish();
+	PG_RETURN_INT64((int64) moved);
+}
+
+/* Those of the tags $1 that have an item */
+static const TagsStatement stmt_item_tags_in_use = {
+	"item_tags_in_use",
+	"SELECT u.id FROM pg_catalog.unnest($1) AS u(id)"
+	" WHERE EXISTS (SELECT FROM @assoc@ a"
+	"               WHERE a.tag_id OPERATOR(pg_catalog.=) u.id)",
+	1, {INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
+};
+
+/*
+ * Keep those of the tag ids that no item of a target but posts has, judged
+ * in a new snapshot as their owners; returns how many are kept.
+ */
+static int
+keep_unused_by_targets(Datum *ids, int count)
+{
+	int			ntargets;
+	TagsTarget *targets = tags_user_targets(&ntargets);
+	int			t;
+
+	for (t = 0; t < ntargets && count > 0; t++)
+	{
+		TagsSavedUser saved;
+		Datum		param;
+		uint64		nused;
+		uint64		row;
+		int			kept = 0;
+		int			i;
+
+		param = PointerGetDatum(construct_array(ids, count, INT4OID,
+												sizeof(int32), true,
+												TYPALIGN_INT));
+		tags_become_target_owner(&targets[t], &saved);
+		nused = tags_target_execute(&targets[t], &stmt_item_tags_in_use, &param,
+									NULL, true, false, 0);
+		tags_restore_user(&saved);
+		for (i = 0; i < count; i++)
+		{
+			for (row = 0; row < nused; row++)
+			{
+				bool		isnull;
+
+				if (DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[row],
+												SPI_tuptable->tupdesc, 1,
+												&isnull)) ==
+					DatumGetInt32(ids[i]))
+					break;
+			}
+			if (row == nused)
+				ids[kept++] = ids[i];
+		}
+		count = kept;
+	}
+	return count;
+}
+
+/*
+ * The tags on no post, created at least $1 ago, locked FOR UPDATE; a tag a
+ * writer is attaching is locked FOR KEY SHARE by it, and skipped.  Whether
+ * a tag is on no post is judged again, after the lock, by
+ * stmt_prune_delete.
+ */
+static const TagsStatement stmt_prune_candidates = {
+	"prune_candidates",
+	"SELECT t.id FROM @extschema@.tags t"
+	" WHERE t.created_at OPERATOR(pg_catalog.<=)"
+	"       (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
+	"   AND NOT EXISTS (SELECT FROM @extschema@.post_tags pt"
+	"                   WHERE pt.tag_id OPERATOR(pg_catalog.=) t.id)"
+	" ORDER BY t.id"
+	" FOR UPDATE OF t SKIP LOCKED",
+	1, {INTERVALOID}, 0, SPI_OK_SELECT
+};
+
+/* Delete those of the tags $1 that are on no post */
+static const TagsStatement stmt_prune_delete = {
+	"prune_delete",
+	"DELETE FROM @extschema@.tags t"
+	" WHERE t.id OPERATOR(pg_catalog.=) ANY ($1)"
+	"   AND NOT EXISTS (SELECT FROM @extschema@.post_tags pt"
+	"                   WHERE pt.tag_id OPERATOR(pg_catalog.=) t.id)",
+	1, {INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_DELETE
+};
+
+/*
+ * tags_prune(min_age interval) RETURNS bigint
+ *
+ * Deletes the tags that are on no post, nor on any item of a target (1.2),
+ * and were created at least min_age before the transaction began; returns
+ * how many.  A tag a writer holds FOR KEY SHARE is skipped (SKIP LOCKED);
+ * the others are locked FOR UPDATE, and whether each is on no post is
+ * judged again in a snapshot taken after the locks, so that an association
+ * committed meanwhile keeps its tag (doc/concurrency.md).
+ */
+Datum
+tags_prune(PG_FUNCTION_ARGS)
+{
+	Interval	zero = {0};
+	Datum		param;
+	uint64		ncandidates;
+	Datum	   *ids;
+	uint64		row;
+	uint64		deleted;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("min_age must not be null"));
+	if (DatumGetBool(DirectFunctionCall2(interval_lt, PG_GETARG_DATUM(0),
+										 IntervalPGetDatum(&zero))))
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("min_age must not be negative"));
+
+	tags_spi_connect(fcinfo);
+	param = PG_GETARG_DATUM(0);
+	ncandidates = tags_execute_latest(&stmt_prune_candidates, &param, NULL);
+	if (ncandidates == 0)
+	{
+		SPI_finish();
+		PG_RETURN_INT64(0);
+	}
+	ids = palloc(ncandidates * sizeof(Datum));
+	for (row = 0; row < ncandidates; row++)
+	{
+		bool		isnull;
+
+		ids[row] = SPI_getbinval(SPI_tuptable->vals[row],
+								 SPI_tuptable->tupdesc, 1, &isnull);
+	}
+	ncandidates = keep_unused_by_targets(ids, (int) ncandidates);
+	param = PointerGetDatum(construct_array(ids, (int) ncandidates, INT4OID,
+											sizeof(int32), true,
+											TYPALIGN_INT));
+	deleted = tags_execute_latest(&stmt_prune_delete, &param, NULL);
+	SPI_finish();
+	PG_RETURN_INT64((int64) deleted);
+}

@@ -1,0 +1,375 @@
+/*-------------------------------------------------------------------------
+ *
+ * slug_locks.c
+ *	  Slug choice, and every advisory lock the extension takes.
+ *
+ * A missing tag gets the first free slug among base, base-2, base-3 ...,
+ * where base is the slug of its name (normalize.c).  The choice is safe
+ * against another session choosing the same slug because of the advisory
+ * locks below, all transaction-level; their keys are all here:
+ *	("tags", hash of a slug root)	held while picking slugs from that root
+ *	("tagd", 0)						the lock of direct writes: shared by
+ *									get-or-create, exclusive for a direct
+ *									write to tags and for tag care
+ *	("tagc", 0 or a target's oid)	the folding lock of the counters of
+ *									posts, or of a target
+ * Locking rules: the lock of direct writes first, then root locks in key
+ * order; the taken slugs are read in a snapshot taken after the locks.
+ * See doc/concurrency.md for why this never deadlocks one call with another.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/hsearch.h"
+
+#include "tags.h"
+
+/*
+ * First keys of the advisory locks: "tags", "tagd" and "tagc" in ASCII
+ */
+#define TAGS_SLUG_LOCK_SPACE 0x74616773
+#define TAGS_DIRECT_LOCK_SPACE 0x74616764
+#define TAGS_FOLD_LOCK_SPACE 0x74616763
+
+/* Most root locks get-or-create takes; past it, one exclusive lock */
+#define TAGS_MAX_ROOT_LOCKS 32
+
+/* A slug some tag holds, as the number it takes among its base's slugs */
+typedef struct TakenSlug
+{
+	int			group;			/* index of its base among the bases */
+	uint64		n;				/* 1 for the base itself, N for "base-N" */
+} TakenSlug;
+
+static int	compare_cstring_ptr(const void *a, const void *b);
+static int	compare_taken(const void *a, const void *b);
+static uint64 slug_number(const char *base, const char *slug);
+static int32 slug_lock_key(const char *base);
+static int	compare_int32(const void *a, const void *b);
+static void lock_slug_roots(int32 *keys, int nkeys, bool direct);
+
+/* bsearch() comparator for an array of C strings */
+static int
+compare_cstring_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Order taken slugs by base, then by suffix number */
+static int
+compare_taken(const void *a, const void *b)
+{
+	const TakenSlug *ta = a;
+	const TakenSlug *tb = b;
+
+	if (ta->group != tb->group)
+		return (ta->group > tb->group) - (ta->group < tb->group);
+	return (ta->n > tb->n) - (ta->n < tb->n);
+}
+
+/*
+ * The number a slug takes among base, base-2, base-3 ...: 1 for base
+ * itself, N for "base-N", 0 for any other slug (such as "base-02").
+ */
+static uint64
+slug_number(const char *base, const char *slug)
+{
+	size_t		baselen = strlen(base);
+	const char *suffix;
+	char	   *end;
+	uint64		n;
+
+	if (strcmp(slug, base) == 0)
+		return 1;
+	if (strncmp(slug, base, baselen) != 0 || slug[baselen] != '-')
+		return 0;
+	suffix = slug + baselen + 1;
+	if (suffix[0] < '1' || suffix[0] > '9')
+		return 0;
+	n = strtou64(suffix, &end, 10);
+	return (*end == '\0' && n >= 2) ? n : 0;
+}
+
+/*
+ * The advisory lock key of a base slug: a hash of its root, the base without
+ * any trailing "-<digits>" parts.  Every slug made from a base ("cafe",
+ * "cafe-2") has the root of the base, so two bases whose slugs could
+ * collide ("cafe" and "cafe-2") share a lock.
+ */
+static int32
+slug_lock_key(const char *base)
+{
+	size_t		len = strlen(base);
+
+	for (;;)
+	{
+		size_t		hyphen = len;
+
+		while (hyphen > 0 && isdigit((unsigned char) base[hyphen - 1]))
+			hyphen--;
+		if (hyphen == len || hyphen < 2 || base[hyphen - 1] != '-')
+			break;
+		len = hyphen - 1;
+	}
+	return (int32) hash_bytes((const unsigned char *) base, len);
+}
+
+/* Order int32 values */
+static int
+compare_int32(const void *a, const void *b)
+{
+	int32		ia = *(const int32 *) a;
+	int32		ib = *(const int32 *) b;
+
+	return (ia > ib) - (ia < ib);
+}
+
+/*
+ * Take the advisory locks that let a session pick slugs from these roots
+ * (keys) without another session picking the same, held to the end of the
+ * transaction.
+ *
+ * Get-or-create takes the lock of direct writes shared, then the lock of
+ * each root, in the order of the keys, so that two sessions never wait for
+ * each other.  A direct write to tags (direct) takes the lock of direct
+ * writes exclusively, and no root lock: that excludes every other session
+ * that picks slugs, and a multi-row INSERT, whose trigger runs row by row,
+ * needs no more locks for more rows.  Get-or-create does the same when it
+ * would need more than TAGS_MAX_ROOT_LOCKS root locks, which would fill
+ * the lock table.
+ */
+static void
+lock_slug_roots(int32 *keys, int nkeys, bool direct)
+{
+	int			nlocks = 0;
+	int			i;
+
+	if (nkeys > 0)
+		qsort(keys, nkeys, sizeof(int32), compare_int32);
+	for (i = 0; i < nkeys; i++)
+		if (i == 0 || keys[i] != keys[i - 1])
+			keys[nlocks++] = keys[i];
+	if (nlocks > TAGS_MAX_ROOT_LOCKS)
+		direct = true;
+
+	DirectFunctionCall2(direct ? pg_advisory_xact_lock_int4 :
+						pg_advisory_xact_lock_shared_int4,
+						Int32GetDatum(TAGS_DIRECT_LOCK_SPACE),
+						Int32GetDatum(0));
+	if (direct)
+		return;
+	for (i = 0; i < nlocks; i++)
+		DirectFunctionCall2(pg_advisory_xact_lock_int4,
+							Int32GetDatum(TAGS_SLUG_LOCK_SPACE),
+							Int32GetDatum(keys[i]));
+}
+
+/*
+ * Take the lock of direct writes exclusively (see lock_slug_roots()): no
+ * other session creates a tag, picks a slug or changes a synonym until the
+ * transaction ends.
+ */
+void
+tags_lock_direct_writes(void)
+{
+	lock_slug_roots(NULL, 0, true);
+}
+
+/*
+ * Take the folding lock of the counters of posts (relid InvalidOid) or of
+ * a target, to the end of the transaction; if not wait, only if no other
+ * transaction holds it.  Returns whether it was taken.
+ */
+bool
+tags_lock_folding(Oid relid, bool wait)
+{
+	Datum		key1 = Int32GetDatum(TAGS_FOLD_LOCK_SPACE);
+	Datum		key2 = Int32GetDatum((int32) relid);
+
+	if (!wait)
+		return DatumGetBool(DirectFunctionCall2(pg_try_advisory_xact_lock_int4,
+												key1, key2));
+	DirectFunctionCall2(pg_advisory_xact_lock_int4, key1, key2);
+	return true;
+}
+
+/*
+ * The slugs "b" and "b-..." for each base b in $1, held by a tag or an
+ * alias other than those of tag $2.  In the C collation those sort in
+ * [b, b.), one range of the index of slugs: a slug holds only [a-z0-9-]
+ * (the CHECK constraints), and '-' is the only one of those that sorts
+ * before '.'; slug_number() picks the numbered ones.  One index range scan
+ * per base, in a LATERAL subquery, at every size (see doc/plans.md).
+ */
+static const TagsStatement stmt_slugs_taken = {
+	"slugs_taken",
+	"SELECT b.base, t.slug"
+	" FROM pg_catalog.unnest($1) AS b(base)"
+	" CROSS JOIN LATERAL (SELECT t.slug FROM @extschema@.tags t"
+	"                     WHERE (t.slug OPERATOR(pg_catalog.>=) b.base"
+	" AND t.slug OPERATOR(pg_catalog.<) (b.base OPERATOR(pg_catalog.||) '.'))"
+	"                       AND ($2 IS NULL OR t.id OPERATOR(pg_catalog.<>) $2)"
+	"                     OFFSET 0) t"
+	" UNION ALL"
+	" SELECT b.base, a.slug"
+	" FROM pg_catalog.unnest($1) AS b(base)"
+	" CROSS JOIN LATERAL (SELECT a.slug FROM @extschema@.tag_slug_aliases a"
+	"                     WHERE (a.slug OPERATOR(pg_catalog.>=) b.base"
+	" AND a.slug OPERATOR(pg_catalog.<) (b.base OPERATOR(pg_catalog.||) '.'))"
+	"                       AND ($2 IS NULL OR a.tag_id OPERATOR(pg_catalog.<>) $2)"
+	"                     OFFSET 0) a",
+	2, {TEXTARRAYOID, INT4OID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT,
+	/* at version 1.0 */
+	"SELECT b.base, t.slug"
+	" FROM pg_catalog.unnest($1) AS b(base)"
+	" CROSS JOIN LATERAL (SELECT t.slug FROM @extschema@.tags t"
+	"                     WHERE (t.slug OPERATOR(pg_catalog.>=) b.base"
+	" AND t.slug OPERATOR(pg_catalog.<) (b.base OPERATOR(pg_catalog.||) '.'))"
+	"                       AND ($2 IS NULL OR t.id OPERATOR(pg_catalog.<>) $2)"
+	"                     OFFSET 0) t"
+};
+
+/*
+ * stmt_slugs_taken for one base: what the trigger on tags runs for each
+ * row a direct INSERT writes, where the start-up of the plan for an array
+ * cost more than the scans
+ */
+static const TagsStatement stmt_slugs_of_base = {
+	"slugs_of_base",
+	"SELECT $1 AS base, t.slug FROM @extschema@.tags t"
+	" WHERE t.slug OPERATOR(pg_catalog.>=) $1"
+	"   AND t.slug OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.||) '.')"
+	"   AND ($2 IS NULL OR t.id OPERATOR(pg_catalog.<>) $2)"
+	" UNION ALL"
+	" SELECT $1, a.slug FROM @extschema@.tag_slug_aliases a"
+	" WHERE a.slug OPERATOR(pg_catalog.>=) $1"
+	"   AND a.slug OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.||) '.')"
+	"   AND ($2 IS NULL OR a.tag_id OPERATOR(pg_catalog.<>) $2)",
+	2, {TEXTOID, INT4OID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT,
+	/* at version 1.0 */
+	"SELECT $1 AS base, t.slug FROM @extschema@.tags t"
+	" WHERE t.slug OPERATOR(pg_catalog.>=) $1"
+	"   AND t.slug OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.||) '.')"
+	"   AND ($2 IS NULL OR t.id OPERATOR(pg_catalog.<>) $2)"
+};
+
+/*
+ * Give each of count entries, sorted by base slug, the first free slug among
+ * base, base-2, base-3 ...: free of every tag, and of the slugs given to the
+ * entries before it.  entry->slug holds the base on entry, the slug on
+ * return.  A tag with id own_id (if has_own_id) does not hold its own slug.
+ *
+ * One statement finds the taken slugs of every base.  Before it, the
+ * advisory locks of the bases are taken (see lock_slug_roots(); direct
+ * says whether for a direct write).  The statement runs in a snapshot
+ * taken after the locks, even under REPEATABLE READ, so it sees every tag
+ * committed by a transaction that held one of them, and no transaction that
+ * has not committed yet can hold a slug we might pick.
+ * The caller must be connected to SPI.
+ */
+void
+tags_assign_slugs(TagEntry **entries, int count, bool direct, bool has_own_id,
+				  int32 own_id)
+{
+	const char **bases = palloc(count * sizeof(char *));
+	int		   *group_start = palloc((count + 1) * sizeof(int));
+	int32	   *keys = palloc(count * sizeof(int32));
+	int			ngroups = 0;
+	Datum		params[2];
+	uint64		nrows;
+	TakenSlug  *taken;
+	int			ntaken = 0;
+	int			next = 0;
+	HASHCTL		ctl;
+	HTAB	   *given;
+	uint64		row;
+	int			g;
+	int			i;
+
+	for (i = 0; i < count; i++)
+	{
+		if (ngroups > 0 && strcmp(entries[i]->slug, bases[ngroups - 1]) == 0)
+			continue;
+		bases[ngroups] = entries[i]->slug;
+		keys[ngroups] = slug_lock_key(entries[i]->slug);
+		group_start[ngroups++] = i;
+	}
+	group_start[ngroups] = count;
+
+	lock_slug_roots(keys, ngroups, direct);
+
+	/* $1 the bases (or the one base), $2 the tag whose slugs are its own */
+	params[0] = ngroups == 1 ? CStringGetTextDatum(bases[0]) :
+		tags_text_array(bases, ngroups);
+	params[1] = Int32GetDatum(own_id);
+	nrows = tags_execute_latest(ngroups == 1 ? &stmt_slugs_of_base :
+								&stmt_slugs_taken,
+								params, has_own_id ? "  " : " n");
+
+	taken = palloc((nrows + 1) * sizeof(TakenSlug));
+	for (row = 0; row < nrows; row++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[row];
+		char	   *base = SPI_getvalue(tuple, SPI_tuptable->tupdesc, 1);
+		char	   *slug = SPI_getvalue(tuple, SPI_tuptable->tupdesc, 2);
+		const char **found = bsearch(&base, bases, ngroups, sizeof(char *),
+									 compare_cstring_ptr);
+		uint64		n = slug_number(base, slug);
+
+		if (found == NULL)
+			elog(ERROR, "base slug \"%s\" was not asked for", base);
+		if (n == 0)
+			continue;
+		taken[ntaken].group = found - bases;
+		taken[ntaken].n = n;
+		ntaken++;
+	}
+	qsort(taken, ntaken, sizeof(TakenSlug), compare_taken);
+
+	/* the slugs given so far in this call ("cafe-2" to "café", say) */
+	ctl.keysize = TAGS_SLUG_MAX_BYTES;
+	ctl.entrysize = TAGS_SLUG_MAX_BYTES;
+	ctl.hcxt = CurrentMemoryContext;
+	given = hash_create("tags given slugs", count, &ctl,
+						HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+
+	/* walk each base's entries and its taken numbers side by side */
+	for (g = 0; g < ngroups; g++)
+	{
+		uint64		candidate = 1;
+
+		for (i = group_start[g]; i < group_start[g + 1]; i++)
+		{
+			char	   *slug;
+			bool		clash;
+
+			CHECK_FOR_INTERRUPTS();
+			do
+			{
+				while (next < ntaken && (taken[next].group < g ||
+										 (taken[next].group == g &&
+										  taken[next].n <= candidate)))
+				{
+					if (taken[next].group == g && taken[next].n == candidate)
+						candidate++;
+					next++;
+				}
+				slug = candidate == 1 ? pstrdup(bases[g]) :
+					psprintf("%s-" UINT64_FORMAT, bases[g], candidate);
+				hash_search(given, slug, HASH_ENTER, &clash);
+				candidate++;
+			} while (clash);
+			entries[i]->slug = slug;
+		}
+	}
+}
