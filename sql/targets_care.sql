@@ -485,6 +485,17 @@ SELECT name FROM item_get_tags('tc_a', 1);
 SELECT name FROM item_get_tags('tc_b', 1);
 ALTER TABLE tc_a RENAME COLUMN at2 TO at;
 SELECT name FROM item_get_tags('tc_a', 1);
+-- broken again: enabling it once more is refused as for any target, and
+-- disabling it, the way out the error names, works; it is then a table
+-- like any other, which may be enabled anew
+ALTER TABLE tc_a RENAME COLUMN at TO at2;
+SELECT tags_enable('tc_a', 'live', 'at2');
+\echo :LAST_ERROR_SQLSTATE
+SELECT tags_disable('tc_a');
+SELECT count(*) AS registered, to_regclass('tc_a_tags') AS assoc
+FROM tag_targets WHERE target = 'tc_a'::regclass;
+SELECT tags_enable('tc_a', 'live', 'at2');
+SELECT name FROM item_set_tags('tc_a', 1, ARRAY['again']);
 SELECT tags_disable('tc_a'), tags_disable('tc_b');
 DROP TABLE tc_a, tc_b;
 SELECT target FROM tag_targets;

@@ -212,6 +212,7 @@ extern int	tags_column_of(TupleDesc desc, const char *name);
 
 /* targets.c */
 extern bool tags_find_target(Oid relid, TagsTarget *target);
+extern bool tags_find_registration(Oid relid, TagsTarget *target);
 extern void tags_get_target(Oid relid, TagsTarget *target);
 extern void tags_target_arg(FunctionCallInfo fcinfo, TagsTarget *target);
 extern bool tags_find_target_by_association(Oid assoc, TagsTarget *target);

@@ -224,7 +224,7 @@ tags_enable(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				errmsg("must be owner of table %s", relname));
-	if (tags_find_target(relid, &existing))
+	if (tags_find_registration(relid, &existing))
 		ereport(ERROR,
 				errcode(ERRCODE_DUPLICATE_OBJECT),
 				errmsg("table \"%s\" is already a tag target", relname));
@@ -365,7 +365,12 @@ tags_disable(PG_FUNCTION_ARGS)
 				errmsg("target must not be null"));
 	relid = PG_GETARG_OID(0);
 	tags_spi_connect(fcinfo);
-	tags_get_target(relid, &target);
+	if (!tags_find_registration(relid, &target))
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("table \"%s\" is not a tag target",
+					   get_rel_name(relid) ? get_rel_name(relid) : "?"),
+				errhint("Call tags_enable() on the table first."));
 	if (target.builtin)
 		ereport(ERROR,
 				errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

@@ -78,6 +78,7 @@ static const char *build_target_sql(const TagsStatement *stmt,
 									const void *arg, Oid *argtypes);
 static AttrNumber key_column_of(Relation rel);
 static void check_not_broken(const TargetCacheEntry *entry);
+static TargetCacheEntry *target_entry(Oid relid);
 
 /*
  * Mark the cache stale if a relation it describes, or the registry, is
@@ -271,16 +272,39 @@ check_not_broken(const TargetCacheEntry *entry)
 bool
 tags_find_target(Oid relid, TagsTarget *target)
 {
-	TargetCacheEntry *entry;
+	TargetCacheEntry *entry = target_entry(relid);
 
-	if (!targets_current())
-		load_targets();
-	entry = hash_search(targets_cache, &relid, HASH_FIND, NULL);
 	if (entry == NULL)
 		return false;
 	check_not_broken(entry);
 	*target = entry->target;
 	return true;
+}
+
+/*
+ * Whether the table relid is registered as a target, even one a change
+ * broke, whose tables *target then names (its key and sort column do not):
+ * what tags_enable() and tags_disable() need, the latter being the way out
+ * that check_not_broken() names.  The caller must be connected to SPI.
+ */
+bool
+tags_find_registration(Oid relid, TagsTarget *target)
+{
+	TargetCacheEntry *entry = target_entry(relid);
+
+	if (entry == NULL)
+		return false;
+	*target = entry->target;
+	return true;
+}
+
+/* The cache entry of the table relid, read anew if need be; NULL if none */
+static TargetCacheEntry *
+target_entry(Oid relid)
+{
+	if (!targets_current())
+		load_targets();
+	return hash_search(targets_cache, &relid, HASH_FIND, NULL);
 }
 
 /* tags_find_target(), or 22023 if the table is not a target */
