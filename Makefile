@@ -3,6 +3,8 @@
 #   make && sudo make install     build and install into the server
 #   make demo                     try it in a throwaway cluster
 #   make test                     the whole test suite in a throwaway cluster
+#   make test-versions            the suites on every PostgreSQL built by
+#                                 scripts/build-postgres.sh N, and Debian's
 
 EXTENSION = tags
 MODULE_big = tags
@@ -60,6 +62,12 @@ demo: deps
 
 test: deps
 	scripts/test.sh
+
+# not part of test: the versions are built from a clone of PostgreSQL
+# (scripts/build-postgres.sh, doc/versions.md)
+.PHONY: test-versions
+test-versions: deps
+	scripts/test-versions.sh
 
 .PHONY: bench
 bench: deps
