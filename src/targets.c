@@ -633,7 +633,7 @@ tags_cook_visible(Relation rel, const char *source, bool check)
 static AttrNumber
 key_column_of(Relation rel)
 {
-	Oid			index = RelationGetPrimaryKeyIndex(rel);
+	Oid			index = tags_primary_key_index(rel);
 	HeapTuple	tuple;
 	Form_pg_index form;
 	AttrNumber	att = 0;
