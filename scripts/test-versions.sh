@@ -156,7 +156,12 @@ test_built() {
 for pg_config in /usr/lib/postgresql/*/bin/pg_config; do
 	[ -x "$pg_config" ] || continue
 	major=$(basename "$(dirname "$(dirname "$pg_config")")")
-	wanted "$major" && test_debian "$major"
+	wanted "$major" || continue
+	if ! [ -f "$("$pg_config" --pgxs)" ]; then
+		echo "=== PG $major: skipped, no server headers (apt-get install postgresql-server-dev-$major)"
+		continue
+	fi
+	test_debian "$major"
 done
 for pg_config in $(ls -d "$prefix_root"/*/bin/pg_config 2>/dev/null | sort -V); do
 	major=$(basename "$(dirname "$(dirname "$pg_config")")")
