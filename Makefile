@@ -3,6 +3,8 @@
 #   make && sudo make install     build and install into the server
 #   make demo                     try it in a throwaway cluster
 #   make test                     the whole test suite in a throwaway cluster
+#   make test-versions            the suites on every PostgreSQL built by
+#                                 scripts/build-postgres.sh N, and Debian's
 
 EXTENSION = tags
 MODULE_big = tags
@@ -60,6 +62,14 @@ demo: deps
 
 test: deps
 	scripts/test.sh
+
+# not part of test: the versions are built from a clone of PostgreSQL
+# (scripts/build-postgres.sh, doc/versions.md).  It runs no client example,
+# so it does without make deps; a Debian server is tested when its headers
+# (postgresql-server-dev-N) are installed.
+.PHONY: test-versions
+test-versions:
+	scripts/test-versions.sh
 
 .PHONY: bench
 bench: deps

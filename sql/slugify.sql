@@ -51,9 +51,12 @@ WHERE slug !~ '^[a-z0-9]+(-[a-z0-9]+)*$' OR length(slug) > 90
    OR tag_slugify(slug) <> slug;
 
 -- a name that leaves no letters or digits is spelled with its characters'
--- Unicode names, or their code points; the empty name gives "tag"
+-- Unicode names, or their code points; the empty name gives "tag", and so
+-- does a zero-width space (not shown: psql's width for it differs between
+-- versions)
 SELECT name, tag_slugify(name) AS slug
-FROM unnest(ARRAY['🐍', '🚀 🚀', '!!!', '★', '¯\_(ツ)_/¯', U&'\E000', '', U&'\200B']) AS name;
+FROM unnest(ARRAY['🐍', '🚀 🚀', '!!!', '★', '¯\_(ツ)_/¯', U&'\E000', '']) AS name;
+SELECT tag_slugify(U&'\200B') AS zero_width_space;
 
 -- at most 90 characters, cut at a word boundary where there is one
 SELECT length(tag_slugify(repeat('abcdefghi ', 12))) AS cut_at_word,

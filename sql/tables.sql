@@ -15,11 +15,13 @@ WHERE c.relname IN ('posts', 'tags', 'post_tags', 'tag_post_counts', 'tag_post_c
   AND c.relnamespace = 'public'::regnamespace
 ORDER BY c.relname, a.attnum;
 
--- the constraints and indexes
+-- the constraints and indexes (NOT NULL is the columns' not_null above:
+-- PostgreSQL 18 lists it in pg_constraint too)
 SELECT conrelid::regclass AS "table", conname, pg_get_constraintdef(oid) AS definition
 FROM pg_constraint
 WHERE conrelid IN ('posts'::regclass, 'tags'::regclass, 'post_tags'::regclass,
                    'tag_post_counts'::regclass)
+  AND contype <> 'n'
 ORDER BY 1, 2;
 SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) AS definition
 FROM pg_index WHERE indrelid IN ('post_tags'::regclass, 'tag_post_counts'::regclass)

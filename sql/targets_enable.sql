@@ -96,9 +96,10 @@ WHERE table_schema = 'public' AND table_name IN
 ORDER BY table_name, ordinal_position;
 
 -- its constraints: the key, and foreign keys that cascade from the item and
--- the tag
+-- the tag (NOT NULL is is_nullable above: PostgreSQL 18 lists it in
+-- pg_constraint too)
 SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
-WHERE conrelid = 'te_articles_tags'::regclass ORDER BY conname;
+WHERE conrelid = 'te_articles_tags'::regclass AND contype <> 'n' ORDER BY conname;
 -- a tag's page is read off the index (tag_id, item_visible, item_sort, item_id)
 SELECT pg_get_indexdef(indexrelid) FROM pg_index
 WHERE indrelid = 'te_articles_tags'::regclass ORDER BY 1;

@@ -38,11 +38,14 @@ SELECT * FROM pg_temp.copies();
 UPDATE posts SET deleted_at = NULL WHERE id = 1;
 SELECT * FROM pg_temp.copies();
 -- an edit of anything else does not touch them
-SELECT xmin AS before FROM post_tags WHERE post_id = 2 AND tag_id = 1 \gset
+SELECT xmin AS before FROM post_tags
+WHERE post_id = 2 AND tag_id = (SELECT id FROM tags WHERE name = 'a') \gset
 UPDATE posts SET title = 'Edited' WHERE id = 2;
-SELECT xmin = :'before' AS untouched FROM post_tags WHERE post_id = 2 AND tag_id = 1;
+SELECT xmin = :'before' AS untouched FROM post_tags
+WHERE post_id = 2 AND tag_id = (SELECT id FROM tags WHERE name = 'a');
 UPDATE posts SET title = 'Published', status = 'published' WHERE id = 2;
-SELECT xmin = :'before' AS untouched FROM post_tags WHERE post_id = 2 AND tag_id = 1;
+SELECT xmin = :'before' AS untouched FROM post_tags
+WHERE post_id = 2 AND tag_id = (SELECT id FROM tags WHERE name = 'a');
 SELECT name, post_count FROM tag_counts();
 
 -- the upkeep is the extension's: a role with the grants the README lists,
@@ -110,7 +113,8 @@ SELECT tags_rebuild();
 SELECT * FROM pg_temp.copies();
 SELECT name, post_count FROM tag_counts();
 SELECT (SELECT count(*) FROM tag_post_count_deltas) AS pending,
-       (SELECT string_agg(tag_id || '=' || post_count, ' ' ORDER BY tag_id) FROM tag_post_counts) AS folded;
+       (SELECT string_agg(t.name || '=' || c.post_count, ' ' ORDER BY t.name)
+        FROM tag_post_counts c JOIN tags t ON t.id = c.tag_id) AS folded;
 
 DROP OWNED BY tags_upkeep_app;
 DROP ROLE tags_upkeep_app;

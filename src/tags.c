@@ -23,7 +23,19 @@
 
 #include "tags.h"
 
+/*
+ * From PostgreSQL 18 the module says its name and version, which
+ * pg_get_loaded_modules() shows; the version is the default_version of
+ * tags.control, the newest the library serves.
+ */
+#if PG_VERSION_NUM >= 180000
+PG_MODULE_MAGIC_EXT(
+					.name = "tags",
+					.version = "1.2"
+);
+#else
 PG_MODULE_MAGIC;
+#endif
 
 PG_FUNCTION_INFO_V1(tags_require_utf8);
 

@@ -64,6 +64,27 @@
 /* Largest page a caller may ask for */
 #define TAGS_MAX_PAGE_SIZE 100
 
+/*
+ * Calls whose form differs between the PostgreSQL versions tags builds on,
+ * 15 to 19 (doc/versions.md).  Whether the current user owns a table: 16
+ * replaced pg_class_ownercheck() with object_ownercheck().  The index of a
+ * table's primary key, or InvalidOid: 18 asks whether a deferrable key
+ * will do, and a target's will not, as earlier versions never returned one.
+ * A file that uses tags_owns_table() includes catalog/pg_class.h,
+ * miscadmin.h and utils/acl.h.
+ */
+#if PG_VERSION_NUM >= 160000
+#define tags_owns_table(relid) \
+	object_ownercheck(RelationRelationId, (relid), GetUserId())
+#else
+#define tags_owns_table(relid) pg_class_ownercheck((relid), GetUserId())
+#endif
+#if PG_VERSION_NUM >= 180000
+#define tags_primary_key_index(rel) RelationGetPrimaryKeyIndex((rel), false)
+#else
+#define tags_primary_key_index(rel) RelationGetPrimaryKeyIndex(rel)
+#endif
+
 /* tags.c: settings */
 extern int	tags_max_tags_per_post;
 

@@ -55,7 +55,7 @@ static void run_ddl(const char *sql);
 static AttrNumber
 primary_key_column(Relation rel)
 {
-	Oid			index = RelationGetPrimaryKeyIndex(rel);
+	Oid			index = tags_primary_key_index(rel);
 	HeapTuple	tuple;
 	Form_pg_index form;
 	AttrNumber	att;
@@ -220,7 +220,7 @@ tags_enable(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				errmsg("\"%s\" is not a table", relname));
-	if (!pg_class_ownercheck(relid, GetUserId()))
+	if (!tags_owns_table(relid))
 		ereport(ERROR,
 				errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				errmsg("must be owner of table %s", relname));
@@ -376,7 +376,7 @@ tags_disable(PG_FUNCTION_ARGS)
 				errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				errmsg("cannot disable the extension's own table \"%s\"",
 					   get_rel_name(relid)));
-	if (!pg_class_ownercheck(relid, GetUserId()))
+	if (!tags_owns_table(relid))
 		ereport(ERROR,
 				errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				errmsg("must be owner of table %s", get_rel_name(relid)));

@@ -176,7 +176,12 @@ load_targets(void)
 	for (i = 0; i < 7; i++)
 		atts[i] = tags_column_of(rdesc, names[i]);
 	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	/* PostgreSQL 19 takes flags for the table AM; none here */
+#if PG_VERSION_NUM >= 190000
+	scan = table_beginscan(registry, snapshot, 0, NULL, SO_NONE);
+#else
 	scan = table_beginscan(registry, snapshot, 0, NULL);
+#endif
 	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
 		bool		isnull;
@@ -633,7 +638,7 @@ tags_cook_visible(Relation rel, const char *source, bool check)
 static AttrNumber
 key_column_of(Relation rel)
 {
-	Oid			index = RelationGetPrimaryKeyIndex(rel);
+	Oid			index = tags_primary_key_index(rel);
 	HeapTuple	tuple;
 	Form_pg_index form;
 	AttrNumber	att = 0;
