@@ -129,14 +129,10 @@ static const TagsStatement stmt_post_copy = {
 /*
  * Set values to the visibility and the date of the post post_id, which it
  * locks FOR KEY SHARE; false and -infinity if there is no such post, which
- * the foreign key then reports.
- *
- * The lock waits for a change of the post that has locked it FOR UPDATE
- * (see tags_post_changed()), but it is taken on the version the snapshot
- * sees, which that change does not conflict with; and under REPEATABLE
- * READ that version may be older than a change committed since.  So the
- * post is read again after the lock, in a new snapshot, to copy it as last
- * committed.
+ * the foreign key then reports.  The post is read again after the lock, in
+ * a new snapshot: the lock is taken on the version the snapshot sees, which
+ * may be older than a change committed since (doc/concurrency.md, the
+ * copies_race spec).
  */
 static void
 read_post_copy(FunctionCallInfo fcinfo, Datum post_id, Datum *values)

@@ -61,14 +61,9 @@ static const TagsStatement stmt_post_tag_ids = {
 /*
  * Lock a post against the other writers of its tags, or raise P0002 if it
  * does not exist.  Sets *post to what post_tags copies of it; the lock
- * keeps that from changing until the transaction ends.
- *
- * Under REPEATABLE READ and SERIALIZABLE the lock is not enough: a writer
- * that waited for another to commit still reads in its older snapshot, and
- * would write its list over one it cannot see, leaving a mix of the two.
- * So the post's associations are read in the transaction's snapshot and in
- * a new one; if they differ, a transaction that committed since changed
- * them, and this one fails with 40001, to be retried.
+ * keeps that from changing until the transaction ends.  Under REPEATABLE
+ * READ and SERIALIZABLE, 40001 if the post's associations differ between
+ * the transaction's snapshot and a new one (doc/concurrency.md).
  */
 static void
 lock_post(int32 post_id, TagsPostCopy *post)

@@ -136,17 +136,10 @@ compare_int32(const void *a, const void *b)
 
 /*
  * Take the advisory locks that let a session pick slugs from these roots
- * (keys) without another session picking the same, held to the end of the
- * transaction.
- *
- * Get-or-create takes the lock of direct writes shared, then the lock of
- * each root, in the order of the keys, so that two sessions never wait for
- * each other.  A direct write to tags (direct) takes the lock of direct
- * writes exclusively, and no root lock: that excludes every other session
- * that picks slugs, and a multi-row INSERT, whose trigger runs row by row,
- * needs no more locks for more rows.  Get-or-create does the same when it
- * would need more than TAGS_MAX_ROOT_LOCKS root locks, which would fill
- * the lock table.
+ * (keys), to the end of the transaction: the lock of direct writes shared,
+ * then each root's in key order; or, for a direct write to tags (direct)
+ * or more than TAGS_MAX_ROOT_LOCKS roots, the lock of direct writes
+ * exclusively and no root lock.  doc/concurrency.md says why.
  */
 static void
 lock_slug_roots(int32 *keys, int nkeys, bool direct)
@@ -269,13 +262,9 @@ static const TagsStatement stmt_slugs_of_base = {
  * entries before it.  entry->slug holds the base on entry, the slug on
  * return.  A tag with id own_id (if has_own_id) does not hold its own slug.
  *
- * One statement finds the taken slugs of every base.  Before it, the
- * advisory locks of the bases are taken (see lock_slug_roots(); direct
- * says whether for a direct write).  The statement runs in a snapshot
- * taken after the locks, even under REPEATABLE READ, so it sees every tag
- * committed by a transaction that held one of them, and no transaction that
- * has not committed yet can hold a slug we might pick.
- * The caller must be connected to SPI.
+ * The taken slugs are read in one statement, in a snapshot taken after the
+ * roots' locks (lock_slug_roots(); direct as there), even under REPEATABLE
+ * READ: see doc/concurrency.md.  The caller must be connected to SPI.
  */
 void
 tags_assign_slugs(TagEntry **entries, int count, bool direct, bool has_own_id,
