@@ -208,8 +208,6 @@ load_targets(void)
 		t->counts = DatumGetObjectId(heap_getattr(tuple, atts[2], rdesc, &isnull));
 		t->deltas = DatumGetObjectId(heap_getattr(tuple, atts[3], rdesc, &isnull));
 		t->builtin = DatumGetBool(heap_getattr(tuple, atts[6], rdesc, &isnull));
-		sort_column = NameStr(*DatumGetName(heap_getattr(tuple, atts[5], rdesc,
-														 &isnull)));
 		t->key_att = key_column_of(rel);
 		sort_column = NameStr(*DatumGetName(heap_getattr(tuple, atts[5], rdesc,
 														 &isnull)));
