@@ -12,24 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export SCALE=${SCALE:-1000000}
-sudo=
-[ "$(id -u)" -eq 0 ] || sudo=sudo
-if ! command -v gnuplot >/dev/null 2>&1; then
-	echo "installing gnuplot-nox"
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq gnuplot-nox >/dev/null
-fi
-# the real names of the long-lived connection and of bulk SQL writes
-words=
-[ -r /usr/share/dict/american-english ] || words="$words wamerican"
-[ -r /usr/share/dict/french ] || words="$words wfrench"
-[ -r /usr/share/dict/ngerman ] || words="$words wngerman"
-[ -r /usr/share/hunspell/ru_RU.dic ] || words="$words hunspell-ru"
-if [ -n "$words" ]; then
-	echo "installing$words"
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $words >/dev/null
-fi
+# gnuplot for the chart, and the real names of the long-lived connection
+# and of bulk SQL writes (word lists)
+packages=(wamerican wfrench wngerman hunspell-ru)
+command -v gnuplot >/dev/null 2>&1 || packages+=(gnuplot-nox)
+scripts/apt-install.sh bench "${packages[@]}"
 command -v pgbench >/dev/null || { echo "pgbench not found (postgresql-client)" >&2; exit 1; }
 
 destdir=()

@@ -54,20 +54,8 @@ contrib=(pg_stat_statements amcheck)
 
 # what building from a git tree needs (a tarball ships the bison and flex
 # output, git does not), and what the configure options below link to
-packages=(build-essential bison flex pkg-config libicu-dev libxml2-dev zlib1g-dev
-	libipc-run-perl perl)
-missing=()
-for pkg in "${packages[@]}"; do
-	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$pkg")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	sudo=
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	echo "build-postgres: installing ${missing[*]}"
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+scripts/apt-install.sh build-postgres build-essential bison flex pkg-config \
+	libicu-dev libxml2-dev zlib1g-dev libipc-run-perl perl
 
 # the branch point: parent of the one commit that stamps the next devel
 stamps=$(git --git-dir="$git_dir" log --format=%H --fixed-strings \

@@ -21,23 +21,11 @@ version=$(basename "$(dirname "$(dirname "$server")")")
 wanted=(build-essential "postgresql-server-dev-$version" postgresql-common libicu-dev libipc-run-perl
 	unicode-cldr-core python3 python3-sqlalchemy python3-psycopg2
 	python3-fastapi python3-httpx)
-missing=()
-for pkg in "${wanted[@]}"; do
-	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$pkg")
-done
 # A Node.js from elsewhere (NodeSource's bundles npm, and conflicts with
 # Debian's npm package) is used as it is.
-command -v node >/dev/null || missing+=(nodejs)
-command -v npm >/dev/null || missing+=(npm)
-
-if [ ${#missing[@]} -gt 0 ]; then
-	sudo=
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	echo "install-deps: installing ${missing[*]}"
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+command -v node >/dev/null || wanted+=(nodejs)
+command -v npm >/dev/null || wanted+=(npm)
+scripts/apt-install.sh install-deps "${wanted[@]}"
 
 # npm ci leaves node_modules/.package-lock.json newer than the lock
 if ! [ examples/node/node_modules/.package-lock.json -nt examples/node/package-lock.json ]; then
