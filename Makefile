@@ -11,8 +11,8 @@ MODULE_big = tags
 OBJS = src/tags.o src/normalize.o src/plan_cache.o src/spi_call.o src/args.o \
 	src/slug_locks.o src/get_or_create.o src/tags_trigger.o src/targets.o \
 	src/counters.o src/copies.o src/rebuild.o src/tag_readers.o \
-	src/post_readers.o src/post_writers.o src/item_counts.o \
-	src/item_readers.o src/item_writers.o src/target_setup.o src/tag_names.o \
+	src/counts.o \
+	src/readers.o src/writers.o src/target_setup.o src/tag_names.o \
 	src/merge_prune.o src/guard.o
 # tags--1.0.sql is released and frozen; each later version comes as an
 # upgrade script, and its full install script is made from them (so that a

@@ -85,6 +85,18 @@ SELECT count(*) FROM post_set_tags(1, ARRAY['Python', 'PostgreSQL']);
 SELECT count(*) FROM post_set_tags(2, ARRAY['Python', 'Rust']);
 SELECT count(*) FROM post_set_tags(3, ARRAY['Python']);
 INSERT INTO post_tags (post_id, tag_id) SELECT 2, id FROM tags WHERE name = 'postgresql';
+-- 1.0's functions work on a schema at 1.0, which has no registry of
+-- targets and no synonyms: posts is the one target there (the add and the
+-- remove leave post 3 as it was)
+SELECT name FROM post_add_tags(3, ARRAY['Rust']);
+SELECT name FROM post_remove_tags(3, ARRAY['rust', 'no such tag']);
+SELECT name FROM post_get_tags(2);
+SELECT name, post_count FROM tag_counts(2);
+SELECT title FROM posts_by_tag('python');
+SELECT title FROM posts_by_tag_after('python', now() + interval '1 day', 1, 1);
+SELECT tag_post_count('python') AS python;
+SELECT * FROM post_get_tags(99);
+\echo :LAST_ERROR_SQLSTATE
 CREATE TEMP TABLE before AS SELECT * FROM pg_temp.data();
 SELECT count(*) FROM before;
 

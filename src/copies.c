@@ -1,20 +1,21 @@
 /*-------------------------------------------------------------------------
  *
  * copies.c
- *	  The triggers that keep each association's copy of its post's (or
- *	  item's) visibility and date (or sort value), which the index that
- *	  pages are read off holds.
+ *	  The triggers that keep each association's copy of its item's
+ *	  visibility and sort value (a post's and its date, on posts), which
+ *	  the index that pages are read off holds.
  *
- * A BEFORE trigger on the association table sets the copy from the post,
+ * A BEFORE trigger on the association table sets the copy from the item,
  * locked FOR KEY SHARE and read in a new snapshot, on every INSERT (and
  * UPDATE that moves a row or touches the copy); a writer of ours hands it
- * the post it locked (counters.c) instead.  An AFTER trigger on posts (or
- * the target) copies a post's change into its associations, after locking
- * it FOR UPDATE, which waits for every transaction that may be inserting
- * an association with the old values.  Under REPEATABLE READ and
- * SERIALIZABLE it fails with 40001 if it finds an association it cannot
- * update.  The copies are written as the owner of the extension's tables,
- * or of the target.  See doc/tables.md and doc/concurrency.md.
+ * the item it locked (counters.c) instead.  An AFTER trigger on the target
+ * copies an item's change into its associations, after locking it FOR
+ * UPDATE, which waits for every transaction that may be inserting an
+ * association with the old values.  Under REPEATABLE READ and SERIALIZABLE
+ * it fails with 40001 if it finds an association it cannot update.  The
+ * copies are written as the owner of the target (of the extension's
+ * tables, for posts).  posts' tables keep the trigger functions 1.0 named
+ * for them, which do the same.  See doc/tables.md and doc/concurrency.md.
  *
  *-------------------------------------------------------------------------
  */
@@ -42,218 +43,21 @@ PG_FUNCTION_INFO_V1(tags_post_changed);
 PG_FUNCTION_INFO_V1(tags_copy_item);
 PG_FUNCTION_INFO_V1(tags_item_changed);
 
-static void read_post_copy(FunctionCallInfo fcinfo, Datum post_id,
-						   Datum *values);
+static Datum copy_item(FunctionCallInfo fcinfo, const char *function,
+					   bool builtin);
+static Datum item_changed(FunctionCallInfo fcinfo, const char *function);
 static void item_copy_from_row(const TagsTarget *target, Datum key,
 							   TagsItemCopy *item);
-static Oid	target_key_output(const TagsTarget *target);
 static bool keys_equal(const TagsTarget *target, Datum a, Datum b);
 static Datum placeholder_sort(const TagsTarget *target);
 
 /*
- * How many times tags_post_changed() copied a post into its post_tags rows
- * in this backend.  A writer's copy of its post (TagsPostCopy) is used only
- * while this has not moved since the writer read it: user code that a
- * writer's statements fire may change the post.
+ * How many times an item's change was copied into its associations
+ * (item_changed()) in this backend.  A writer's copy of its item
+ * (TagsItemCopy) is used only while this has not moved since the writer
+ * read it: user code that a writer's statements fire may change the item.
  */
-static uint64 post_changes = 0;
-
-/* The same for the items of targets (tags_item_changed()) */
 static uint64 item_changes = 0;
-
-/*
- * tags_copy_post() RETURNS trigger
- *
- * BEFORE INSERT OR UPDATE OF post_id, post_visible, post_created_at ON
- * post_tags FOR EACH ROW.  Sets the row's post_visible and post_created_at
- * from its post, whatever the statement gave.
- */
-Datum
-tags_copy_post(PG_FUNCTION_ARGS)
-{
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	const TagsPostCopy *writing_post = tags_writer_post();
-	Relation	rel;
-	HeapTuple	tuple;
-	int			columns[2];
-	Datum		values[2];
-	bool		nulls[2] = {false, false};
-	Datum		post_id;
-	bool		isnull;
-
-	tags_check_before_row_trigger(fcinfo, "tags_copy_post");
-
-	rel = trigdata->tg_relation;
-	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
-		trigdata->tg_newtuple : trigdata->tg_trigtuple;
-	columns[0] = tags_trigger_column(rel, "post_visible", "tags_copy_post");
-	columns[1] = tags_trigger_column(rel, "post_created_at", "tags_copy_post");
-	post_id = heap_getattr(tuple, tags_trigger_column(rel, "post_id", "tags_copy_post"),
-						   RelationGetDescr(rel), &isnull);
-	if (isnull)
-		return PointerGetDatum(tuple);	/* for NOT NULL to reject */
-
-	if (writing_post != NULL && writing_post->id == DatumGetInt32(post_id) &&
-		writing_post->changes == post_changes)
-	{
-		/* a writer of ours has locked the post and read it, as it still is */
-		values[0] = writing_post->visible;
-		values[1] = writing_post->created_at;
-	}
-	else
-		read_post_copy(fcinfo, post_id, values);
-
-	return PointerGetDatum(heap_modify_tuple_by_cols(tuple,
-													 RelationGetDescr(rel),
-													 2, columns, values,
-													 nulls));
-}
-
-/* The post $1, locked FOR KEY SHARE, the lock of a foreign-key check */
-static const TagsStatement stmt_post_key_share = {
-	"post_key_share",
-	"SELECT p.id FROM @extschema@.posts p"
-	" WHERE p.id OPERATOR(pg_catalog.=) $1"
-	" FOR KEY SHARE OF p",
-	1, {INT4OID}, 0, SPI_OK_SELECT
-};
-
-/* The post $1's visibility and date */
-static const TagsStatement stmt_post_copy = {
-	"post_copy",
-	"SELECT (p.status OPERATOR(pg_catalog.=) 'published' AND p.deleted_at IS NULL), p.created_at FROM @extschema@.posts p"
-	" WHERE p.id OPERATOR(pg_catalog.=) $1",
-	1, {INT4OID}, 0, SPI_OK_SELECT
-};
-
-/*
- * Set values to the visibility and the date of the post post_id, which it
- * locks FOR KEY SHARE; false and -infinity if there is no such post, which
- * the foreign key then reports.  The post is read again after the lock, in
- * a new snapshot: the lock is taken on the version the snapshot sees, which
- * may be older than a change committed since (doc/concurrency.md, the
- * copies_race spec).
- */
-static void
-read_post_copy(FunctionCallInfo fcinfo, Datum post_id, Datum *values)
-{
-	TagsSavedUser saved;
-	bool		isnull;
-
-	tags_spi_connect(fcinfo);
-	tags_become_owner(&saved);
-	tags_execute(&stmt_post_key_share, &post_id, NULL, false, 0);
-	if (tags_execute_latest(&stmt_post_copy, &post_id, NULL) == 1)
-	{
-		HeapTuple	post = SPI_tuptable->vals[0];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-
-		values[0] = SPI_getbinval(post, desc, 1, &isnull);
-		/* out of SPI's memory, where timestamptz is passed by reference */
-		values[1] = SPI_datumTransfer(SPI_getbinval(post, desc, 2, &isnull),
-									  FLOAT8PASSBYVAL, sizeof(TimestampTz));
-	}
-	else
-	{
-		values[0] = BoolGetDatum(false);
-		values[1] = TimestampTzGetDatum(DT_NOBEGIN);
-	}
-	tags_restore_user(&saved);
-	SPI_finish();
-}
-
-/* The post $1, locked FOR UPDATE */
-static const TagsStatement stmt_post_lock_all = {
-	"post_lock_all",
-	"SELECT p.id FROM @extschema@.posts p"
-	" WHERE p.id OPERATOR(pg_catalog.=) $1"
-	" FOR UPDATE OF p",
-	1, {INT4OID}, 0, SPI_OK_SELECT
-};
-
-/* Copy the post $1 into those of its post_tags rows whose copy differs */
-static const TagsStatement stmt_post_copy_to_tags = {
-	"post_copy_to_tags",
-	"UPDATE @extschema@.post_tags pt"
-	" SET post_visible = (p.status OPERATOR(pg_catalog.=) 'published' AND p.deleted_at IS NULL), post_created_at = p.created_at"
-	" FROM @extschema@.posts p"
-	" WHERE p.id OPERATOR(pg_catalog.=) $1"
-	"   AND pt.post_id OPERATOR(pg_catalog.=) p.id"
-	" AND (pt.post_visible OPERATOR(pg_catalog.<>) (p.status OPERATOR(pg_catalog.=) 'published' AND p.deleted_at IS NULL)"
-	"      OR pt.post_created_at OPERATOR(pg_catalog.<>) p.created_at)",
-	1, {INT4OID}, 0, SPI_OK_UPDATE
-};
-
-/* Whether one of the post $1's post_tags rows is not its copy */
-static const TagsStatement stmt_post_copy_stale = {
-	"post_copy_stale",
-	"SELECT FROM @extschema@.post_tags pt"
-	" JOIN @extschema@.posts p ON p.id OPERATOR(pg_catalog.=) $1"
-	" WHERE pt.post_id OPERATOR(pg_catalog.=) p.id"
-	" AND (pt.post_visible OPERATOR(pg_catalog.<>) (p.status OPERATOR(pg_catalog.=) 'published' AND p.deleted_at IS NULL)"
-	"      OR pt.post_created_at OPERATOR(pg_catalog.<>) p.created_at)"
-	" LIMIT 1",
-	1, {INT4OID}, 0, SPI_OK_SELECT
-};
-
-/*
- * tags_post_changed() RETURNS trigger
- *
- * AFTER UPDATE OF status, deleted_at, created_at ON posts FOR EACH ROW,
- * when one of them changed.  Copies the post into its post_tags rows, after
- * waiting for the transactions that may be inserting one (see
- * doc/concurrency.md).
- */
-Datum
-tags_post_changed(PG_FUNCTION_ARGS)
-{
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	Relation	rel;
-	Datum		post_id;
-	bool		isnull;
-	TagsSavedUser saved;
-
-	if (!CALLED_AS_TRIGGER(fcinfo) ||
-		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
-		!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
-		ereport(ERROR,
-				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				errmsg("function \"tags_post_changed\" must be fired AFTER UPDATE FOR EACH ROW"));
-
-	rel = trigdata->tg_relation;
-	post_id = heap_getattr(trigdata->tg_newtuple,
-						   tags_trigger_column(rel, "id", "tags_post_changed"),
-						   RelationGetDescr(rel), &isnull);
-	if (isnull)
-		return PointerGetDatum(NULL);
-
-	post_changes++;
-	tags_spi_connect(fcinfo);
-	tags_become_owner(&saved);
-	tags_execute(&stmt_post_lock_all, &post_id, NULL, false, 0);
-	tags_execute(&stmt_post_copy_to_tags, &post_id, NULL, false, 0);
-	if (IsolationUsesXactSnapshot() &&
-		tags_execute_latest(&stmt_post_copy_stale, &post_id, NULL) > 0)
-		ereport(ERROR,
-				errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-				errmsg("could not serialize access due to concurrent update of the tags of post %d",
-					   DatumGetInt32(post_id)),
-				errhint("Retry the transaction."));
-	tags_restore_user(&saved);
-	SPI_finish();
-	return PointerGetDatum(NULL);
-}
-
-/*
- * The number of post changes copied so far (see post_changes), which a
- * writer notes in its TagsPostCopy when it reads its post.
- */
-uint64
-tags_post_changes(void)
-{
-	return post_changes;
-}
 
 /*
  * Set *item from the row of the target that the last statement returned
@@ -308,17 +112,6 @@ tags_read_item_copy(const TagsTarget *target, Datum key, TagsItemCopy *item)
 	item_copy_from_row(target, key, item);
 }
 
-/* The output function of a target's key type */
-static Oid
-target_key_output(const TagsTarget *target)
-{
-	Oid			out_func;
-	bool		is_varlena;
-
-	getTypeOutputInfo(target->key_type, &out_func, &is_varlena);
-	return out_func;
-}
-
 /* Whether two keys of a target are equal, by the key type's equality */
 static bool
 keys_equal(const TagsTarget *target, Datum a, Datum b)
@@ -364,15 +157,17 @@ static const TagsStatement stmt_item_row = {
 };
 
 /*
- * tags_copy_item() RETURNS trigger
- *
- * BEFORE INSERT OR UPDATE OF item_id, item_visible, item_sort ON a
- * target's association table FOR EACH ROW: tags_copy_post() for a target.
- * Sets the row's item_visible and item_sort from its item, locked FOR KEY
- * SHARE and read in a new snapshot (see read_post_copy()).
+ * What tags_copy_post() and tags_copy_item() do, function being the one
+ * called, on posts' post_tags if builtin: set the row's copy of its item's
+ * visibility and sort value from the item, locked FOR KEY SHARE and read in
+ * a new snapshot (the lock is taken on the version the snapshot sees,
+ * which may be older than a change committed since: doc/concurrency.md,
+ * the copies_race spec), whatever the statement gave.  An association
+ * whose item does not exist gets false and a placeholder, and its foreign
+ * key reports it.
  */
-Datum
-tags_copy_item(PG_FUNCTION_ARGS)
+static Datum
+copy_item(FunctionCallInfo fcinfo, const char *function, bool builtin)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	const TagsItemCopy *writing_item = tags_writer_item();
@@ -385,13 +180,16 @@ tags_copy_item(PG_FUNCTION_ARGS)
 	bool		isnull;
 	TagsTarget	target;
 
-	tags_check_before_row_trigger(fcinfo, "tags_copy_item");
+	tags_check_before_row_trigger(fcinfo, function);
 	rel = trigdata->tg_relation;
 	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
 		trigdata->tg_newtuple : trigdata->tg_trigtuple;
-	columns[0] = tags_trigger_column(rel, "item_visible", "tags_copy_item");
-	columns[1] = tags_trigger_column(rel, "item_sort", "tags_copy_item");
-	key = heap_getattr(tuple, tags_trigger_column(rel, "item_id", "tags_copy_item"),
+	columns[0] = tags_trigger_column(rel, TAGS_VISIBLE_COLUMN(builtin),
+									 function);
+	columns[1] = tags_trigger_column(rel, TAGS_SORT_COLUMN(builtin), function);
+	key = heap_getattr(tuple,
+					   tags_trigger_column(rel, TAGS_ITEM_COLUMN(builtin),
+										   function),
 					   RelationGetDescr(rel), &isnull);
 	if (isnull)
 		return PointerGetDatum(tuple);	/* for NOT NULL to reject */
@@ -417,7 +215,8 @@ tags_copy_item(PG_FUNCTION_ARGS)
 		if (!tags_find_target_by_association(RelationGetRelid(rel), &target))
 			ereport(ERROR,
 					errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-					errmsg("function \"tags_copy_item\" must be fired on the association table of a tag target"));
+					errmsg("function \"%s\" must be fired on the association table of a tag target",
+						   function));
 		get_typlenbyval(target.sort_type, &typlen, &typbyval);
 		tags_become_target_owner(&target, &saved);
 		tags_target_execute(&target, &stmt_item_key_share, &key, NULL, false, false,
@@ -442,6 +241,30 @@ tags_copy_item(PG_FUNCTION_ARGS)
 													 RelationGetDescr(rel),
 													 2, columns, values,
 													 nulls));
+}
+
+/*
+ * tags_copy_post() RETURNS trigger
+ *
+ * BEFORE INSERT OR UPDATE OF post_id, post_visible, post_created_at ON
+ * post_tags FOR EACH ROW: copy_item() on posts, as 1.0 made it.
+ */
+Datum
+tags_copy_post(PG_FUNCTION_ARGS)
+{
+	return copy_item(fcinfo, "tags_copy_post", true);
+}
+
+/*
+ * tags_copy_item() RETURNS trigger
+ *
+ * BEFORE INSERT OR UPDATE OF item_id, item_visible, item_sort ON a
+ * target's association table FOR EACH ROW: copy_item().
+ */
+Datum
+tags_copy_item(PG_FUNCTION_ARGS)
+{
+	return copy_item(fcinfo, "tags_copy_item", false);
 }
 
 /* The item $1, locked FOR UPDATE */
@@ -477,27 +300,44 @@ static const TagsStatement stmt_item_copy_stale = {
 };
 
 /*
- * Copy an item into its associations: params are $1 the item, $2 its
- * visibility, $3 its sort value (for tags_rebuild()).  The caller must be
- * connected to SPI, as the target's owner.
+ * The associations of the items $1 whose copy differs from $2 (their
+ * visibility) and $3 (their sort values), arrays side by side, get them.
+ * Planned at each run, for the batch's size.
+ */
+static const TagsStatement stmt_items_copy_to_tags = {
+	"items_copy_to_tags",
+	"UPDATE @assoc@ a SET @visible@ = v.visible, @sort@ = v.sort"
+	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+	"                 pg_catalog.unnest($3)) AS v(item, visible, sort)"
+	" WHERE a.@item@ OPERATOR(pg_catalog.=) v.item"
+	"   AND (a.@visible@ OPERATOR(pg_catalog.<>) v.visible"
+	"        OR a.@sort@ OPERATOR(pg_catalog.<>) v.sort)",
+	3, {ITEM_KEY_ARRAY_TYPE, BOOLARRAYOID, ITEM_SORT_ARRAY_TYPE},
+	CURSOR_OPT_CUSTOM_PLAN, SPI_OK_UPDATE
+};
+
+/*
+ * Copy items into their associations: params are $1 the items, $2 their
+ * visibility, $3 their sort values, as arrays (for tags_rebuild()).  The
+ * caller must be connected to SPI, as the target's owner.
  */
 void
-tags_copy_item_into_associations(const TagsTarget *target, Datum *params)
+tags_copy_items_into_associations(const TagsTarget *target, Datum *params)
 {
-	tags_target_execute(target, &stmt_item_copy_to_tags, params, NULL, false,
+	tags_target_execute(target, &stmt_items_copy_to_tags, params, NULL, false,
 						false, 0);
 }
 
 /*
- * tags_item_changed() RETURNS trigger
- *
- * AFTER UPDATE ON a target FOR EACH ROW: tags_post_changed() for a target.
- * Evaluates the visibility and reads the sort value of the row before and
- * after, and only if one changed, or the key, copies them into the item's
- * associations.
+ * What tags_post_changed() and tags_item_changed() do, function being the
+ * one called, AFTER UPDATE of a target's row: evaluate the visibility and
+ * read the sort value of the row before and after, and only if one
+ * changed, or the key, copy them into the item's associations, after
+ * waiting for the transactions that may be inserting one (see
+ * doc/concurrency.md).
  */
-Datum
-tags_item_changed(PG_FUNCTION_ARGS)
+static Datum
+item_changed(FunctionCallInfo fcinfo, const char *function)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	Relation	rel;
@@ -519,7 +359,8 @@ tags_item_changed(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 		ereport(ERROR,
 				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				errmsg("function \"tags_item_changed\" must be fired AFTER UPDATE FOR EACH ROW"));
+				errmsg("function \"%s\" must be fired AFTER UPDATE FOR EACH ROW",
+					   function));
 
 	rel = trigdata->tg_relation;
 	desc = RelationGetDescr(rel);
@@ -557,13 +398,34 @@ tags_item_changed(PG_FUNCTION_ARGS)
 								false, 0) > 0)
 			ereport(ERROR,
 					errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-					errmsg("could not serialize access due to concurrent update of the tags of item %s of table \"%s\"",
-						   OidOutputFunctionCall(target_key_output(&target),
-												 params[0]),
-						   RelationGetRelationName(rel)),
+					errmsg("could not serialize access due to concurrent update of the tags of %s",
+						   tags_item_name(&target, params[0])),
 					errhint("Retry the transaction."));
 		tags_restore_user(&saved);
 	}
 	SPI_finish();
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * tags_post_changed() RETURNS trigger
+ *
+ * AFTER UPDATE OF status, deleted_at, created_at ON posts FOR EACH ROW,
+ * when one of them changed: item_changed() on posts, as 1.0 made it.
+ */
+Datum
+tags_post_changed(PG_FUNCTION_ARGS)
+{
+	return item_changed(fcinfo, "tags_post_changed");
+}
+
+/*
+ * tags_item_changed() RETURNS trigger
+ *
+ * AFTER UPDATE ON a target FOR EACH ROW: item_changed().
+ */
+Datum
+tags_item_changed(PG_FUNCTION_ARGS)
+{
+	return item_changed(fcinfo, "tags_item_changed");
 }

@@ -5,22 +5,22 @@
  *	  change of the counts, folding, and the statements of our writers,
  *	  whose changes are gathered and recorded once.
  *
- * A tag's count is its folded count (tag_post_counts, or a target's
- * counts) plus the sum of its pending deltas (tag_post_count_deltas, or a
- * target's): writers only insert deltas, so two writers of one tag never
- * wait for each other.  A writer folds the deltas into the counts now and
- * then, under the folding lock (slug_locks.c), which it only tries to take,
- * and only in READ COMMITTED.  The counters are written as the owner of
- * the extension's tables, or of the target.
+ * A tag's count on a target is its folded count (the target's counts:
+ * tag_post_counts for posts) plus the sum of its pending deltas (the
+ * target's deltas: tag_post_count_deltas): writers only insert deltas, so
+ * two writers of one tag never wait for each other.  A writer folds the
+ * deltas into the counts now and then, under the folding lock
+ * (slug_locks.c), which it only tries to take, and only in READ
+ * COMMITTED.  The counters are written as the owner of the target (of the
+ * extension's tables, for posts).
  *
- * A writer of ours runs its statement through tags_execute_for_post() (or
- * _for_item()): the counting trigger then adds the statement's changes to
- * the writer's list, recorded in one statement after it, and the copy
- * trigger (copies.c) takes the post or item the writer locked from
- * tags_writer_post() without reading it again.  Only changes at the
- * writer's own transaction nesting level are gathered: a trigger's
- * statement in a subtransaction that may be rolled back records its own.
- * See doc/tables.md.
+ * A writer of ours runs its statement through tags_execute_for_item(): the
+ * counting trigger then adds the statement's changes to the writer's
+ * list, recorded in one statement after it, and the copy trigger
+ * (copies.c) takes the item the writer locked from tags_writer_item()
+ * without reading it again.  Only changes at the writer's own transaction
+ * nesting level are gathered: a trigger's statement in a subtransaction
+ * that may be rolled back records its own.  See doc/tables.md.
  *
  *-------------------------------------------------------------------------
  */
@@ -63,7 +63,8 @@ typedef struct DeltaList
 } DeltaList;
 
 static void add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
-					 const char *visible_column, int32 sign);
+					 const char *visible_column, int32 sign,
+					 const char *function);
 static void add_statement_rows(DeltaList *list, TriggerData *trigdata,
 							   const char *visible_column,
 							   const char *function);
@@ -71,97 +72,55 @@ static int	compare_tag_delta(const void *a, const void *b);
 static void sum_by_tag(DeltaList *list);
 static void init_deltas(DeltaList *list);
 static void add_delta(DeltaList *list, int32 tag_id, int32 delta);
-static void record_deltas(DeltaList *list);
-static void record_deltas_of(const TagsTarget *target, DeltaList *list);
-static int64 fold_counts(bool wait);
+static Datum count_changes(FunctionCallInfo fcinfo, const char *function);
+static void record_deltas(const TagsTarget *target, DeltaList *list);
 static void drop_zero_counts(const TagsTarget *target);
-static int64 fold_target_counts(void);
 
 /*
- * The post a writer of ours is writing the tags of, in a statement of
- * tags_execute_for_post(); else NULL.  A writer called from user code that
+ * The item a writer of ours is writing the tags of, in a statement of
+ * tags_execute_for_item(); else NULL.  A writer called from user code that
  * the statement fires sets its own, and gives this one back when it ends.
  */
-static const TagsPostCopy *writing_post = NULL;
+static const TagsItemCopy *writing_item = NULL;
 
 /*
  * The deltas of the statements a writer of ours runs in
- * tags_execute_for_post(), gathered to be inserted in one statement once it
- * ends, and the transaction nesting level it runs at; else NULL.  Set and
- * given back as writing_post is.
+ * tags_execute_for_item(), gathered to be inserted in one statement once
+ * it ends, the target whose association table it writes, and the
+ * transaction nesting level it runs at; else NULL.  Set and given back as
+ * writing_item is.
  */
 static DeltaList *writer_deltas = NULL;
+static const TagsTarget *writer_target = NULL;
 static int	writer_level = 0;
 
 /* Deltas this backend inserted since it last folded */
 static int64 deltas_since_fold = 0;
 
-/* The same for a writer on a target, and its association table */
-static const TagsItemCopy *writing_item = NULL;
-static DeltaList *item_writer_deltas = NULL;
-static Oid	item_writer_assoc = InvalidOid;
-static int	item_writer_level = 0;
-static int64 item_deltas_since_fold = 0;
-
 /*
- * Run a statement of a writer of ours that inserts associations of post,
- * which the writer has locked (see lock_post() in post_writers.c): the trigger
- * copies post into them without reading it again, and the changes of the
- * counts that its triggers gather are inserted in one statement after it.
- * Only those of the statement's own level: a trigger's statement run in a
+ * Run a statement of a writer of ours that inserts associations of the
+ * item it has locked (see lock_item() in writers.c): the trigger copies
+ * item into them without reading it again, and the changes of the counts
+ * that its triggers gather are inserted in one statement after it.  Only
+ * those of the statement's own level: a trigger's statement run in a
  * subtransaction that may be rolled back inserts its own.  The caller must
  * be connected to SPI.
- */
-void
-tags_execute_for_post(const TagsStatement *stmt, Datum *values, const TagsPostCopy *post)
-{
-	const TagsPostCopy *outer_post = writing_post;
-	DeltaList  *outer_deltas = writer_deltas;
-	int			outer_level = writer_level;
-	DeltaList	deltas;
-
-	init_deltas(&deltas);
-	writing_post = post;
-	writer_deltas = &deltas;
-	writer_level = GetCurrentTransactionNestLevel();
-	PG_TRY();
-	{
-		tags_execute(stmt, values, NULL, false, 0);
-	}
-	PG_FINALLY();
-	{
-		writing_post = outer_post;
-		writer_deltas = outer_deltas;
-		writer_level = outer_level;
-	}
-	PG_END_TRY();
-
-	/* what its DELETE, UPDATE and INSERT changed, in one insert */
-	sum_by_tag(&deltas);
-	if (deltas.count > 0)
-		record_deltas(&deltas);
-}
-
-/*
- * Run a statement of a writer on a target that inserts associations of the
- * item it has locked: the trigger copies item into them without reading
- * it again (see tags_execute_for_post()).
  */
 void
 tags_execute_for_item(const TagsTarget *target, const TagsStatement *stmt,
 					  Datum *values, const TagsItemCopy *item)
 {
 	const TagsItemCopy *outer = writing_item;
-	DeltaList  *outer_deltas = item_writer_deltas;
-	Oid			outer_assoc = item_writer_assoc;
-	int			outer_level = item_writer_level;
+	DeltaList  *outer_deltas = writer_deltas;
+	const TagsTarget *outer_target = writer_target;
+	int			outer_level = writer_level;
 	DeltaList	deltas;
 
 	init_deltas(&deltas);
 	writing_item = item;
-	item_writer_deltas = &deltas;
-	item_writer_assoc = target->assoc;
-	item_writer_level = GetCurrentTransactionNestLevel();
+	writer_deltas = &deltas;
+	writer_target = target;
+	writer_level = GetCurrentTransactionNestLevel();
 	PG_TRY();
 	{
 		tags_target_execute(target, stmt, values, NULL, false, false, 0);
@@ -169,23 +128,16 @@ tags_execute_for_item(const TagsTarget *target, const TagsStatement *stmt,
 	PG_FINALLY();
 	{
 		writing_item = outer;
-		item_writer_deltas = outer_deltas;
-		item_writer_assoc = outer_assoc;
-		item_writer_level = outer_level;
+		writer_deltas = outer_deltas;
+		writer_target = outer_target;
+		writer_level = outer_level;
 	}
 	PG_END_TRY();
 
-	/* what its statements changed, in one insert */
+	/* what its DELETE, UPDATE and INSERT changed, in one insert */
 	sum_by_tag(&deltas);
 	if (deltas.count > 0)
-		record_deltas_of(target, &deltas);
-}
-
-/* The post a writer of ours has locked and is writing the tags of, or NULL */
-const TagsPostCopy *
-tags_writer_post(void)
-{
-	return writing_post;
+		record_deltas(target, &deltas);
 }
 
 /* The item a writer of ours has locked and is writing the tags of, or NULL */
@@ -224,11 +176,10 @@ add_delta(DeltaList *list, int32 tag_id, int32 delta)
  */
 static void
 add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
-		 const char *visible_column, int32 sign)
+		 const char *visible_column, int32 sign, const char *function)
 {
-	int			tag_att = tags_trigger_column(rel, "tag_id", "tags_count_changes");
-	int			visible_att = tags_trigger_column(rel, visible_column,
-												  "tags_count_changes");
+	int			tag_att = tags_trigger_column(rel, "tag_id", function);
+	int			visible_att = tags_trigger_column(rel, visible_column, function);
 	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(rel),
 													&TTSOpsMinimalTuple);
 	int			reader;
@@ -266,10 +217,10 @@ add_statement_rows(DeltaList *list, TriggerData *trigdata,
 					   function));
 	if (trigdata->tg_oldtable != NULL)
 		add_rows(list, trigdata->tg_oldtable, trigdata->tg_relation,
-				 visible_column, -1);
+				 visible_column, -1, function);
 	if (trigdata->tg_newtable != NULL)
 		add_rows(list, trigdata->tg_newtable, trigdata->tg_relation,
-				 visible_column, 1);
+				 visible_column, 1, function);
 }
 
 static int
@@ -305,13 +256,6 @@ sum_by_tag(DeltaList *list)
 	list->count = n;
 }
 
-/* Empty both counter tables of posts */
-static const TagsStatement stmt_counts_clear = {
-	"counts_clear",
-	"TRUNCATE @extschema@.tag_post_counts, @extschema@.tag_post_count_deltas",
-	0, {InvalidOid}, 0, SPI_OK_UTILITY
-};
-
 /* Empty both counter tables of a target */
 static const TagsStatement stmt_item_counts_clear = {
 	"item_counts_clear",
@@ -320,82 +264,26 @@ static const TagsStatement stmt_item_counts_clear = {
 };
 
 /*
- * Empty the counters of posts (target NULL) or of a target.  The caller
- * must be connected to SPI, as their owner.
+ * Empty the counters of a target.  The caller must be connected to SPI, as
+ * their owner.
  */
 void
 tags_clear_counts(const TagsTarget *target)
 {
-	if (target == NULL)
-		tags_execute(&stmt_counts_clear, NULL, NULL, false, 0);
-	else
-		tags_target_execute(target, &stmt_item_counts_clear, NULL, NULL, false,
-							false, 0);
+	tags_target_execute(target, &stmt_item_counts_clear, NULL, NULL, false,
+						false, 0);
 }
 
 /*
- * tags_count_changes() RETURNS trigger
- *
- * AFTER INSERT, UPDATE, DELETE (with transition tables) and TRUNCATE ON
- * post_tags FOR EACH STATEMENT.  Inserts the statement's change of each
- * tag's count as a delta, then folds if this backend inserted enough since
- * its last fold.  TRUNCATE empties the counters.
+ * What tags_count_changes() and tags_count_item_changes() do, function
+ * being the one called: insert the statement's change of each tag's count
+ * into the counters of the target whose association table the trigger
+ * fired on, as a delta, then fold if this backend inserted enough since
+ * its last fold; or, for a statement of a writer of ours, add it to the
+ * writer's list.  TRUNCATE empties the counters.
  */
-Datum
-tags_count_changes(PG_FUNCTION_ARGS)
-{
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	DeltaList	list;
-	TagsSavedUser saved;
-	int			i;
-
-	if (!CALLED_AS_TRIGGER(fcinfo) ||
-		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
-		ereport(ERROR,
-				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				errmsg("function \"tags_count_changes\" must be fired AFTER ... FOR EACH STATEMENT"));
-
-	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
-	{
-		tags_spi_connect(fcinfo);
-		tags_become_owner(&saved);
-		tags_execute(&stmt_counts_clear, NULL, NULL, false, 0);
-		tags_restore_user(&saved);
-		SPI_finish();
-		return PointerGetDatum(NULL);
-	}
-	init_deltas(&list);
-	add_statement_rows(&list, trigdata, "post_visible", "tags_count_changes");
-	sum_by_tag(&list);
-	if (list.count == 0)
-		return PointerGetDatum(NULL);
-
-	if (writer_deltas != NULL &&
-		GetCurrentTransactionNestLevel() == writer_level)
-	{
-		/* a statement of a writer of ours: inserted once it ends */
-		for (i = 0; i < list.count; i++)
-			add_delta(writer_deltas, list.items[i].tag_id,
-					  list.items[i].delta);
-		return PointerGetDatum(NULL);
-	}
-
-	tags_spi_connect(fcinfo);
-	record_deltas(&list);
-	SPI_finish();
-	return PointerGetDatum(NULL);
-}
-
-/*
- * tags_count_item_changes() RETURNS trigger
- *
- * AFTER INSERT, UPDATE, DELETE (with transition tables) and TRUNCATE ON a
- * target's association table FOR EACH STATEMENT: tags_count_changes() for
- * a target, into its own counters.
- */
-Datum
-tags_count_item_changes(PG_FUNCTION_ARGS)
+static Datum
+count_changes(FunctionCallInfo fcinfo, const char *function)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	DeltaList	list;
@@ -407,16 +295,17 @@ tags_count_item_changes(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
 		ereport(ERROR,
 				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				errmsg("function \"tags_count_item_changes\" must be fired AFTER ... FOR EACH STATEMENT"));
+				errmsg("function \"%s\" must be fired AFTER ... FOR EACH STATEMENT",
+					   function));
 
 	if (!TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event) &&
-		item_writer_deltas != NULL &&
-		item_writer_assoc == RelationGetRelid(trigdata->tg_relation) &&
-		GetCurrentTransactionNestLevel() == item_writer_level)
+		writer_deltas != NULL &&
+		writer_target->assoc == RelationGetRelid(trigdata->tg_relation) &&
+		GetCurrentTransactionNestLevel() == writer_level)
 	{
 		/* a statement of a writer of ours: inserted once it ends */
-		add_statement_rows(item_writer_deltas, trigdata, "item_visible",
-						   "tags_count_item_changes");
+		add_statement_rows(writer_deltas, trigdata,
+						   TAGS_VISIBLE_COLUMN(writer_target->builtin), function);
 		return PointerGetDatum(NULL);
 	}
 	tags_spi_connect(fcinfo);
@@ -424,53 +313,51 @@ tags_count_item_changes(PG_FUNCTION_ARGS)
 										 &target))
 		ereport(ERROR,
 				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				errmsg("function \"tags_count_item_changes\" must be fired on the association table of a tag target"));
+				errmsg("function \"%s\" must be fired on the association table of a tag target",
+					   function));
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 	{
 		tags_become_target_owner(&target, &saved);
-		tags_target_execute(&target, &stmt_item_counts_clear, NULL, NULL, false,
-							false, 0);
+		tags_clear_counts(&target);
 		tags_restore_user(&saved);
 		SPI_finish();
 		return PointerGetDatum(NULL);
 	}
 	init_deltas(&list);
-	add_statement_rows(&list, trigdata, "item_visible",
-					   "tags_count_item_changes");
+	add_statement_rows(&list, trigdata, TAGS_VISIBLE_COLUMN(target.builtin),
+					   function);
 	sum_by_tag(&list);
-	if (list.count == 0)
-	{
-		SPI_finish();
-		return PointerGetDatum(NULL);
-	}
-
-	record_deltas_of(&target, &list);
+	if (list.count > 0)
+		record_deltas(&target, &list);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
 
 /*
- * Insert the deltas of list, one per tag, then fold if this backend
- * inserted enough since its last fold.  The caller must be connected to
- * SPI.
+ * tags_count_changes() RETURNS trigger
+ *
+ * AFTER INSERT, UPDATE, DELETE (with transition tables) and TRUNCATE ON
+ * post_tags FOR EACH STATEMENT: count_changes() for posts, as 1.0 made it.
  */
-static void
-record_deltas(DeltaList *list)
+Datum
+tags_count_changes(PG_FUNCTION_ARGS)
 {
-	record_deltas_of(NULL, list);
+	return count_changes(fcinfo, "tags_count_changes");
+}
+
+/*
+ * tags_count_item_changes() RETURNS trigger
+ *
+ * AFTER INSERT, UPDATE, DELETE (with transition tables) and TRUNCATE ON a
+ * target's association table FOR EACH STATEMENT: count_changes().
+ */
+Datum
+tags_count_item_changes(PG_FUNCTION_ARGS)
+{
+	return count_changes(fcinfo, "tags_count_item_changes");
 }
 
 /* Add the deltas $2 to the counts of the tags $1 (int4[] side by side) */
-static const TagsStatement stmt_deltas_add = {
-	"deltas_add",
-	"INSERT INTO @extschema@.tag_post_count_deltas (tag_id, delta)"
-	" SELECT d.tag_id, d.delta"
-	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
-	"      AS d(tag_id, delta)",
-	2, {INT4ARRAYOID, INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_INSERT
-};
-
-/* The same for a target */
 static const TagsStatement stmt_item_deltas_add = {
 	"item_deltas_add",
 	"INSERT INTO @deltas@ (tag_id, delta)"
@@ -481,13 +368,12 @@ static const TagsStatement stmt_item_deltas_add = {
 };
 
 /*
- * Insert the deltas of list, one per tag, into the pending deltas of posts
- * (target NULL) or of a target, as their owner, then fold them if this
- * backend inserted enough since its last fold.  The caller must be
- * connected to SPI.
+ * Insert the deltas of list, one per tag, into the pending deltas of a
+ * target, as its owner, then fold them if this backend inserted enough
+ * since its last fold.  The caller must be connected to SPI.
  */
 static void
-record_deltas_of(const TagsTarget *target, DeltaList *list)
+record_deltas(const TagsTarget *target, DeltaList *list)
 {
 	Datum	   *tag_ids = palloc(list->count * sizeof(Datum));
 	Datum	   *deltas = palloc(list->count * sizeof(Datum));
@@ -507,24 +393,12 @@ record_deltas_of(const TagsTarget *target, DeltaList *list)
 	params[1] = PointerGetDatum(construct_array(deltas, list->count, INT4OID,
 												sizeof(int32), true,
 												TYPALIGN_INT));
-	if (target == NULL)
-	{
-		tags_become_owner(&saved);
-		tags_execute(&stmt_deltas_add, params, NULL, false, 0);
-		deltas_since_fold += list->count;
-		if (deltas_since_fold >= TAGS_FOLD_EVERY && !IsolationUsesXactSnapshot())
-			fold_counts(false);
-	}
-	else
-	{
-		tags_become_target_owner(target, &saved);
-		tags_target_execute(target, &stmt_item_deltas_add, params, NULL, false,
-							false, 0);
-		item_deltas_since_fold += list->count;
-		if (item_deltas_since_fold >= TAGS_FOLD_EVERY &&
-			!IsolationUsesXactSnapshot())
-			tags_fold_item_counts(target, false);
-	}
+	tags_become_target_owner(target, &saved);
+	tags_target_execute(target, &stmt_item_deltas_add, params, NULL, false,
+						false, 0);
+	deltas_since_fold += list->count;
+	if (deltas_since_fold >= TAGS_FOLD_EVERY && !IsolationUsesXactSnapshot())
+		tags_fold_item_counts(target, false);
 	tags_restore_user(&saved);
 }
 
@@ -532,23 +406,6 @@ record_deltas_of(const TagsTarget *target, DeltaList *list)
  * Fold every delta into the counts, in one statement, in tag order;
  * returns the (tag_id, count) rows it changed
  */
-static const TagsStatement stmt_deltas_fold = {
-	"deltas_fold",
-	"WITH folded AS ("
-	"    DELETE FROM @extschema@.tag_post_count_deltas"
-	"    RETURNING tag_id, delta"
-	")"
-	" INSERT INTO @extschema@.tag_post_counts AS c (tag_id, post_count)"
-	" SELECT f.tag_id, pg_catalog.sum(f.delta) FROM folded f"
-	" GROUP BY f.tag_id"
-	" ORDER BY f.tag_id"
-	" ON CONFLICT (tag_id) DO UPDATE"
-	" SET post_count = c.post_count OPERATOR(pg_catalog.+) excluded.post_count"
-	" RETURNING c.tag_id, c.post_count",
-	0, {InvalidOid}, 0, SPI_OK_INSERT_RETURNING
-};
-
-/* The same for a target */
 static const TagsStatement stmt_item_deltas_fold = {
 	"item_deltas_fold",
 	"WITH folded AS ("
@@ -565,54 +422,30 @@ static const TagsStatement stmt_item_deltas_fold = {
 };
 
 /*
- * Fold every pending delta into the folded counts, and drop the counts that
- * fell to zero (a deleted tag's, among others).  Takes the folding lock,
- * waiting for it if wait, else returning -1 if another holds it.  Returns
- * the number of tags whose folded count changed.  The caller must be
- * connected to SPI, as the owner.
- */
-static int64
-fold_counts(bool wait)
-{
-	int64		nrows;
-
-	if (!tags_lock_folding(InvalidOid, wait))
-		return -1;
-	nrows = tags_execute(&stmt_deltas_fold, NULL, NULL, false, 0);
-	drop_zero_counts(NULL);
-	deltas_since_fold = 0;
-	return nrows;
-}
-
-/*
- * Fold a target's pending deltas into its folded counts (see
- * fold_counts()), under the folding lock of the target.  The caller
- * must be connected to SPI, as the target's owner.
+ * Fold a target's pending deltas into its folded counts, and drop the
+ * counts that fell to zero (a deleted tag's, among others).  Takes the
+ * folding lock of the target, waiting for it if wait, else returning -1 if
+ * another holds it; posts' is the lock 1.0 took, with no target, so that a
+ * backend still running an older library folds under the same lock.
+ * Returns the number of tags whose folded count changed.  The caller must
+ * be connected to SPI, as the target's owner.
  */
 int64
 tags_fold_item_counts(const TagsTarget *target, bool wait)
 {
 	uint64		nrows;
 
-	if (!tags_lock_folding(target->relid, wait))
+	if (!tags_lock_folding(target->builtin ? InvalidOid : target->relid,
+						   wait))
 		return -1;
 	nrows = tags_target_execute(target, &stmt_item_deltas_fold, NULL, NULL, false,
 								false, 0);
 	drop_zero_counts(target);
-	item_deltas_since_fold = 0;
+	deltas_since_fold = 0;
 	return (int64) nrows;
 }
 
 /* Drop the counts of the tags $1 that are zero */
-static const TagsStatement stmt_counts_drop_zeros = {
-	"counts_drop_zeros",
-	"DELETE FROM @extschema@.tag_post_counts c"
-	" WHERE c.tag_id OPERATOR(pg_catalog.=) ANY ($1)"
-	"   AND c.post_count OPERATOR(pg_catalog.=) 0",
-	1, {INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_DELETE
-};
-
-/* The same for a target */
 static const TagsStatement stmt_item_counts_drop_zeros = {
 	"item_counts_drop_zeros",
 	"DELETE FROM @counts@ c"
@@ -622,8 +455,8 @@ static const TagsStatement stmt_item_counts_drop_zeros = {
 };
 
 /*
- * Drop the counts that the fold whose rows (tag_id, count) SPI_tuptable
- * holds brought to zero: posts' if target is NULL, else the target's
+ * Drop the counts of a target that the fold whose rows (tag_id, count)
+ * SPI_tuptable holds brought to zero
  */
 static void
 drop_zero_counts(const TagsTarget *target)
@@ -649,26 +482,28 @@ drop_zero_counts(const TagsTarget *target)
 	param = PointerGetDatum(construct_array(zeros, nzeros, INT4OID,
 											sizeof(int32), true,
 											TYPALIGN_INT));
-	if (target == NULL)
-		tags_execute(&stmt_counts_drop_zeros, &param, NULL, false, 0);
-	else
-		tags_target_execute(target, &stmt_item_counts_drop_zeros, &param, NULL,
-							false, false, 0);
+	tags_target_execute(target, &stmt_item_counts_drop_zeros, &param, NULL,
+						false, false, 0);
 }
 
 /*
- * Fold the deltas of every target but posts, waiting for folds in
- * progress; returns the number of counts that changed.  The caller must be
- * connected to SPI.
+ * tags_fold_counts() RETURNS bigint
+ *
+ * Folds the pending deltas of every target now, waiting for a fold in
+ * progress to end, and returns the number of tags whose folded count
+ * changed.  The writers fold as they go in READ COMMITTED; this is for the
+ * end of a bulk load made under REPEATABLE READ, or to measure.
  */
-static int64
-fold_target_counts(void)
+Datum
+tags_fold_counts(PG_FUNCTION_ARGS)
 {
 	int			ntargets;
-	TagsTarget *targets = tags_user_targets(&ntargets);
+	TagsTarget *targets;
 	int64		total = 0;
 	int			i;
 
+	tags_spi_connect(fcinfo);
+	targets = tags_all_targets(&ntargets);
 	for (i = 0; i < ntargets; i++)
 	{
 		TagsSavedUser saved;
@@ -677,28 +512,6 @@ fold_target_counts(void)
 		total += tags_fold_item_counts(&targets[i], true);
 		tags_restore_user(&saved);
 	}
-	return total;
-}
-
-/*
- * tags_fold_counts() RETURNS bigint
- *
- * Folds the pending deltas now, waiting for a fold in progress to end, and
- * returns the number of tags whose folded count changed.  The writers fold
- * as they go in READ COMMITTED; this is for the end of a bulk load made
- * under REPEATABLE READ, or to measure.
- */
-Datum
-tags_fold_counts(PG_FUNCTION_ARGS)
-{
-	TagsSavedUser saved;
-	int64		ntags;
-
-	tags_spi_connect(fcinfo);
-	tags_become_owner(&saved);
-	ntags = fold_counts(true);
-	tags_restore_user(&saved);
-	ntags += fold_target_counts();
 	SPI_finish();
-	PG_RETURN_INT64(ntags);
+	PG_RETURN_INT64(total);
 }

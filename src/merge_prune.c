@@ -5,12 +5,12 @@
  *	  pruning the tags on no post nor item.
  *
  * Locks are taken in the order the writers take them, so that neither
- * deadlocks with a writer: posts and items, then tags, then the lock of
- * direct writes (slug_locks.c).  Once they hold their locks, both read and
- * write in a new snapshot, so that under REPEATABLE READ too they act on
- * what committed before the locks were granted.  Each runs a fixed number
- * of statements, whatever the number of posts, and as many more per
- * target.  See doc/concurrency.md.
+ * deadlocks with a writer: items (posts first, then every other target's),
+ * then tags, then the lock of direct writes (slug_locks.c).  Once they
+ * hold their locks, both read and write in a new snapshot, so that under
+ * REPEATABLE READ too they act on what committed before the locks were
+ * granted.  Each runs a fixed number of statements per target, whatever
+ * the number of items.  See doc/concurrency.md.
  *
  *-------------------------------------------------------------------------
  */
@@ -32,7 +32,11 @@ static void lock_items_of_tag(const TagsTarget *targets, int ntargets,
 							  Datum *params);
 static int	keep_unused_by_targets(Datum *ids, int count);
 
-/* The items of the tag $1, locked FOR UPDATE */
+/*
+ * The items of the tag $1, locked FOR UPDATE, not the writers' FOR NO KEY
+ * UPDATE: it also waits for, and keeps out, a plain INSERT into the
+ * association table, whose foreign-key check locks the item FOR KEY SHARE
+ */
 static const TagsStatement stmt_item_tag_items_lock = {
 	"item_tag_items_lock",
 	"SELECT FROM @target@ t"
@@ -45,8 +49,8 @@ static const TagsStatement stmt_item_tag_items_lock = {
 };
 
 /*
- * Lock the items of the tag params[0] in every target but posts, FOR
- * UPDATE, in a new snapshot, as their owners (see tag_merge()).
+ * Lock the items of the tag params[0] in every target, FOR UPDATE, in a
+ * new snapshot, as their owners (see tag_merge()).
  */
 static void
 lock_items_of_tag(const TagsTarget *targets, int ntargets, Datum *params)
@@ -64,22 +68,6 @@ lock_items_of_tag(const TagsTarget *targets, int ntargets, Datum *params)
 	}
 }
 
-/*
- * The posts of the tag $1, locked FOR UPDATE, not the writers' FOR NO KEY
- * UPDATE: it also waits for, and keeps out, a plain INSERT into post_tags,
- * whose foreign-key check locks the post FOR KEY SHARE
- */
-static const TagsStatement stmt_tag_posts_lock = {
-	"tag_posts_lock",
-	"SELECT p.id FROM @extschema@.posts p"
-	" WHERE p.id OPERATOR(pg_catalog.=) ANY ("
-	"     SELECT pt.post_id FROM @extschema@.post_tags pt"
-	"     WHERE pt.tag_id OPERATOR(pg_catalog.=) $1)"
-	" ORDER BY p.id"
-	" FOR UPDATE OF p",
-	1, {INT4OID}, 0, SPI_OK_SELECT
-};
-
 /* The tags $1 and $2, locked FOR UPDATE in id order */
 static const TagsStatement stmt_tags_lock_pair = {
 	"tags_lock_pair",
@@ -92,36 +80,10 @@ static const TagsStatement stmt_tags_lock_pair = {
 };
 
 /*
- * The tag $1's associations go to the tag $2: a post that has both keeps
+ * The tag $1's associations go to the tag $2: an item that has both keeps
  * $2's, at the first of the two positions; the others are moved with their
  * positions.  Returns those moved.
  */
-static const TagsStatement stmt_merge_move = {
-	"merge_move",
-	"WITH both_tags AS ("
-	"    DELETE FROM @extschema@.post_tags f"
-	"    USING @extschema@.post_tags i"
-	"    WHERE f.tag_id OPERATOR(pg_catalog.=) $1"
-	"      AND i.tag_id OPERATOR(pg_catalog.=) $2"
-	"      AND i.post_id OPERATOR(pg_catalog.=) f.post_id"
-	"    RETURNING f.post_id, f.position"
-	"), first_position AS ("
-	"    UPDATE @extschema@.post_tags i SET position = b.position"
-	"    FROM both_tags b"
-	"    WHERE i.post_id OPERATOR(pg_catalog.=) b.post_id"
-	"      AND i.tag_id OPERATOR(pg_catalog.=) $2"
-	"      AND (b.position OPERATOR(pg_catalog.<) i.position"
-	"           OR (i.position IS NULL AND b.position IS NOT NULL))"
-	")"
-	" UPDATE @extschema@.post_tags f SET tag_id = $2"
-	" WHERE f.tag_id OPERATOR(pg_catalog.=) $1"
-	"   AND NOT EXISTS (SELECT FROM @extschema@.post_tags i"
-	"                   WHERE i.post_id OPERATOR(pg_catalog.=) f.post_id"
-	"                     AND i.tag_id OPERATOR(pg_catalog.=) $2)",
-	2, {INT4OID, INT4OID}, 0, SPI_OK_UPDATE
-};
-
-/* The same for a target */
 static const TagsStatement stmt_item_merge_move = {
 	"item_merge_move",
 	"WITH both_tags AS ("
@@ -190,9 +152,9 @@ static const TagsStatement stmt_merge_finish = {
  * of associations moved (those of posts that had both are not).  The
  * counters follow through their triggers.
  *
- * Locks, in the writers' order: the posts and items of from FOR UPDATE,
- * then from and into, then the posts and items of from again (a writer may
- * have committed one meanwhile), then the lock of direct writes.  See
+ * Locks, in the writers' order: the items of from FOR UPDATE, then from and
+ * into, then the items of from again (a writer may have committed one
+ * meanwhile), then the lock of direct writes.  See
  * doc/concurrency.md for the deadlock (40P01) this can still meet.
  */
 Datum
@@ -222,8 +184,7 @@ tag_merge(PG_FUNCTION_ARGS)
 	/* $1 from, $2 into, in every statement of the merge */
 	params[0] = Int32GetDatum(from);
 	params[1] = Int32GetDatum(into);
-	targets = tags_user_targets(&ntargets);
-	tags_execute_latest(&stmt_tag_posts_lock, params, NULL);
+	targets = tags_all_targets(&ntargets);
 	lock_items_of_tag(targets, ntargets, params);
 	if (tags_execute_latest(&stmt_tags_lock_pair, params, NULL) < 2)
 		ereport(ERROR,
@@ -231,11 +192,10 @@ tag_merge(PG_FUNCTION_ARGS)
 				errmsg("tag \"%s\" or tag \"%s\" no longer exists",
 					   from_slug, into_slug),
 				errdetail("It was deleted or merged while the merge waited for it."));
-	tags_execute_latest(&stmt_tag_posts_lock, params, NULL);
 	lock_items_of_tag(targets, ntargets, params);
 	tags_lock_direct_writes();
 
-	moved = tags_execute_latest(&stmt_merge_move, params, NULL);
+	moved = 0;
 	for (i = 0; i < ntargets; i++)
 	{
 		TagsSavedUser saved;
@@ -262,13 +222,14 @@ static const TagsStatement stmt_item_tags_in_use = {
 
 /*
  * Keep those of the tag ids that no item of a target but posts has, judged
- * in a new snapshot as their owners; returns how many are kept.
+ * in a new snapshot as their owners; returns how many are kept.  posts'
+ * associations are judged by the statements of tags_prune() themselves.
  */
 static int
 keep_unused_by_targets(Datum *ids, int count)
 {
 	int			ntargets;
-	TagsTarget *targets = tags_user_targets(&ntargets);
+	TagsTarget *targets = tags_all_targets(&ntargets);
 	int			t;
 
 	for (t = 0; t < ntargets && count > 0; t++)
@@ -280,6 +241,8 @@ keep_unused_by_targets(Datum *ids, int count)
 		int			kept = 0;
 		int			i;
 
+		if (targets[t].builtin)
+			continue;
 		param = PointerGetDatum(construct_array(ids, count, INT4OID,
 												sizeof(int32), true,
 												TYPALIGN_INT));

@@ -374,7 +374,7 @@ get_kept(const TagsStatement *stmt, Oid relid, TagsSqlBuilder build,
 	memcpy(argtypes, stmt->argtypes, sizeof(argtypes));
 	sql = plans_for_1_0 && stmt->sql_1_0 ? stmt->sql_1_0 : stmt->sql;
 	if (build != NULL)
-		sql = build(stmt, arg, argtypes);
+		sql = build(stmt, sql, arg, argtypes);
 	else
 		sql = tags_substitute(sql, "@extschema@",
 							  quote_identifier(schema_name));

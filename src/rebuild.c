@@ -5,10 +5,10 @@
  *
  * Only needed after the triggers were bypassed (disabled, or
  * session_replication_role = replica, as in a data-only restore with
- * --disable-triggers).  It locks posts and post_tags, then each target and
- * its associations, against writes (SHARE ROW EXCLUSIVE), copies every post
- * or item into its associations, and counts every tag afresh, as the owner
- * of the extension's tables or of the target.  See doc/tables.md.
+ * --disable-triggers).  For each target, posts first, it locks the target
+ * and its associations against writes (SHARE ROW EXCLUSIVE), copies every
+ * item into its associations, a batch at a time, and counts every tag
+ * afresh, as the owner of the target.  See doc/tables.md.
  *
  *-------------------------------------------------------------------------
  */
@@ -19,6 +19,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 
@@ -30,38 +31,6 @@ PG_FUNCTION_INFO_V1(tags_rebuild);
 #define TAGS_REBUILD_BATCH 10000
 
 static void rebuild_target(const TagsTarget *target);
-
-/* Lock posts and post_tags against writes */
-static const TagsStatement stmt_rebuild_lock = {
-	"rebuild_lock",
-	"LOCK TABLE @extschema@.posts, @extschema@.post_tags"
-	" IN SHARE ROW EXCLUSIVE MODE",
-	0, {InvalidOid}, 0, SPI_OK_UTILITY
-};
-
-/* Copy every post into those of its post_tags rows whose copy differs */
-static const TagsStatement stmt_rebuild_copies = {
-	"rebuild_copies",
-	"UPDATE @extschema@.post_tags pt"
-	" SET post_visible = (p.status OPERATOR(pg_catalog.=) 'published' AND p.deleted_at IS NULL), post_created_at = p.created_at"
-	" FROM @extschema@.posts p"
-	" WHERE p.id OPERATOR(pg_catalog.=) pt.post_id"
-	"   AND pt.post_id OPERATOR(pg_catalog.=) p.id"
-	" AND (pt.post_visible OPERATOR(pg_catalog.<>) (p.status OPERATOR(pg_catalog.=) 'published' AND p.deleted_at IS NULL)"
-	"      OR pt.post_created_at OPERATOR(pg_catalog.<>) p.created_at)",
-	0, {InvalidOid}, 0, SPI_OK_UPDATE
-};
-
-/* Count every tag's listed posts afresh, into the emptied counters */
-static const TagsStatement stmt_rebuild_counts = {
-	"rebuild_counts",
-	"INSERT INTO @extschema@.tag_post_counts (tag_id, post_count)"
-	" SELECT pt.tag_id, pg_catalog.count(*)"
-	" FROM @extschema@.post_tags pt"
-	" WHERE pt.post_visible"
-	" GROUP BY pt.tag_id",
-	0, {InvalidOid}, 0, SPI_OK_INSERT
-};
 
 /* Lock a target and its associations against writes */
 static const TagsStatement stmt_item_rebuild_lock = {
@@ -95,9 +64,9 @@ static const TagsStatement stmt_item_rebuild_counts = {
 
 /*
  * tags_rebuild() for one target, as its owner: every item copied into its
- * associations (its visibility is evaluated in C, so each item is one
- * statement), then the counters counted afresh.  The caller must be
- * connected to SPI.
+ * associations (its visibility is evaluated in C, so the items are read in
+ * batches, and each batch copied in one statement), then the counters
+ * counted afresh.  The caller must be connected to SPI.
  */
 static void
 rebuild_target(const TagsTarget *target)
@@ -105,10 +74,20 @@ rebuild_target(const TagsTarget *target)
 	TagsSavedUser saved;
 	Datum		after[2];
 	char		after_nulls[3] = "n ";
-	int16		typlen;
-	bool		typbyval;
+	Datum	   *keys = palloc(TAGS_REBUILD_BATCH * sizeof(Datum));
+	Datum	   *visibles = palloc(TAGS_REBUILD_BATCH * sizeof(Datum));
+	Datum	   *sorts = palloc(TAGS_REBUILD_BATCH * sizeof(Datum));
+	bool	   *sort_nulls = palloc(TAGS_REBUILD_BATCH * sizeof(bool));
+	int16		key_len;
+	bool		key_byval;
+	char		key_align;
+	int16		sort_len;
+	bool		sort_byval;
+	char		sort_align;
 
-	get_typlenbyval(target->key_type, &typlen, &typbyval);
+	get_typlenbyvalalign(target->key_type, &key_len, &key_byval, &key_align);
+	get_typlenbyvalalign(target->sort_type, &sort_len, &sort_byval,
+						 &sort_align);
 	tags_become_target_owner(target, &saved);
 	tags_target_execute(target, &stmt_item_rebuild_lock, NULL, NULL, false, false,
 						0);
@@ -120,6 +99,9 @@ rebuild_target(const TagsTarget *target)
 		SPITupleTable *rows;
 		uint64		nrows;
 		uint64		row;
+		Datum		params[3];
+		int			dims[1];
+		int			lbs[1] = {1};
 
 		CHECK_FOR_INTERRUPTS();
 		nrows = tags_target_execute(target, &stmt_item_rows_after, after,
@@ -130,23 +112,34 @@ rebuild_target(const TagsTarget *target)
 		for (row = 0; row < nrows; row++)
 		{
 			TagsItemCopy item;
-			Datum		params[3];
 			HeapTupleHeader header;
 			bool		isnull;
 
 			header = DatumGetHeapTupleHeader(SPI_getbinval(rows->vals[row],
 														   rows->tupdesc, 1,
 														   &isnull));
-			/* $1 item, $2 visible, $3 sort value */
-			params[0] = GetAttributeByNum(header, target->key_att, &isnull);
-			tags_item_copy_from_row(target, params[0], rows, row, &item);
-			params[1] = BoolGetDatum(item.visible);
-			params[2] = item.sort;
-			tags_copy_item_into_associations(target, params);
-			if (row == nrows - 1)
-				after[0] = datumCopy(params[0], typbyval, typlen);
+			keys[row] = GetAttributeByNum(header, target->key_att, &isnull);
+			tags_item_copy_from_row(target, keys[row], rows, row, &item);
+			visibles[row] = BoolGetDatum(item.visible);
+			sorts[row] = item.sort;
+			GetAttributeByNum(header, target->sort_att, &sort_nulls[row]);
 		}
+		/* $1 the items, $2 their visibility, $3 their sort values */
+		dims[0] = (int) nrows;
+		params[0] = PointerGetDatum(construct_array(keys, (int) nrows,
+													target->key_type, key_len,
+													key_byval, key_align));
+		params[1] = PointerGetDatum(construct_array(visibles, (int) nrows,
+													BOOLOID, 1, true,
+													TYPALIGN_CHAR));
+		params[2] = PointerGetDatum(construct_md_array(sorts, sort_nulls, 1,
+													   dims, lbs,
+													   target->sort_type,
+													   sort_len, sort_byval,
+													   sort_align));
+		after[0] = datumCopy(keys[nrows - 1], key_byval, key_len);
 		after_nulls[0] = ' ';
+		tags_copy_items_into_associations(target, params);
 		SPI_freetuptable(rows);
 		if (nrows < TAGS_REBUILD_BATCH)
 			break;
@@ -161,31 +154,22 @@ rebuild_target(const TagsTarget *target)
 /*
  * tags_rebuild() RETURNS void
  *
- * Recomputes what the triggers keep from posts and post_tags: the copies of
- * the posts in post_tags, then the counters; then the same for every
- * target (1.2).  Only needed after the
- * triggers were bypassed (disabled, or session_replication_role = replica,
- * as in a data-only restore with --disable-triggers).  Locks posts and
- * post_tags against writes while it runs.
+ * Recomputes what the triggers keep, for posts and every other target:
+ * the copies of the items in their associations, then the counters.  Only
+ * needed after the triggers were bypassed (disabled, or
+ * session_replication_role = replica, as in a data-only restore with
+ * --disable-triggers).  Locks each target and its associations against
+ * writes while it runs.
  */
 Datum
 tags_rebuild(PG_FUNCTION_ARGS)
 {
-	TagsSavedUser saved;
-
 	int			ntargets;
 	TagsTarget *targets;
 	int			i;
 
 	tags_spi_connect(fcinfo);
-	tags_become_owner(&saved);
-	tags_execute(&stmt_rebuild_lock, NULL, NULL, false, 0);
-	tags_execute(&stmt_rebuild_copies, NULL, NULL, false, 0);
-	tags_lock_folding(InvalidOid, true);
-	tags_clear_counts(NULL);
-	tags_execute(&stmt_rebuild_counts, NULL, NULL, false, 0);
-	tags_restore_user(&saved);
-	targets = tags_user_targets(&ntargets);
+	targets = tags_all_targets(&ntargets);
 	for (i = 0; i < ntargets; i++)
 		rebuild_target(&targets[i]);
 	SPI_finish();

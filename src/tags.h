@@ -9,14 +9,14 @@
  *	  tag_names.c		tag care: synonyms and renames
  *	  target_setup.c	tags_enable(), tags_disable(), forgetting dropped
  *						targets
- *	  item_writers.c	an item's tag list, written (1.2)
- *	  item_readers.c	an item's tags, a tag's items, items tagged, related
- *						items (1.2)
- *	  item_counts.c		the item counts of tags (1.2)
- *	  post_writers.c	a post's tag list, written
- *	  post_readers.c	a post's tags, a tag's posts, posts tagged, related
- *						posts
- *	  tag_readers.c		the post counts of tags, search, related tags
+ *	  writers.c			an item's tag list, written: item_set_tags() ...,
+ *						and on posts post_set_tags() ...
+ *	  readers.c			an item's tags, a tag's items, items tagged,
+ *						related items: item_get_tags() ..., and on posts
+ *						post_get_tags() ...
+ *	  tag_readers.c		search, related tags
+ *	  counts.c			the item counts of tags: tag_item_counts() ...,
+ *						and on posts tag_counts() ...
  *	  rebuild.c			tags_rebuild(): the copies and counters afresh
  *	  copies.c			the triggers that keep each association's copy of
  *						its post's or item's visibility and sort value
@@ -104,6 +104,8 @@ extern void tags_check_name_length(const char *normalized);
 #define TAGS_MAX_ARGS 6
 #define ITEM_KEY_TYPE ((Oid) 1)
 #define ITEM_SORT_TYPE ((Oid) 2)
+#define ITEM_KEY_ARRAY_TYPE ((Oid) 3)
+#define ITEM_SORT_ARRAY_TYPE ((Oid) 4)
 
 typedef struct TagsStatement
 {
@@ -117,9 +119,13 @@ typedef struct TagsStatement
 								 * where it differs */
 } TagsStatement;
 
-/* Makes a target's statement: its text, and its parameter types */
+/*
+ * Makes a target's statement from its template (stmt's sql, or sql_1_0 for
+ * a schema at version 1.0): its text, and its parameter types
+ */
 typedef const char *(*TagsSqlBuilder) (const TagsStatement *stmt,
-									   const void *arg, Oid *argtypes);
+									   const char *template, const void *arg,
+									   Oid *argtypes);
 
 extern void tags_plans_for_schema(Oid schema, bool at_1_0);
 extern uint64 tags_execute(const TagsStatement *stmt, Datum *values,
@@ -154,6 +160,21 @@ typedef struct TagsTarget
 	char	   *visible;		/* the visibility expression, or NULL; in the
 								 * cache, which a copy may only test for NULL */
 } TagsTarget;
+
+/*
+ * What posts' registration says of it (tags--1.1--1.2.sql), which a schema
+ * older than 1.2 has no registry to say
+ */
+#define TAGS_BUILTIN_VISIBLE "status = 'published'::text AND deleted_at IS NULL"
+
+/*
+ * The columns of a target's association table and counts: posts' tables
+ * name them after posts, as 1.0 made them
+ */
+#define TAGS_ITEM_COLUMN(builtin)		((builtin) ? "post_id" : "item_id")
+#define TAGS_VISIBLE_COLUMN(builtin)	((builtin) ? "post_visible" : "item_visible")
+#define TAGS_SORT_COLUMN(builtin)		((builtin) ? "post_created_at" : "item_sort")
+#define TAGS_COUNT_COLUMN(builtin)		((builtin) ? "post_count" : "item_count")
 
 /* spi_call.c */
 extern void tags_spi_connect(FunctionCallInfo fcinfo);
@@ -237,7 +258,8 @@ extern bool tags_find_registration(Oid relid, TagsTarget *target);
 extern void tags_get_target(Oid relid, TagsTarget *target);
 extern void tags_target_arg(FunctionCallInfo fcinfo, TagsTarget *target);
 extern bool tags_find_target_by_association(Oid assoc, TagsTarget *target);
-extern TagsTarget *tags_user_targets(int *count);
+extern TagsTarget *tags_all_targets(int *count);
+extern void tags_builtin_target(TagsTarget *target);
 extern uint64 tags_target_execute(const TagsTarget *target,
 								  const TagsStatement *stmt, Datum *values,
 								  const char *nulls, bool latest,
@@ -247,6 +269,8 @@ extern bool tags_item_visible(const TagsTarget *target, HeapTuple tuple,
 extern Node *tags_cook_visible(Relation rel, const char *source, bool check);
 extern void tags_set_search_path_catalog(void);
 extern char *tags_qualified_name(Oid relid);
+extern char *tags_item_text(const TagsTarget *target, Datum key);
+extern char *tags_item_name(const TagsTarget *target, Datum key);
 
 /* slug_locks.c */
 extern void tags_assign_slugs(TagEntry **entries, int count, bool direct,
@@ -260,18 +284,9 @@ extern bool tags_is_inserting(const char *name, Datum slug);
 extern void tags_put_tag_list(FunctionCallInfo fcinfo, TagList *list);
 
 /*
- * copies.c: what post_tags copies of a post, as a writer of ours read it
- * when it locked the post
+ * copies.c: what an association copies of its item, as a writer of ours
+ * read it when it locked the item
  */
-typedef struct TagsPostCopy
-{
-	int32		id;
-	Datum		visible;		/* bool */
-	Datum		created_at;		/* timestamptz */
-	uint64		changes;		/* tags_post_changes() when it was read */
-} TagsPostCopy;
-
-/* What an association copies of its item, the same way */
 typedef struct TagsItemCopy
 {
 	Oid			target;
@@ -284,41 +299,28 @@ typedef struct TagsItemCopy
 } TagsItemCopy;
 
 /* counters.c */
-extern void tags_execute_for_post(const TagsStatement *stmt, Datum *values,
-								  const TagsPostCopy *post);
 extern void tags_execute_for_item(const TagsTarget *target,
 								  const TagsStatement *stmt, Datum *values,
 								  const TagsItemCopy *item);
-extern const TagsPostCopy *tags_writer_post(void);
 extern const TagsItemCopy *tags_writer_item(void);
 extern int64 tags_fold_item_counts(const TagsTarget *target, bool wait);
 extern void tags_clear_counts(const TagsTarget *target);
 
 /* copies.c */
-extern uint64 tags_post_changes(void);
 extern void tags_read_item_copy(const TagsTarget *target, Datum key,
 								TagsItemCopy *item);
 extern void tags_item_copy_from_row(const TagsTarget *target, Datum key,
 									SPITupleTable *rows, uint64 row,
 									TagsItemCopy *item);
-extern void tags_copy_item_into_associations(const TagsTarget *target,
-											 Datum *params);
+extern void tags_copy_items_into_associations(const TagsTarget *target,
+											  Datum *params);
 
-/* tag_readers.c */
-extern bool tags_counters_answer(void);
-
-/* post_readers.c */
-extern uint64 tags_read_post_tags(int32 post_id, bool read_only);
-extern void tags_put_post_tags(FunctionCallInfo fcinfo, int32 post_id,
-							   bool post_locked);
-
-/* item_counts.c */
+/* counts.c */
 extern bool tags_item_counters_answer(const TagsTarget *target);
 
-/* item_readers.c */
+/* readers.c */
 extern Datum tags_item_arg(FunctionCallInfo fcinfo, int argno,
 						   const TagsTarget *target);
-extern char *tags_item_text(const TagsTarget *target, Datum key);
 extern uint64 tags_read_item_tags(const TagsTarget *target, Datum key,
 								  bool read_only);
 extern void tags_put_item_tags(FunctionCallInfo fcinfo,

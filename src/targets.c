@@ -72,10 +72,14 @@ static Oid	targets_registry = InvalidOid;	/* tag_targets there, if any */
 
 static void invalidate_targets(Datum arg, Oid relid);
 static void load_targets(void);
+static void add_target(Oid relid, Oid assoc, Oid counts, Oid deltas,
+					   const char *visible, const char *sort_column,
+					   bool builtin);
 static void forget_targets(void);
 static void visible_error_callback(void *arg);
 static const char *build_target_sql(const TagsStatement *stmt,
-									const void *arg, Oid *argtypes);
+									const char *template, const void *arg,
+									Oid *argtypes);
 static AttrNumber key_column_of(Relation rel);
 static void check_not_broken(const TargetCacheEntry *entry);
 static TargetCacheEntry *target_entry(Oid relid);
@@ -127,9 +131,59 @@ forget_targets(void)
 }
 
 /*
+ * Enter one registered target into the cache (load_targets()).  A target a
+ * change to its table broke is entered with why, reported when it is used.
+ */
+static void
+add_target(Oid relid, Oid assoc, Oid counts, Oid deltas, const char *visible,
+		   const char *sort_column, bool builtin)
+{
+	TargetCacheEntry *entry;
+	Relation	rel;
+	TagsTarget *t;
+	bool		found;
+
+	rel = try_relation_open(relid, AccessShareLock);
+	if (rel == NULL)
+		return;					/* dropped, and being forgotten */
+	entry = hash_search(targets_cache, &relid, HASH_ENTER, &found);
+	entry->broken = NULL;
+	entry->visible_planned = NULL;
+	t = &entry->target;
+	memset(t, 0, sizeof(TagsTarget));
+	t->relid = relid;
+	t->registry = targets_registry;
+	t->assoc = assoc;
+	t->counts = counts;
+	t->deltas = deltas;
+	t->builtin = builtin;
+	t->key_att = key_column_of(rel);
+	t->sort_att = get_attnum(relid, sort_column);
+	if (t->key_att <= 0 || t->sort_att <= 0)
+	{
+		/* reported when the target is used (tags_find_target()) */
+		entry->broken = MemoryContextStrdup(targets_cxt,
+											t->key_att <= 0 ?
+											"its primary key is no longer a single column" :
+											psprintf("its sort column \"%s\" does not exist", sort_column));
+		relation_close(rel, AccessShareLock);
+		return;
+	}
+	t->key_type = TupleDescAttr(RelationGetDescr(rel),
+								t->key_att - 1)->atttypid;
+	if (t->key_type == VARCHAROID)
+		t->key_type = TEXTOID;
+	t->sort_type = TupleDescAttr(RelationGetDescr(rel),
+								 t->sort_att - 1)->atttypid;
+	if (visible != NULL)
+		t->visible = MemoryContextStrdup(targets_cxt, visible);
+	relation_close(rel, AccessShareLock);
+}
+
+/*
  * Read the registry into the cache, in a snapshot taken now: what the last
  * invalidation announced is committed.  A schema of version 1.1 or older
- * has no registry, and no targets.  The registry is read directly, not
+ * has no registry: posts is its only target.  The registry is read directly, not
  * through SPI, so that loading the cache adds no statement to a call.
  */
 static void
@@ -167,6 +221,11 @@ load_targets(void)
 	targets_registry = tags_table_id("tag_targets");
 	if (!OidIsValid(targets_registry))
 	{
+		/* a schema older than 1.2: posts alone, as 1.2 registers it */
+		add_target(tags_table_id("posts"), tags_table_id("post_tags"),
+				   tags_table_id("tag_post_counts"),
+				   tags_table_id("tag_post_count_deltas"),
+				   TAGS_BUILTIN_VISIBLE, "created_at", true);
 		targets_valid = true;
 		return;
 	}
@@ -184,55 +243,16 @@ load_targets(void)
 #endif
 	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
-		bool		isnull;
-		Oid			relid = DatumGetObjectId(heap_getattr(tuple, atts[0], rdesc,
-														  &isnull));
-		Datum		visible = heap_getattr(tuple, atts[4], rdesc, &isnull);
-		char	   *sort_column;
-		TargetCacheEntry *entry;
-		Relation	rel;
-		TagsTarget *t;
-		bool		found;
+		Datum		values[7];
+		bool		nulls[7];
 
-		rel = try_relation_open(relid, AccessShareLock);
-		if (rel == NULL)
-			continue;			/* dropped, and being forgotten */
-		entry = hash_search(targets_cache, &relid, HASH_ENTER, &found);
-		entry->broken = NULL;
-		entry->visible_planned = NULL;
-		t = &entry->target;
-		memset(t, 0, sizeof(TagsTarget));
-		t->relid = relid;
-		t->registry = targets_registry;
-		t->assoc = DatumGetObjectId(heap_getattr(tuple, atts[1], rdesc, &isnull));
-		t->counts = DatumGetObjectId(heap_getattr(tuple, atts[2], rdesc, &isnull));
-		t->deltas = DatumGetObjectId(heap_getattr(tuple, atts[3], rdesc, &isnull));
-		t->builtin = DatumGetBool(heap_getattr(tuple, atts[6], rdesc, &isnull));
-		t->key_att = key_column_of(rel);
-		sort_column = NameStr(*DatumGetName(heap_getattr(tuple, atts[5], rdesc,
-														 &isnull)));
-		t->sort_att = get_attnum(relid, sort_column);
-		if (t->key_att <= 0 || t->sort_att <= 0)
-		{
-			/* reported when the target is used (tags_find_target()) */
-			entry->broken = MemoryContextStrdup(targets_cxt,
-												t->key_att <= 0 ?
-												"its primary key is no longer a single column" :
-												psprintf("its sort column \"%s\" does not exist", sort_column));
-			relation_close(rel, AccessShareLock);
-			continue;
-		}
-		t->key_type = TupleDescAttr(RelationGetDescr(rel),
-									t->key_att - 1)->atttypid;
-		if (t->key_type == VARCHAROID)
-			t->key_type = TEXTOID;
-		t->sort_type = TupleDescAttr(RelationGetDescr(rel),
-									 t->sort_att - 1)->atttypid;
-		heap_getattr(tuple, atts[4], rdesc, &isnull);
-		if (!isnull)
-			t->visible = MemoryContextStrdup(targets_cxt,
-											 TextDatumGetCString(visible));
-		relation_close(rel, AccessShareLock);
+		for (i = 0; i < 7; i++)
+			values[i] = heap_getattr(tuple, atts[i], rdesc, &nulls[i]);
+		add_target(DatumGetObjectId(values[0]), DatumGetObjectId(values[1]),
+				   DatumGetObjectId(values[2]), DatumGetObjectId(values[3]),
+				   nulls[4] ? NULL : TextDatumGetCString(values[4]),
+				   NameStr(*DatumGetName(values[5])),
+				   DatumGetBool(values[6]));
 	}
 	table_endscan(scan);
 	UnregisterSnapshot(snapshot);
@@ -360,15 +380,18 @@ tags_find_target_by_association(Oid assoc, TagsTarget *target)
 }
 
 /*
- * Every target but the built-in one, as a palloc'd array; *count is set.
+ * Every target, the built-in posts first, as a palloc'd array; *count is
+ * set.  Tag care and upkeep walk them in this order, so that two calls lock
+ * the targets' rows in the same order.
  */
 TagsTarget *
-tags_user_targets(int *count)
+tags_all_targets(int *count)
 {
 	HASH_SEQ_STATUS status;
 	TargetCacheEntry *entry;
 	TagsTarget *targets;
-	int			n = 0;
+	bool		builtin = false;
+	int			n = 1;
 
 	if (!targets_current())
 		load_targets();
@@ -376,13 +399,35 @@ tags_user_targets(int *count)
 					 sizeof(TagsTarget));
 	hash_seq_init(&status, targets_cache);
 	while ((entry = hash_seq_search(&status)) != NULL)
-		if (!entry->target.builtin)
+	{
+		check_not_broken(entry);
+		if (entry->target.builtin)
 		{
-			check_not_broken(entry);
-			targets[n++] = entry->target;
+			targets[0] = entry->target;
+			builtin = true;
 		}
+		else
+			targets[n++] = entry->target;
+	}
+	if (!builtin)
+	{
+		/* a registry whose row of posts someone deleted by hand */
+		memmove(targets, targets + 1, (n - 1) * sizeof(TagsTarget));
+		n--;
+	}
 	*count = n;
 	return targets;
+}
+
+/*
+ * The built-in target posts, which every schema has (at versions older
+ * than 1.2 without a registry): what the 1.0 functions work on.  The
+ * caller must be connected to SPI.
+ */
+void
+tags_builtin_target(TagsTarget *target)
+{
+	tags_get_target(tags_table_id("posts"), target);
 }
 
 /*
@@ -411,6 +456,30 @@ tags_target_execute(const TagsTarget *target, const TagsStatement *stmt,
 								   read_only, count);
 }
 
+/* An item's key as text, for messages */
+char *
+tags_item_text(const TagsTarget *target, Datum key)
+{
+	Oid			out_func;
+	bool		is_varlena;
+
+	getTypeOutputInfo(target->key_type, &out_func, &is_varlena);
+	return OidOutputFunctionCall(out_func, key);
+}
+
+/*
+ * An item as messages name it: "item 7 of table "articles"", or, on posts,
+ * "post 42", as 1.0 named its posts
+ */
+char *
+tags_item_name(const TagsTarget *target, Datum key)
+{
+	if (target->builtin)
+		return psprintf("post %s", tags_item_text(target, key));
+	return psprintf("item %s of table \"%s\"", tags_item_text(target, key),
+					get_rel_name(target->relid));
+}
+
 /*
  * The schema-qualified, quoted name of a relation
  */
@@ -427,7 +496,7 @@ tags_qualified_name(Oid relid)
 
 /*
  * The text of a target's statement (arg is the TagsTarget), for the plan
- * cache: its template with the names of the target's tables and columns of
+ * cache: its template (stmt's sql, or its sql_1_0) with the names of the target's tables and columns of
  * the moment put in, quoted:
  *	  @extschema@	the extension's schema
  *	  @target@		the target table, t in every statement
@@ -439,10 +508,12 @@ tags_qualified_name(Oid relid)
  *	  @counts@, @count@  the folded counts and their column (item_count)
  *	  @deltas@		the pending count deltas
  * A parameter of type ITEM_KEY_TYPE or ITEM_SORT_TYPE takes the type of the
- * target's key or sort column.
+ * target's key or sort column, one of ITEM_KEY_ARRAY_TYPE or
+ * ITEM_SORT_ARRAY_TYPE an array of it.
  */
 static const char *
-build_target_sql(const TagsStatement *stmt, const void *arg, Oid *argtypes)
+build_target_sql(const TagsStatement *stmt, const char *template,
+				 const void *arg, Oid *argtypes)
 {
 	const TagsTarget *t = arg;
 	char	   *sql;
@@ -451,9 +522,11 @@ build_target_sql(const TagsStatement *stmt, const void *arg, Oid *argtypes)
 	for (i = 0; i < stmt->nargs; i++)
 		argtypes[i] = stmt->argtypes[i] == ITEM_KEY_TYPE ? t->key_type :
 			stmt->argtypes[i] == ITEM_SORT_TYPE ? t->sort_type :
+			stmt->argtypes[i] == ITEM_KEY_ARRAY_TYPE ? get_array_type(t->key_type) :
+			stmt->argtypes[i] == ITEM_SORT_ARRAY_TYPE ? get_array_type(t->sort_type) :
 			stmt->argtypes[i];
 
-	sql = tags_substitute(stmt->sql, "@extschema@",
+	sql = tags_substitute(template, "@extschema@",
 						  quote_identifier(get_namespace_name(tags_schema())));
 	sql = tags_substitute(sql, "@target@", tags_qualified_name(t->relid));
 	sql = tags_substitute(sql, "@key@",
@@ -462,13 +535,10 @@ build_target_sql(const TagsStatement *stmt, const void *arg, Oid *argtypes)
 	sql = tags_substitute(sql, "@assoc@", tags_qualified_name(t->assoc));
 	sql = tags_substitute(sql, "@counts@", tags_qualified_name(t->counts));
 	sql = tags_substitute(sql, "@deltas@", tags_qualified_name(t->deltas));
-	sql = tags_substitute(sql, "@item@", t->builtin ? "post_id" : "item_id");
-	sql = tags_substitute(sql, "@visible@",
-						  t->builtin ? "post_visible" : "item_visible");
-	sql = tags_substitute(sql, "@sort@",
-						  t->builtin ? "post_created_at" : "item_sort");
-	sql = tags_substitute(sql, "@count@",
-						  t->builtin ? "post_count" : "item_count");
+	sql = tags_substitute(sql, "@item@", TAGS_ITEM_COLUMN(t->builtin));
+	sql = tags_substitute(sql, "@visible@", TAGS_VISIBLE_COLUMN(t->builtin));
+	sql = tags_substitute(sql, "@sort@", TAGS_SORT_COLUMN(t->builtin));
+	sql = tags_substitute(sql, "@count@", TAGS_COUNT_COLUMN(t->builtin));
 	return sql;
 }
 

@@ -1,14 +1,18 @@
 /*-------------------------------------------------------------------------
  *
- * item_readers.c
- *	  Reads of a target's items (1.2): an item's tags, a tag's items, the
- *	  items that have some tags, related items.
+ * readers.c
+ *	  Reads of a target's items: an item's tags, a tag's items, the items
+ *	  that have some tags, related items; on any target (item_get_tags(),
+ *	  items_by_tag() ...) and, as 1.0 and 1.1 named them, on posts
+ *	  (post_get_tags(), posts_by_tag() ...).
  *
- * post_readers.c for any target, with the same rules.  An item is named by
- * its key, passed as bigint, uuid or text (the SQL overloads) and converted
- * to the type of the target's key; a target anyelement argument is a row of
- * the target's type.  The statements are templates of targets.c, written
- * here in full.  See doc/targets.md.
+ * Only visible items are listed.  A tag's items are read off the index of
+ * the association table that the triggers of copies.c keep in page order.
+ * The readers lock nothing and read in the caller's snapshot, read-only;
+ * each runs a fixed number of statements.  An item is named by its key,
+ * passed as bigint, uuid or text (the SQL overloads) and converted to the
+ * type of the target's key; a target anyelement argument is a row of the
+ * target's type.  See doc/functions.md, doc/targets.md and doc/plans.md.
  *
  *-------------------------------------------------------------------------
  */
@@ -22,18 +26,34 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/tuplestore.h"
 
 #include "tags.h"
 
 PG_FUNCTION_INFO_V1(item_get_tags);
+PG_FUNCTION_INFO_V1(post_get_tags);
 PG_FUNCTION_INFO_V1(items_by_tag);
+PG_FUNCTION_INFO_V1(posts_by_tag);
 PG_FUNCTION_INFO_V1(items_by_tag_after);
+PG_FUNCTION_INFO_V1(posts_by_tag_after);
 PG_FUNCTION_INFO_V1(items_tagged);
+PG_FUNCTION_INFO_V1(posts_tagged);
 PG_FUNCTION_INFO_V1(items_related);
+PG_FUNCTION_INFO_V1(posts_related);
 
 static void target_of_row_arg(FunctionCallInfo fcinfo, int argno,
 							  TagsTarget *target);
 static Oid	row_table_arg(FunctionCallInfo fcinfo, int argno);
+static int32 page_arg(FunctionCallInfo fcinfo, int argno);
+static void put_tag_page(FunctionCallInfo fcinfo, const TagsTarget *target,
+						 Datum *params);
+static void put_tag_page_after(FunctionCallInfo fcinfo,
+							   const TagsTarget *target, Datum *params);
+static Datum tag_ids_by_use(const TagsTarget *target, Datum names);
+static void put_tagged(FunctionCallInfo fcinfo, const TagsTarget *target,
+					   const TagsTaggedArgs *args);
+static uint64 read_related(const TagsTarget *target, Datum key, int32 lim);
+static void check_item_exists(const TagsTarget *target, Datum key);
 
 /*
  * The target whose row type is the type of the anyelement argument argno
@@ -93,18 +113,11 @@ tags_item_arg(FunctionCallInfo fcinfo, int argno, const TagsTarget *target)
 	return OidInputFunctionCall(in_func, value, ioparam, -1);
 }
 
-/* An item's key as text, for messages */
-char *
-tags_item_text(const TagsTarget *target, Datum key)
-{
-	Oid			out_func;
-	bool		is_varlena;
-
-	getTypeOutputInfo(target->key_type, &out_func, &is_varlena);
-	return OidOutputFunctionCall(out_func, key);
-}
-
-/* The item $1's tags in order, through the target (stmt_post_tags) */
+/*
+ * The item $1's tags in order, through the target, so that a hidden item
+ * has none.  Each tag is read through the primary key (the LATERAL
+ * subquery with OFFSET 0; see doc/plans.md).
+ */
 static const TagsStatement stmt_item_tags = {
 	"item_tags",
 	"SELECT tg.* FROM @target@ t"
@@ -136,26 +149,40 @@ tags_read_item_tags(const TagsTarget *target, Datum key, bool read_only)
 }
 
 /*
- * Put an item's tags, in order, into the result set of fcinfo (see
- * tags_put_post_tags()).
+ * Raise P0002 unless the item exists (and row-level security shows it), in
+ * the caller's snapshot
+ */
+static void
+check_item_exists(const TagsTarget *target, Datum key)
+{
+	if (tags_target_execute(target, &stmt_item_exists, &key, NULL, false, true,
+							0) == 0)
+		ereport(ERROR,
+				errcode(ERRCODE_NO_DATA_FOUND),
+				errmsg("%s does not exist", tags_item_name(target, key)));
+}
+
+/*
+ * Put an item's tags, in order, into the result set of fcinfo.  The caller
+ * must be connected to SPI.  A writer has locked the item (locked): it
+ * exists, and the statement must see the writer's changes.  A reader reads
+ * in its snapshot, and learns here whether the item exists (P0002).
  */
 void
 tags_put_item_tags(FunctionCallInfo fcinfo, const TagsTarget *target, Datum key,
 				   bool locked)
 {
-	if (tags_target_execute(target, &stmt_item_tags, &key, NULL, false, !locked, 0) > 0)
+	if (tags_read_item_tags(target, key, !locked) > 0)
 		tags_put_spi_result(fcinfo);
-	else if (!locked &&
-			 tags_target_execute(target, &stmt_item_exists, &key, NULL, false, true,
-								 0) == 0)
-		ereport(ERROR,
-				errcode(ERRCODE_NO_DATA_FOUND),
-				errmsg("item %s of table \"%s\" does not exist",
-					   tags_item_text(target, key), get_rel_name(target->relid)));
+	else if (!locked)
+		check_item_exists(target, key);
 }
 
 /*
  * item_get_tags(target regclass, item) RETURNS SETOF tags
+ *
+ * The item's tags in the order they were given, those without a position
+ * last.  Reads in the caller's snapshot and locks nothing.
  */
 Datum
 item_get_tags(PG_FUNCTION_ARGS)
@@ -172,7 +199,31 @@ item_get_tags(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* Tag $1's visible items in page order: offset $2, limit $3 */
+/*
+ * post_get_tags(post_id integer) RETURNS SETOF tags
+ *
+ * item_get_tags() on posts.
+ */
+Datum
+post_get_tags(PG_FUNCTION_ARGS)
+{
+	Datum		key = Int32GetDatum(tags_post_id_arg(fcinfo, 0));
+	TagsTarget	target;
+
+	InitMaterializedSRF(fcinfo, 0);
+	tags_spi_connect(fcinfo);
+	tags_builtin_target(&target);
+	tags_put_item_tags(fcinfo, &target, key, false);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * Tag $1's visible items, off the index (tag_id, visible, sort, item) of
+ * the association table, which keeps them in their page order; the target
+ * is joined, so row-level security on it applies.  A page: offset $2,
+ * limit $3.
+ */
 static const TagsStatement stmt_item_tag_page = {
 	"item_tag_page",
 	"SELECT t.* FROM @assoc@ a"
@@ -183,25 +234,49 @@ static const TagsStatement stmt_item_tag_page = {
 	3, {INT4OID, INT8OID, INT8OID}, 0, SPI_OK_SELECT
 };
 
-/*
- * items_by_tag(target anyelement, slug text, page integer,
- *				page_size integer) RETURNS SETOF anyelement
- *
- * posts_by_tag() for any target: its visible rows, newest first by its
- * sort column, then by key.
- */
-Datum
-items_by_tag(PG_FUNCTION_ARGS)
+/* The page argument argno, at least 1 (22004, 22023) */
+static int32
+page_arg(FunctionCallInfo fcinfo, int argno)
 {
-	int32		page = tags_int32_arg(fcinfo, 2, "page");
-	int32		page_size = tags_int32_arg(fcinfo, 3, "page size");
-	TagsTarget	target;
-	Datum		params[3];
+	int32		page = tags_int32_arg(fcinfo, argno, "page");
 
 	if (page < 1)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("page must be at least 1"));
+	return page;
+}
+
+/*
+ * Put a page of a tag's visible items into the result set: params are $1
+ * the tag, $2 the offset, $3 the limit.
+ */
+static void
+put_tag_page(FunctionCallInfo fcinfo, const TagsTarget *target, Datum *params)
+{
+	tags_target_execute(target, &stmt_item_tag_page, params, NULL, false, true,
+						0);
+	tags_put_spi_result(fcinfo);
+}
+
+/*
+ * items_by_tag(target anyelement, slug text, page integer,
+ *				page_size integer) RETURNS SETOF anyelement
+ *
+ * Page 1 is the newest items, by the sort column, then by key.  The offset
+ * is computed in 64 bits, so no page number overflows it; a page past the
+ * end is empty.  Read off the index of the tag's visible items: page 1
+ * costs the same for every tag, page n grows with n (see
+ * items_by_tag_after()).
+ */
+Datum
+items_by_tag(PG_FUNCTION_ARGS)
+{
+	int32		page = page_arg(fcinfo, 2);
+	int32		page_size = tags_int32_arg(fcinfo, 3, "page size");
+	TagsTarget	target;
+	Datum		params[3];
+
 	(void) row_table_arg(fcinfo, 0);
 	tags_check_page_size(page_size);
 
@@ -212,8 +287,35 @@ items_by_tag(PG_FUNCTION_ARGS)
 	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1));
 	params[1] = Int64GetDatum((int64) (page - 1) * page_size);
 	params[2] = Int64GetDatum((int64) page_size);
-	tags_target_execute(&target, &stmt_item_tag_page, params, NULL, false, true, 0);
-	tags_put_spi_result(fcinfo);
+	put_tag_page(fcinfo, &target, params);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * posts_by_tag(slug text, page integer, page_size integer)
+ *		RETURNS SETOF posts
+ *
+ * items_by_tag() on posts.
+ */
+Datum
+posts_by_tag(PG_FUNCTION_ARGS)
+{
+	int32		page = page_arg(fcinfo, 1);
+	int32		page_size = tags_int32_arg(fcinfo, 2, "page size");
+	TagsTarget	target;
+	Datum		params[3];
+
+	tags_check_page_size(page_size);
+
+	InitMaterializedSRF(fcinfo, 0);
+	tags_spi_connect(fcinfo);
+	tags_builtin_target(&target);
+	/* $1 tag, $2 offset, $3 limit */
+	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 0));
+	params[1] = Int64GetDatum((int64) (page - 1) * page_size);
+	params[2] = Int64GetDatum((int64) page_size);
+	put_tag_page(fcinfo, &target, params);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -231,12 +333,27 @@ static const TagsStatement stmt_item_tag_after = {
 };
 
 /*
+ * Put the page of a tag's visible items after an item into the result set:
+ * params are $1 the tag, $2 the item's sort value, $3 its key, $4 the
+ * limit.  The item need not exist any more.
+ */
+static void
+put_tag_page_after(FunctionCallInfo fcinfo, const TagsTarget *target,
+				   Datum *params)
+{
+	tags_target_execute(target, &stmt_item_tag_after, params, NULL, false, true,
+						0);
+	tags_put_spi_result(fcinfo);
+}
+
+/*
  * items_by_tag_after(target anyelement, slug text, after anyelement,
  *					  page_size integer) RETURNS SETOF anyelement
  *
  * The page that follows the row after (the last of the page before; NULL
  * for the first page), in items_by_tag() order.  The row need not exist
- * any more: its sort value and key are what count.
+ * any more: its sort value and key are what count.  Each page costs the
+ * same however deep it is.
  */
 Datum
 items_by_tag_after(PG_FUNCTION_ARGS)
@@ -250,14 +367,13 @@ items_by_tag_after(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	target_of_row_arg(fcinfo, 0, &target);
-	/* $1 tag, $2 offset, $3 limit */
 	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1));
 	if (PG_ARGISNULL(2))
 	{
+		/* $1 tag, $2 offset, $3 limit */
 		params[1] = Int64GetDatum(0);
 		params[2] = Int64GetDatum((int64) page_size);
-		tags_target_execute(&target, &stmt_item_tag_page, params, NULL, false, true,
-							0);
+		put_tag_page(fcinfo, &target, params);
 	}
 	else
 	{
@@ -273,17 +389,58 @@ items_by_tag_after(PG_FUNCTION_ARGS)
 					errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					errmsg("the sort value and the key of after must not be null"));
 		params[3] = Int64GetDatum((int64) page_size);
-		tags_target_execute(&target, &stmt_item_tag_after, params, NULL, false, true,
-							0);
+		put_tag_page_after(fcinfo, &target, params);
 	}
-	tags_put_spi_result(fcinfo);
 	SPI_finish();
 	return (Datum) 0;
 }
 
 /*
- * The distinct tag ids the names $1 resolve to, least used first, by the
- * counters (stmt_tagged_ids_by_use)
+ * posts_by_tag_after(slug text, after_created_at timestamptz,
+ *					  after_id integer, page_size integer) RETURNS SETOF posts
+ *
+ * items_by_tag_after() on posts, told the post by its created_at and id;
+ * both NULL give the first page.
+ */
+Datum
+posts_by_tag_after(PG_FUNCTION_ARGS)
+{
+	int32		page_size = tags_int32_arg(fcinfo, 3, "page size");
+	TagsTarget	target;
+	Datum		params[4];
+
+	tags_check_page_size(page_size);
+	if (PG_ARGISNULL(1) != PG_ARGISNULL(2))
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("after_created_at and after_id must both be null or both be given"));
+
+	InitMaterializedSRF(fcinfo, 0);
+	tags_spi_connect(fcinfo);
+	tags_builtin_target(&target);
+	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 0));
+	if (PG_ARGISNULL(1))
+	{
+		/* $1 tag, $2 offset, $3 limit */
+		params[1] = Int64GetDatum(0);
+		params[2] = Int64GetDatum((int64) page_size);
+		put_tag_page(fcinfo, &target, params);
+	}
+	else
+	{
+		/* $1 tag, $2 created_at, $3 id, $4 limit */
+		params[1] = PG_GETARG_DATUM(1);
+		params[2] = PG_GETARG_DATUM(2);
+		params[3] = Int64GetDatum((int64) page_size);
+		put_tag_page_after(fcinfo, &target, params);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * The distinct tag ids the names $1 resolve to, NULL for an unknown name,
+ * least used first, by the counters
  */
 static const TagsStatement stmt_item_tagged_ids_by_use = {
 	"item_tagged_ids_by_use",
@@ -305,7 +462,7 @@ static const TagsStatement stmt_item_tagged_ids_by_use = {
 	1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
 };
 
-/* The same counted live up to a cap */
+/* The same counted live up to a cap: past it, any tag is as good */
 static const TagsStatement stmt_item_tagged_ids_by_use_live = {
 	"item_tagged_ids_by_use_live",
 	"SELECT k.id FROM ("
@@ -324,9 +481,52 @@ static const TagsStatement stmt_item_tagged_ids_by_use_live = {
 };
 
 /*
- * items_tagged()'s 'all' page: the items of the tag ($1)[1] with every tag
- * of $1 and none of the names $2; offset $3, limit $4
- * (stmt_posts_tagged_all)
+ * The distinct ids of the tags the normalized names (a text[]) resolve to,
+ * least used first, as an int4[]; or (Datum) 0 if a name is no tag.  The
+ * caller must be connected to SPI.  The counters order them when they
+ * answer for the caller (read as the target's owner: the order is all
+ * that comes of them); else a count of each tag's visible associations,
+ * capped, does.
+ */
+static Datum
+tag_ids_by_use(const TagsTarget *target, Datum names)
+{
+	bool		answer = tags_item_counters_answer(target);
+	TagsSavedUser saved;
+	Datum	   *ids;
+	uint64		n;
+	uint64		i;
+
+	if (answer)
+		tags_become_target_owner(target, &saved);
+	n = tags_target_execute(target,
+							answer ? &stmt_item_tagged_ids_by_use :
+							&stmt_item_tagged_ids_by_use_live,
+							&names, NULL, false, true, 0);
+	if (answer)
+		tags_restore_user(&saved);
+	ids = palloc(Max(n, 1) * sizeof(Datum));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		ids[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+							   1, &isnull);
+		if (isnull)
+			return (Datum) 0;
+	}
+	return PointerGetDatum(construct_array(ids, (int) n, INT4OID,
+										   sizeof(int32), true,
+										   TYPALIGN_INT));
+}
+
+/*
+ * items_tagged()'s 'all' page: the items of the tag ($1)[1], least used,
+ * read off its index in page order, each kept if its associations x (read
+ * through the primary key) have every tag of $1 and none of the names $2;
+ * offset $3, limit $4.  The read stops when the page is full.  Generic:
+ * that plan is right for a tag on ten items or on a hundred thousand,
+ * which only the counts tell apart.
  */
 static const TagsStatement stmt_item_tagged_all = {
 	"item_tagged_all",
@@ -381,7 +581,13 @@ static const TagsStatement stmt_item_tagged_exact = {
 	4, {INT4ARRAYOID, TEXTARRAYOID, INT8OID, INT8OID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
 };
 
-/* 'any': items with any of the names $1 and none of $2 */
+/*
+ * 'any': items with any of the names $1 and none of $2, ordered by the
+ * number of names they match, which only counting every visible item of
+ * every named tag tells: every one is counted and sorted, then the target
+ * is read for the page only (OFFSET 0 keeps it a lookup); offset $3,
+ * limit $4
+ */
 static const TagsStatement stmt_item_tagged_any = {
 	"item_tagged_any",
 	"SELECT t.* FROM"
@@ -417,86 +623,98 @@ static const TagsStatement stmt_item_tagged_any = {
 };
 
 /*
+ * Put one page of the visible items that have every one of the names
+ * ('all'), at least one ('any'), or exactly these tags ('exact'), and none
+ * of the names to exclude, into the result set.  A name that is no tag is
+ * on no item, so it leaves 'all' and 'exact' empty and counts for nothing
+ * in 'any' and exclude.  No names at all give no rows.
+ *
+ * Two statements at most, whatever the number of names.  'all' and
+ * 'exact' first resolve the names to tag ids ordered least used first
+ * (tag_ids_by_use()), then read the least used tag's items off its index
+ * in page order, as items_by_tag() does, and check each one's tags through
+ * the primary key: a page stops when it is full, and each item costs one
+ * descent of the primary key, however many names there are.  'any' orders
+ * by the number of names an item has, which needs every visible item of
+ * every named tag: one statement that counts them.
+ */
+static void
+put_tagged(FunctionCallInfo fcinfo, const TagsTarget *target,
+		   const TagsTaggedArgs *args)
+{
+	Datum		params[4];
+
+	if (args->nnames == 0)
+		return;
+	/* $1 names or tag ids, $2 names to exclude, $3 offset, $4 limit */
+	params[1] = args->exclude;
+	params[2] = Int64GetDatum(args->offset);
+	params[3] = Int64GetDatum(args->limit);
+	if (strcmp(args->match, "any") == 0)
+	{
+		params[0] = args->names;
+		tags_target_execute(target, &stmt_item_tagged_any, params, NULL, false,
+							true, 0);
+		tags_put_spi_result(fcinfo);
+		return;
+	}
+	params[0] = tag_ids_by_use(target, args->names);
+	if (params[0] == (Datum) 0)
+		return;
+	tags_target_execute(target,
+						strcmp(args->match, "all") == 0 ?
+						&stmt_item_tagged_all : &stmt_item_tagged_exact,
+						params, NULL, false, true, 0);
+	tags_put_spi_result(fcinfo);
+}
+
+/*
  * items_tagged(target anyelement, names text[], match text, exclude text[],
  *				page integer, page_size integer) RETURNS SETOF anyelement
- *
- * posts_tagged() for any target.
  */
 Datum
 items_tagged(PG_FUNCTION_ARGS)
 {
 	TagsTaggedArgs args;
 	TagsTarget	target;
-	Datum		params[4];
 
 	tags_tagged_args(fcinfo, 1, &args);
-	/* $1 names or tag ids, $2 names to exclude, $3 offset, $4 limit */
-	params[1] = args.exclude;
-	params[2] = Int64GetDatum(args.offset);
-	params[3] = Int64GetDatum(args.limit);
-
 	(void) row_table_arg(fcinfo, 0);
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	target_of_row_arg(fcinfo, 0, &target);
+	put_tagged(fcinfo, &target, &args);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * posts_tagged(names text[], match text, exclude text[], page integer,
+ *				page_size integer) RETURNS SETOF posts
+ *
+ * items_tagged() on posts.
+ */
+Datum
+posts_tagged(PG_FUNCTION_ARGS)
+{
+	TagsTaggedArgs args;
+	TagsTarget	target;
+
+	tags_tagged_args(fcinfo, 0, &args);
+	InitMaterializedSRF(fcinfo, 0);
 	if (args.nnames == 0)
-	{
-		SPI_finish();
 		return (Datum) 0;
-	}
-	if (strcmp(args.match, "any") == 0)
-	{
-		params[0] = args.names;
-		tags_target_execute(&target, &stmt_item_tagged_any, params, NULL, false,
-							true, 0);
-		tags_put_spi_result(fcinfo);
-	}
-	else
-	{
-		bool		answer = tags_item_counters_answer(&target);
-		TagsSavedUser saved;
-		Datum	   *ids;
-		uint64		n;
-		uint64		i;
-
-		/* the tag ids, least used first: the page is read off the first */
-		if (answer)
-			tags_become_target_owner(&target, &saved);
-		n = tags_target_execute(&target,
-								answer ? &stmt_item_tagged_ids_by_use :
-								&stmt_item_tagged_ids_by_use_live,
-								&args.names, NULL, false, true, 0);
-		if (answer)
-			tags_restore_user(&saved);
-		ids = palloc(Max(n, 1) * sizeof(Datum));
-		for (i = 0; i < n; i++)
-		{
-			bool		isnull;
-
-			ids[i] = SPI_getbinval(SPI_tuptable->vals[i],
-								   SPI_tuptable->tupdesc, 1, &isnull);
-			if (isnull)
-				break;			/* a name that is no tag: no item has it */
-		}
-		if (i == n)
-		{
-			params[0] = PointerGetDatum(construct_array(ids, (int) n, INT4OID,
-														sizeof(int32), true,
-														TYPALIGN_INT));
-			tags_target_execute(&target,
-								strcmp(args.match, "all") == 0 ?
-								&stmt_item_tagged_all : &stmt_item_tagged_exact,
-								params, NULL, false, true, 0);
-			tags_put_spi_result(fcinfo);
-		}
-	}
+	tags_spi_connect(fcinfo);
+	tags_builtin_target(&target);
+	put_tagged(fcinfo, &target, &args);
 	SPI_finish();
 	return (Datum) 0;
 }
 
 /*
  * The first $2 visible items sharing the most tags with the item $1,
- * newest first among equals (stmt_posts_related)
+ * newest first among equals, read through the target so that a hidden
+ * item has no tags; the target is read for the page only
  */
 static const TagsStatement stmt_item_related = {
 	"item_related",
@@ -519,11 +737,29 @@ static const TagsStatement stmt_item_related = {
 };
 
 /*
+ * Read the lim visible items that share the most tags with the item, with
+ * that number, then newest first; the item itself is not among them.  It
+ * reads every visible item of each of the item's tags: the cost grows with
+ * them.  Returns how many (rows (item, shared_tags) in SPI_tuptable).
+ */
+static uint64
+read_related(const TagsTarget *target, Datum key, int32 lim)
+{
+	Datum		params[2];
+
+	/* $1 item, $2 limit */
+	params[0] = key;
+	params[1] = Int32GetDatum(lim);
+	return tags_target_execute(target, &stmt_item_related, params, NULL, false,
+							   true, 0);
+}
+
+/*
  * items_related(of_item anyelement, lim integer)
  *		RETURNS TABLE (item anyelement, shared_tags bigint)
  *
- * posts_related() for any target: the visible items of the row's table
- * that share the most tags with it, newest first among equals.
+ * The visible items of the row's table that share the most tags with it;
+ * an item that does not exist has none.
  */
 Datum
 items_related(PG_FUNCTION_ARGS)
@@ -531,8 +767,8 @@ items_related(PG_FUNCTION_ARGS)
 	int32		lim = tags_lim_arg(fcinfo, 1);
 	TagsTarget	target;
 	HeapTupleHeader row;
+	Datum		key;
 	bool		isnull;
-	Datum		params[2];
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -543,15 +779,64 @@ items_related(PG_FUNCTION_ARGS)
 	tags_spi_connect(fcinfo);
 	target_of_row_arg(fcinfo, 0, &target);
 	row = PG_GETARG_HEAPTUPLEHEADER(0);
-	/* $1 item, $2 limit */
-	params[0] = GetAttributeByNum(row, target.key_att, &isnull);
+	key = GetAttributeByNum(row, target.key_att, &isnull);
 	if (isnull)
 		ereport(ERROR,
 				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				errmsg("the key of item must not be null"));
-	params[1] = Int32GetDatum(lim);
-	tags_target_execute(&target, &stmt_item_related, params, NULL, false, true, 0);
+	read_related(&target, key, lim);
 	tags_put_spi_result(fcinfo);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * posts_related(post_id integer, lim integer)
+ *		RETURNS TABLE (id, title, body, status, created_at, deleted_at,
+ *					   shared_tags)
+ *
+ * items_related() on posts, each post spread into its columns, as 1.1
+ * returned them; a post that does not exist, or that row-level security
+ * hides, is P0002.
+ */
+Datum
+posts_related(PG_FUNCTION_ARGS)
+{
+	Datum		key = Int32GetDatum(tags_post_id_arg(fcinfo, 0));
+	int32		lim = tags_lim_arg(fcinfo, 1);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TagsTarget	target;
+	uint64		nrows;
+	uint64		row;
+
+	InitMaterializedSRF(fcinfo, 0);
+	tags_spi_connect(fcinfo);
+	tags_builtin_target(&target);
+	nrows = read_related(&target, key, lim);
+	if (nrows == 0)
+		check_item_exists(&target, key);
+	for (row = 0; row < nrows; row++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[row];
+		int			natts = rsinfo->setDesc->natts;
+		Datum	   *values = palloc(natts * sizeof(Datum));
+		bool	   *nulls = palloc(natts * sizeof(bool));
+		HeapTupleHeader post;
+		bool		isnull;
+		int			i;
+
+		/* the post's columns, by name, then shared_tags */
+		post = DatumGetHeapTupleHeader(SPI_getbinval(tuple,
+													 SPI_tuptable->tupdesc,
+													 1, &isnull));
+		for (i = 0; i < natts - 1; i++)
+			values[i] = GetAttributeByName(post,
+										   NameStr(TupleDescAttr(rsinfo->setDesc, i)->attname),
+										   &nulls[i]);
+		values[i] = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &nulls[i]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values,
+							 nulls);
+	}
 	SPI_finish();
 	return (Datum) 0;
 }

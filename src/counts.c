@@ -1,0 +1,359 @@
+/*-------------------------------------------------------------------------
+ *
+ * counts.c
+ *	  The item counts of tags: every tag's, the first ones, a tag's; on any
+ *	  target (tag_item_counts(), tag_item_count()) and, as 1.0 named them,
+ *	  on posts (tag_counts(), tag_post_count()).
+ *
+ * A tag's count is its folded count plus its pending deltas (counters.c).
+ * The target's counters answer, read as the target's owner, only when the
+ * caller may read the tables they stand for and row-level security hides
+ * no row of the target from it (tags_item_counters_answer()); else the
+ * items are counted live, as the caller, so that it counts what it may
+ * see, or gets the error it would get from reading the tables.  The
+ * readers lock nothing and read in the caller's snapshot.  See
+ * doc/tables.md, doc/targets.md and doc/plans.md.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/rls.h"
+#include "utils/tuplestore.h"
+
+#include "tags.h"
+
+PG_FUNCTION_INFO_V1(tag_item_counts);
+PG_FUNCTION_INFO_V1(tag_counts);
+PG_FUNCTION_INFO_V1(tag_item_counts_top);
+PG_FUNCTION_INFO_V1(tag_counts_top);
+PG_FUNCTION_INFO_V1(tag_item_count);
+PG_FUNCTION_INFO_V1(tag_post_count);
+
+static void put_tag_counts(FunctionCallInfo fcinfo, const TagsTarget *target,
+						   Datum *top);
+static int32 top_arg(FunctionCallInfo fcinfo, int argno);
+static int64 item_count(const TagsTarget *target, Datum tag);
+
+/*
+ * Whether the counters may answer for the caller: it may read the target,
+ * its association table and the tags, and row-level security hides no row
+ * of the target from it.  Else the items are counted live, as the caller,
+ * by the join the counters stand for.
+ */
+bool
+tags_item_counters_answer(const TagsTarget *target)
+{
+	return pg_class_aclcheck(target->relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
+		pg_class_aclcheck(target->assoc, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
+		pg_class_aclcheck(tags_table_id("tags"), GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
+		check_enable_rls(target->relid, InvalidOid, true) != RLS_ENABLED;
+}
+
+/* Every tag with its item count, by the counters, most used first */
+static const TagsStatement stmt_item_tag_counts = {
+	"item_tag_counts",
+	"SELECT tg.id, tg.name::pg_catalog.text, tg.slug::pg_catalog.text,"
+	"       (COALESCE(c.@count@, 0) OPERATOR(pg_catalog.+)"
+	"        COALESCE(pd.delta, 0)) AS item_count"
+	" FROM @extschema@.tags tg"
+	" LEFT JOIN @counts@ c ON c.tag_id OPERATOR(pg_catalog.=) tg.id"
+	" LEFT JOIN (SELECT d.tag_id, pg_catalog.sum(d.delta) AS delta"
+	"            FROM @deltas@ d GROUP BY d.tag_id) pd"
+	"   ON pd.tag_id OPERATOR(pg_catalog.=) tg.id"
+	" ORDER BY item_count DESC, tg.name",
+	0, {InvalidOid}, 0, SPI_OK_SELECT
+};
+
+/*
+ * The first $1 of those.  A tag without pending deltas has its folded
+ * count.  With k tags that have some, the first $1 tags are among the
+ * $1 + k of largest folded count (ties included) and the k: each of the
+ * others has at least $1 tags without deltas above it.  If fewer than
+ * $1 + k tags have a folded count, tags without items may be among the
+ * first $1, and every tag is a candidate.  The candidates' limit makes
+ * their read one of the index, not a scan of every count, and each
+ * candidate's tag is looked up, never scanned.
+ */
+static const TagsStatement stmt_item_tag_counts_top = {
+	"item_tag_counts_top",
+	"WITH pd AS MATERIALIZED ("
+	"    SELECT d.tag_id, pg_catalog.sum(d.delta) AS delta"
+	"    FROM @deltas@ d GROUP BY d.tag_id"
+	"), cut AS ("
+	"    SELECT c.@count@ AS n FROM @counts@ c"
+	"    ORDER BY c.@count@ DESC"
+	"    OFFSET $1::pg_catalog.int8 OPERATOR(pg_catalog.+)"
+	"           (SELECT pg_catalog.count(*) FROM pd) OPERATOR(pg_catalog.-) 1"
+	"    LIMIT 1"
+	"), candidates AS ("
+	"    (SELECT c.tag_id, c.@count@ AS folded, 0::pg_catalog.int8 AS delta"
+	"     FROM @counts@ c"
+	"     WHERE c.@count@ OPERATOR(pg_catalog.>=) (SELECT cut.n FROM cut)"
+	"     ORDER BY c.@count@ DESC"
+	"     LIMIT $1::pg_catalog.int8"
+	"           OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pd)"
+	"           OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*)"
+	"                                   FROM @counts@ c"
+	"                                   WHERE c.@count@ OPERATOR(pg_catalog.=)"
+	"                                         (SELECT cut.n FROM cut)))"
+	"    UNION ALL"
+	"    SELECT pd.tag_id,"
+	"           COALESCE((SELECT c.@count@ FROM @counts@ c"
+	"                     WHERE c.tag_id OPERATOR(pg_catalog.=) pd.tag_id), 0),"
+	"           pd.delta"
+	"    FROM pd"
+	"    UNION ALL"
+	"    SELECT tg.id,"
+	"           COALESCE((SELECT c.@count@ FROM @counts@ c"
+	"                     WHERE c.tag_id OPERATOR(pg_catalog.=) tg.id), 0),"
+	"           0"
+	"    FROM @extschema@.tags tg"
+	"    WHERE NOT EXISTS (SELECT FROM cut)"
+	"), counted AS ("
+	"    SELECT k.tag_id, (pg_catalog.max(k.folded) OPERATOR(pg_catalog.+)"
+	"                      pg_catalog.sum(k.delta))::pg_catalog.int8 AS item_count"
+	"    FROM candidates k GROUP BY k.tag_id"
+	")"
+	" SELECT tg.id, tg.name::pg_catalog.text, tg.slug::pg_catalog.text,"
+	"        k.item_count"
+	" FROM counted k"
+	" CROSS JOIN LATERAL (SELECT tg.* FROM @extschema@.tags tg"
+	"                     WHERE tg.id OPERATOR(pg_catalog.=) k.tag_id"
+	"                     OFFSET 0) tg"
+	" ORDER BY k.item_count DESC, tg.name"
+	" LIMIT $1",
+	1, {INT4OID}, 0, SPI_OK_SELECT
+};
+
+/* The first $1 (NULL: all) counted live */
+static const TagsStatement stmt_item_tag_counts_live = {
+	"item_tag_counts_live",
+	"SELECT tg.id, tg.name::pg_catalog.text, tg.slug::pg_catalog.text,"
+	"       pg_catalog.count(t.@key@) AS item_count"
+	" FROM @extschema@.tags tg"
+	" LEFT JOIN @assoc@ a"
+	"   ON a.tag_id OPERATOR(pg_catalog.=) tg.id AND a.@visible@"
+	" LEFT JOIN @target@ t ON t.@key@ OPERATOR(pg_catalog.=) a.@item@"
+	" GROUP BY tg.id"
+	" ORDER BY item_count DESC, tg.name"
+	" LIMIT $1",
+	1, {INT4OID}, 0, SPI_OK_SELECT
+};
+
+/*
+ * Put every tag with its count of the target's visible items into the
+ * result set of fcinfo, most used first, then by name; only the first top
+ * if top is not NULL.  The rows are put as the statements make them: the
+ * result's count column is named after the target (item_count,
+ * post_count), and the statements' are not.
+ */
+static void
+put_tag_counts(FunctionCallInfo fcinfo, const TagsTarget *target, Datum *top)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	uint64		row;
+
+	if (tags_item_counters_answer(target))
+	{
+		TagsSavedUser saved;
+
+		tags_become_target_owner(target, &saved);
+		if (top == NULL)
+			tags_target_execute(target, &stmt_item_tag_counts, NULL, NULL, false,
+								true, 0);
+		else
+			tags_target_execute(target, &stmt_item_tag_counts_top, top, NULL,
+								false, true, 0);
+		tags_restore_user(&saved);
+	}
+	else
+	{
+		Datum		all = (Datum) 0;
+
+		tags_target_execute(target, &stmt_item_tag_counts_live, top ? top : &all,
+							top ? NULL : "n", false, true, 0);
+	}
+	for (row = 0; row < SPI_processed; row++)
+		tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[row]);
+}
+
+/*
+ * tag_item_counts(target regclass)
+ *		RETURNS TABLE (id, name, slug, item_count)
+ *
+ * Every tag, a tag without visible items with 0, most used first, then by
+ * name.  Reads the counters: one row per tag, whatever the number of items.
+ */
+Datum
+tag_item_counts(PG_FUNCTION_ARGS)
+{
+	TagsTarget	target;
+
+	InitMaterializedSRF(fcinfo, 0);
+	tags_spi_connect(fcinfo);
+	tags_target_arg(fcinfo, &target);
+	put_tag_counts(fcinfo, &target, NULL);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * tag_counts() RETURNS TABLE (id, name, slug, post_count)
+ *
+ * tag_item_counts() on posts.
+ */
+Datum
+tag_counts(PG_FUNCTION_ARGS)
+{
+	TagsTarget	target;
+
+	InitMaterializedSRF(fcinfo, 0);
+	tags_spi_connect(fcinfo);
+	tags_builtin_target(&target);
+	put_tag_counts(fcinfo, &target, NULL);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/* The top argument argno, not negative (22004, 22023) */
+static int32
+top_arg(FunctionCallInfo fcinfo, int argno)
+{
+	int32		top = tags_int32_arg(fcinfo, argno, "top");
+
+	if (top < 0)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("top must not be negative"));
+	return top;
+}
+
+/*
+ * tag_item_counts(target regclass, top integer)
+ *		RETURNS TABLE (id, name, slug, item_count)
+ *
+ * The first top rows of tag_item_counts(), read off the index of the
+ * folded counts: the cost grows with top, not with the number of tags.
+ */
+Datum
+tag_item_counts_top(PG_FUNCTION_ARGS)
+{
+	Datum		top = Int32GetDatum(top_arg(fcinfo, 1));
+	TagsTarget	target;
+
+	InitMaterializedSRF(fcinfo, 0);
+	tags_spi_connect(fcinfo);
+	tags_target_arg(fcinfo, &target);
+	if (DatumGetInt32(top) > 0)
+		put_tag_counts(fcinfo, &target, &top);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * tag_counts(top integer) RETURNS TABLE (id, name, slug, post_count)
+ *
+ * tag_item_counts(target, top) on posts.
+ */
+Datum
+tag_counts_top(PG_FUNCTION_ARGS)
+{
+	Datum		top = Int32GetDatum(top_arg(fcinfo, 0));
+	TagsTarget	target;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (DatumGetInt32(top) == 0)
+		return (Datum) 0;
+	tags_spi_connect(fcinfo);
+	tags_builtin_target(&target);
+	put_tag_counts(fcinfo, &target, &top);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/* The number of tag $1's visible items, by the counters */
+static const TagsStatement stmt_item_tag_count = {
+	"item_tag_count",
+	"SELECT COALESCE((SELECT c.@count@ FROM @counts@ c"
+	"                 WHERE c.tag_id OPERATOR(pg_catalog.=) $1), 0)"
+	"       OPERATOR(pg_catalog.+)"
+	"       COALESCE((SELECT pg_catalog.sum(d.delta) FROM @deltas@ d"
+	"                 WHERE d.tag_id OPERATOR(pg_catalog.=) $1), 0)",
+	1, {INT4OID}, 0, SPI_OK_SELECT
+};
+
+/* The same counted live: planned at each run, for the tag it counts */
+static const TagsStatement stmt_item_tag_count_live = {
+	"item_tag_count_live",
+	"SELECT pg_catalog.count(*) FROM @assoc@ a"
+	" JOIN @target@ t ON t.@key@ OPERATOR(pg_catalog.=) a.@item@"
+	" WHERE a.tag_id OPERATOR(pg_catalog.=) $1 AND a.@visible@",
+	1, {INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
+};
+
+/*
+ * The number of the tag's visible items of the target: the total that
+ * items_by_tag() pages through, read from the counters when they answer.
+ * The caller must be connected to SPI.
+ */
+static int64
+item_count(const TagsTarget *target, Datum tag)
+{
+	bool		isnull;
+
+	if (tags_item_counters_answer(target))
+	{
+		TagsSavedUser saved;
+
+		tags_become_target_owner(target, &saved);
+		tags_target_execute(target, &stmt_item_tag_count, &tag, NULL, false,
+							true, 0);
+		tags_restore_user(&saved);
+	}
+	else
+		tags_target_execute(target, &stmt_item_tag_count_live, &tag, NULL, false,
+							true, 0);
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
+ * tag_item_count(target regclass, slug text) RETURNS bigint
+ */
+Datum
+tag_item_count(PG_FUNCTION_ARGS)
+{
+	TagsTarget	target;
+	int64		count;
+
+	tags_spi_connect(fcinfo);
+	tags_target_arg(fcinfo, &target);
+	count = item_count(&target, Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1)));
+	SPI_finish();
+	PG_RETURN_INT64(count);
+}
+
+/*
+ * tag_post_count(slug text) RETURNS bigint
+ *
+ * tag_item_count() on posts.
+ */
+Datum
+tag_post_count(PG_FUNCTION_ARGS)
+{
+	TagsTarget	target;
+	int64		count;
+
+	tags_spi_connect(fcinfo);
+	tags_builtin_target(&target);
+	count = item_count(&target, Int32GetDatum(tags_tag_id_by_slug(fcinfo, 0)));
+	SPI_finish();
+	PG_RETURN_INT64(count);
+}
