@@ -10,15 +10,14 @@ EXTENSION = tags
 MODULE_big = tags
 OBJS = src/tags.o src/normalize.o src/plan_cache.o src/spi_call.o src/args.o \
 	src/slug_locks.o src/get_or_create.o src/tags_trigger.o src/targets.o \
-	src/counters.o src/copies.o src/rebuild.o src/tag_readers.o \
-	src/counts.o \
-	src/readers.o src/writers.o src/target_setup.o src/tag_names.o \
-	src/merge_prune.o src/guard.o
+	src/target_statements.o src/counters.o src/copies.o src/rebuild.o \
+	src/tag_readers.o src/counts.o src/readers.o src/writers.o \
+	src/target_setup.o src/tag_names.o src/merge_prune.o src/guard.o
 # tags--1.0.sql is released and frozen; each later version comes as an
 # upgrade script, and its full install script is made from them (so that a
 # fresh install and an upgrade run the same statements)
-DATA = tags--1.0.sql tags--1.0--1.1.sql tags--1.1--1.2.sql
-DATA_built = tags--1.1.sql tags--1.2.sql
+DATA = tags--1.0.sql tags--1.0--1.1.sql tags--1.1--1.2.sql tags--1.2--1.3.sql
+DATA_built = tags--1.1.sql tags--1.2.sql tags--1.3.sql
 
 PG_CPPFLAGS = -I$(srcdir)/src $(ICU_CFLAGS)
 SHLIB_LINK = $(ICU_LIBS)
@@ -50,6 +49,9 @@ tags--1.1.sql: tags--1.0.sql tags--1.0--1.1.sql scripts/make-install-script.sh
 
 tags--1.2.sql: tags--1.0.sql tags--1.0--1.1.sql tags--1.1--1.2.sql scripts/make-install-script.sh
 	scripts/make-install-script.sh tags--1.0.sql tags--1.0--1.1.sql tags--1.1--1.2.sql > $@
+
+tags--1.3.sql: tags--1.0.sql tags--1.0--1.1.sql tags--1.1--1.2.sql tags--1.2--1.3.sql scripts/make-install-script.sh
+	scripts/make-install-script.sh tags--1.0.sql tags--1.0--1.1.sql tags--1.1--1.2.sql tags--1.2--1.3.sql > $@
 
 .PHONY: deps demo test
 

@@ -22,6 +22,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 
 #include "tags.h"
@@ -276,6 +277,86 @@ tags_int32_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 	return PG_GETARG_INT32(argno);
 }
 
+/* Whether the function was given argument argno, and not NULL */
+static inline bool
+arg_given(FunctionCallInfo fcinfo, int argno)
+{
+	return argno >= 0 && argno < PG_NARGS() && !PG_ARGISNULL(argno);
+}
+
+/*
+ * Tell target, a list of a tenant target, the call's tenant: the tag_tenant
+ * argument argno, else the setting tags.tenant; 22004 if neither says one,
+ * 22P02 or 22003 if it is no value of the tenant column's type.  On a
+ * target without tenants, 22023 if the argument gives one.  (argno -1, or
+ * past the arguments of an older version's signature: none.)
+ */
+void
+tags_tenant_arg(FunctionCallInfo fcinfo, int argno, TagsTarget *target)
+{
+	if (!TAGS_HAS_TENANTS(target))
+	{
+		if (arg_given(fcinfo, argno))
+			ereport(ERROR,
+					errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					errmsg("table \"%s\" has no tenants",
+						   get_rel_name(target->relid)),
+					errhint("Call it without tenant, or make the table a tenant target with tags_enable(..., tenant_column => ...)."));
+		return;
+	}
+	if (arg_given(fcinfo, argno))
+		tags_set_tenant(target, PG_GETARG_DATUM(argno), TEXTOID);
+	else if (tags_tenant != NULL && tags_tenant[0] != '\0')
+		tags_set_tenant(target, CStringGetTextDatum(tags_tenant), TEXTOID);
+	else
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("tenant must not be null"),
+				errdetail("Table \"%s\" keeps each tenant's tags apart.",
+						  get_rel_name(target->relid)),
+				errhint("Pass tenant, or set tags.tenant."));
+}
+
+/*
+ * Switch target to the list the context argument names (NULL: the
+ * target's own; 22023 if it has none of that name), then tell it the
+ * call's tenant (tags_tenant_arg()).  An argno of -1 is an argument the
+ * function does not take.
+ */
+void
+tags_scope_args(FunctionCallInfo fcinfo, int tenant_argno, int context_argno,
+				TagsTarget *target)
+{
+	if (arg_given(fcinfo, context_argno))
+		tags_use_context(target,
+						 TextDatumGetCString(PG_GETARG_DATUM(context_argno)));
+	tags_tenant_arg(fcinfo, tenant_argno, target);
+}
+
+/*
+ * The list a function about tags works on: the target argument's, told its
+ * context and tenant (tags_scope_args()), or, without a target, posts',
+ * whose vocabulary is the shared tags (22023 if a tenant is given without
+ * a target).  The caller must be connected to SPI.
+ */
+void
+tags_vocabulary_args(FunctionCallInfo fcinfo, int target_argno,
+					 int tenant_argno, int context_argno, TagsTarget *target)
+{
+	if (arg_given(fcinfo, target_argno))
+		tags_get_target(PG_GETARG_OID(target_argno), target);
+	else
+	{
+		if (arg_given(fcinfo, tenant_argno))
+			ereport(ERROR,
+					errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					errmsg("tenant was given without a target"),
+					errhint("Name the tenant target too, as in target => 'articles'."));
+		tags_builtin_target(target);
+	}
+	tags_scope_args(fcinfo, tenant_argno, context_argno, target);
+}
+
 /*
  * The post id argument argno, which must not be NULL.
  */
@@ -393,25 +474,27 @@ tags_name_arg(FunctionCallInfo fcinfo, int argno)
 	return normalized;
 }
 
-/* A tag's own slug, or an old one */
+/* A tag's own slug, or an old one, in the vocabulary (of the tenant) */
 static const TagsStatement stmt_tag_by_slug = {
 	"tag_by_slug",
-	"SELECT t.id FROM @extschema@.tags t"
-	" WHERE t.slug OPERATOR(pg_catalog.=) $1"
+	"SELECT t.id FROM @tags@ t"
+	" WHERE @tenant:t@ t.slug OPERATOR(pg_catalog.=) $1"
 	" UNION ALL"
-	" SELECT a.tag_id FROM @extschema@.tag_slug_aliases a"
-	" WHERE a.slug OPERATOR(pg_catalog.=) $1",
+	" SELECT a.tag_id FROM @aliases@ a"
+	" WHERE @tenant:a@ a.slug OPERATOR(pg_catalog.=) $1",
 	1, {TEXTOID}, 0, SPI_OK_SELECT,
+	/* at version 1.0 */
 	"SELECT t.id FROM @extschema@.tags t"
 	" WHERE t.slug OPERATOR(pg_catalog.=) $1"
 };
 
 /*
- * The id of the tag whose slug is the text argument argno, or P0002.  The
- * caller must be connected to SPI.
+ * The id of the tag of target's vocabulary (and tenant) whose slug is the
+ * text argument argno, or P0002.  The caller must be connected to SPI.
  */
 int32
-tags_tag_id_by_slug(FunctionCallInfo fcinfo, int argno)
+tags_tag_id_by_slug(FunctionCallInfo fcinfo, int argno,
+					const TagsTarget *target)
 {
 	Datum		param;
 	bool		isnull;
@@ -421,7 +504,8 @@ tags_tag_id_by_slug(FunctionCallInfo fcinfo, int argno)
 				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				errmsg("slug must not be null"));
 	param = PG_GETARG_DATUM(argno);
-	if (tags_execute(&stmt_tag_by_slug, &param, NULL, true, 1) == 0)
+	if (tags_vocabulary_execute(target, &stmt_tag_by_slug, &param, NULL, false,
+								true, 1) == 0)
 		ereport(ERROR,
 				errcode(ERRCODE_NO_DATA_FOUND),
 				errmsg("tag \"%s\" does not exist",
@@ -431,16 +515,17 @@ tags_tag_id_by_slug(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
- * The id of the tag whose slug, or old slug, this is, in a new snapshot; or
- * P0002.
+ * The id of the tag of target's vocabulary (and tenant) whose slug, or old
+ * slug, this is, in a new snapshot; or P0002.
  */
 int32
-tags_tag_id_by_slug_latest(const char *slug)
+tags_tag_id_by_slug_latest(const TagsTarget *target, const char *slug)
 {
 	Datum		param = CStringGetTextDatum(slug);
 	bool		isnull;
 
-	if (tags_execute_latest(&stmt_tag_by_slug, &param, NULL) == 0)
+	if (tags_vocabulary_execute(target, &stmt_tag_by_slug, &param, NULL, true,
+								false, 0) == 0)
 		ereport(ERROR,
 				errcode(ERRCODE_NO_DATA_FOUND),
 				errmsg("tag \"%s\" does not exist", slug));

@@ -49,7 +49,12 @@ static Datum item_changed(FunctionCallInfo fcinfo, const char *function);
 static void item_copy_from_row(const TagsTarget *target, Datum key,
 							   TagsItemCopy *item);
 static bool keys_equal(const TagsTarget *target, Datum a, Datum b);
-static Datum placeholder_sort(const TagsTarget *target);
+static bool tenants_equal(const TagsTarget *target, HeapTuple a, HeapTuple b,
+						  TupleDesc desc);
+static char *row_tenant(Relation rel, HeapTuple tuple, const char *function);
+static void check_item_of_tenant(const TagsTarget *target, Datum key);
+static void check_untagged_before_move(const TagsTarget *target,
+									   Datum old_tenant, Datum old_key);
 
 /*
  * How many times an item's change was copied into its associations
@@ -100,8 +105,11 @@ tags_item_copy_from_row(const TagsTarget *target, Datum key,
 	item->visible = tags_item_visible(target, &tuple, desc);
 	sort = heap_getattr(&tuple, target->sort_att, desc, &isnull);
 	get_typlenbyval(target->sort_type, &typlen, &typbyval);
-	item->sort = isnull ? (Datum) 0 : datumCopy(sort, typbyval, typlen);
+	/* a row without a sort value sorts after those with one */
+	item->sort = isnull ? tags_lowest_sort(target) :
+		datumCopy(sort, typbyval, typlen);
 	ReleaseTupleDesc(desc);
+	item->tenant = target->has_tenant ? tags_tenant_text(target) : NULL;
 	item->changes = item_changes;
 }
 
@@ -123,28 +131,107 @@ keys_equal(const TagsTarget *target, Datum a, Datum b)
 										  C_COLLATION_OID, a, b));
 }
 
-/*
- * A value of the sort column's type for an association whose item does
- * not exist, which its foreign key then reports: its NOT NULL would
- * report it first otherwise.
- */
-static Datum
-placeholder_sort(const TagsTarget *target)
+/* Whether two rows of a tenant target have the same tenant */
+static bool
+tenants_equal(const TagsTarget *target, HeapTuple a, HeapTuple b,
+			  TupleDesc desc)
 {
-	Oid			in_func;
-	Oid			ioparam;
-	bool		time = target->sort_type == DATEOID ||
-		target->sort_type == TIMESTAMPOID ||
-		target->sort_type == TIMESTAMPTZOID;
+	Form_pg_attribute attr = TupleDescAttr(desc, target->tenant_att - 1);
+	bool		a_null;
+	bool		b_null;
+	Datum		a_tenant = heap_getattr(a, target->tenant_att, desc, &a_null);
+	Datum		b_tenant = heap_getattr(b, target->tenant_att, desc, &b_null);
 
-	getTypeInputInfo(target->sort_type, &in_func, &ioparam);
-	return OidInputFunctionCall(in_func, time ? "-infinity" : "0", ioparam, -1);
+	if (a_null || b_null)
+		return a_null == b_null;
+	return datumIsEqual(a_tenant, b_tenant, attr->attbyval, attr->attlen);
+}
+
+/*
+ * The tenant of a row of a tenant target's association table, as text (to
+ * compare with a writer's, TagsItemCopy's tenant)
+ */
+static char *
+row_tenant(Relation rel, HeapTuple tuple, const char *function)
+{
+	int			att = tags_trigger_column(rel, "tenant", function);
+	Oid			out_func;
+	bool		is_varlena;
+	bool		isnull;
+	Datum		tenant = heap_getattr(tuple, att, RelationGetDescr(rel),
+									  &isnull);
+
+	if (isnull)
+		return "";
+	getTypeOutputInfo(TupleDescAttr(RelationGetDescr(rel), att - 1)->atttypid,
+					  &out_func, &is_varlena);
+	return OidOutputFunctionCall(out_func, tenant);
+}
+
+/* Whether the item $1 exists, of any tenant */
+static const TagsStatement stmt_item_of_any_tenant = {
+	"item_of_any_tenant",
+	"SELECT FROM @target@ t WHERE t.@key@ OPERATOR(pg_catalog.=) $1",
+	1, {ITEM_KEY_TYPE}, 0, SPI_OK_SELECT
+};
+
+/*
+ * Raise 23503 if an association names an item of another tenant than its
+ * own: a target whose key alone is its primary key has a foreign key on
+ * the key alone, which would let it pass.
+ */
+static void
+check_item_of_tenant(const TagsTarget *target, Datum key)
+{
+	if (tags_target_execute(target, &stmt_item_of_any_tenant, &key, NULL,
+							true, false, 0) > 0)
+		ereport(ERROR,
+				errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				errmsg("item %s of table \"%s\" is not of tenant %s",
+					   tags_item_text(target, key), get_rel_name(target->relid),
+					   tags_tenant_text(target)),
+				errdetail("An association's tenant must be its item's."));
+}
+
+/* Whether the item $1 (of the call's tenant) has an association */
+static const TagsStatement stmt_item_has_tags = {
+	"item_has_tags",
+	"SELECT FROM @assoc@ a WHERE @tenant:a@ a.@item@ OPERATOR(pg_catalog.=) $1"
+	" LIMIT 1",
+	1, {ITEM_KEY_TYPE}, 0, SPI_OK_SELECT
+};
+
+/*
+ * Raise 23503 if an item that moved to another tenant or key has tags
+ * under its old tenant and key, in one of the target's lists: its tags are
+ * its tenant's, which another tenant cannot have.
+ */
+static void
+check_untagged_before_move(const TagsTarget *target, Datum old_tenant,
+						   Datum old_key)
+{
+	int			nlists;
+	TagsTarget *lists = tags_target_lists(target->relid, &nlists);
+	int			i;
+
+	for (i = 0; i < nlists; i++)
+	{
+		tags_set_tenant(&lists[i], old_tenant, target->vocab.tenant_type);
+		if (tags_target_execute(&lists[i], &stmt_item_has_tags, &old_key, NULL,
+								true, false, 0) > 0)
+			ereport(ERROR,
+					errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+					errmsg("%s cannot move to another tenant or key while it has tags",
+						   tags_item_name(&lists[i], old_key)),
+					errhint("Remove its tags first."));
+	}
 }
 
 /* The item $1, locked FOR KEY SHARE */
 static const TagsStatement stmt_item_key_share = {
 	"item_key_share",
-	"SELECT FROM @target@ t WHERE t.@key@ OPERATOR(pg_catalog.=) $1"
+	"SELECT FROM @target@ t"
+	" WHERE @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) $1"
 	" FOR KEY SHARE OF t",
 	1, {ITEM_KEY_TYPE}, 0, SPI_OK_SELECT
 };
@@ -152,7 +239,8 @@ static const TagsStatement stmt_item_key_share = {
 /* The item $1 as a row */
 static const TagsStatement stmt_item_row = {
 	"item_row",
-	"SELECT t FROM @target@ t WHERE t.@key@ OPERATOR(pg_catalog.=) $1",
+	"SELECT t FROM @target@ t"
+	" WHERE @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) $1",
 	1, {ITEM_KEY_TYPE}, 0, SPI_OK_SELECT
 };
 
@@ -198,7 +286,9 @@ copy_item(FunctionCallInfo fcinfo, const char *function, bool builtin)
 		writing_item->assoc == RelationGetRelid(rel) &&
 		writing_item->changes == item_changes &&
 		DatumGetBool(FunctionCall2Coll(writing_item->key_eq, C_COLLATION_OID,
-									   writing_item->key, key)))
+									   writing_item->key, key)) &&
+		(writing_item->tenant == NULL ||
+		 strcmp(writing_item->tenant, row_tenant(rel, tuple, function)) == 0))
 	{
 		/* a writer of ours has locked the item and read it, as it still is */
 		values[0] = BoolGetDatum(writing_item->visible);
@@ -217,6 +307,20 @@ copy_item(FunctionCallInfo fcinfo, const char *function, bool builtin)
 					errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 					errmsg("function \"%s\" must be fired on the association table of a tag target",
 						   function));
+		if (TAGS_HAS_TENANTS(&target))
+		{
+			Datum		tenant = heap_getattr(tuple,
+											  tags_trigger_column(rel, "tenant",
+																  function),
+											  RelationGetDescr(rel), &isnull);
+
+			if (isnull)
+			{
+				SPI_finish();
+				return PointerGetDatum(tuple);	/* for NOT NULL to reject */
+			}
+			tags_set_tenant(&target, tenant, target.vocab.tenant_type);
+		}
 		get_typlenbyval(target.sort_type, &typlen, &typbyval);
 		tags_become_target_owner(&target, &saved);
 		tags_target_execute(&target, &stmt_item_key_share, &key, NULL, false, false,
@@ -230,8 +334,10 @@ copy_item(FunctionCallInfo fcinfo, const char *function, bool builtin)
 		}
 		else
 		{
+			if (target.has_tenant)
+				check_item_of_tenant(&target, key);
 			values[0] = BoolGetDatum(false);
-			values[1] = SPI_datumTransfer(placeholder_sort(&target), typbyval,
+			values[1] = SPI_datumTransfer(tags_lowest_sort(&target), typbyval,
 										  typlen);
 		}
 		tags_restore_user(&saved);
@@ -270,7 +376,8 @@ tags_copy_item(PG_FUNCTION_ARGS)
 /* The item $1, locked FOR UPDATE */
 static const TagsStatement stmt_item_lock_all = {
 	"item_lock_all",
-	"SELECT FROM @target@ t WHERE t.@key@ OPERATOR(pg_catalog.=) $1"
+	"SELECT FROM @target@ t"
+	" WHERE @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) $1"
 	" FOR UPDATE OF t",
 	1, {ITEM_KEY_TYPE}, 0, SPI_OK_SELECT
 };
@@ -282,7 +389,7 @@ static const TagsStatement stmt_item_lock_all = {
 static const TagsStatement stmt_item_copy_to_tags = {
 	"item_copy_to_tags",
 	"UPDATE @assoc@ a SET @visible@ = $2, @sort@ = $3"
-	" WHERE a.@item@ OPERATOR(pg_catalog.=) $1"
+	" WHERE @tenant:a@ a.@item@ OPERATOR(pg_catalog.=) $1"
 	"   AND (a.@visible@ OPERATOR(pg_catalog.<>) $2"
 	"        OR a.@sort@ OPERATOR(pg_catalog.<>) $3)",
 	3, {ITEM_KEY_TYPE, BOOLOID, ITEM_SORT_TYPE}, 0, SPI_OK_UPDATE
@@ -292,7 +399,7 @@ static const TagsStatement stmt_item_copy_to_tags = {
 static const TagsStatement stmt_item_copy_stale = {
 	"item_copy_stale",
 	"SELECT FROM @assoc@ a"
-	" WHERE a.@item@ OPERATOR(pg_catalog.=) $1"
+	" WHERE @tenant:a@ a.@item@ OPERATOR(pg_catalog.=) $1"
 	"   AND (a.@visible@ OPERATOR(pg_catalog.<>) $2"
 	"        OR a.@sort@ OPERATOR(pg_catalog.<>) $3)"
 	" LIMIT 1",
@@ -309,7 +416,7 @@ static const TagsStatement stmt_items_copy_to_tags = {
 	"UPDATE @assoc@ a SET @visible@ = v.visible, @sort@ = v.sort"
 	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
 	"                 pg_catalog.unnest($3)) AS v(item, visible, sort)"
-	" WHERE a.@item@ OPERATOR(pg_catalog.=) v.item"
+	" WHERE @tenant:a@ a.@item@ OPERATOR(pg_catalog.=) v.item"
 	"   AND (a.@visible@ OPERATOR(pg_catalog.<>) v.visible"
 	"        OR a.@sort@ OPERATOR(pg_catalog.<>) v.sort)",
 	3, {ITEM_KEY_ARRAY_TYPE, BOOLARRAYOID, ITEM_SORT_ARRAY_TYPE},
@@ -385,22 +492,56 @@ item_changed(FunctionCallInfo fcinfo, const char *function)
 	if (new_null != old_null ||
 		(!new_null && !datumIsEqual(params[2], old_sort, typbyval, typlen)) ||
 		visible != tags_item_visible(&target, trigdata->tg_trigtuple, desc) ||
-		!keys_equal(&target, params[0], old_key))
+		!keys_equal(&target, params[0], old_key) ||
+		(TAGS_HAS_TENANTS(&target) &&
+		 !tenants_equal(&target, trigdata->tg_trigtuple,
+						trigdata->tg_newtuple, desc)))
 	{
+		int			nlists;
+		TagsTarget *lists;
+		int			i;
+
+		/* a row without a sort value sorts after those with one */
+		if (new_null)
+			params[2] = tags_lowest_sort(&target);
 		item_changes++;
 		tags_become_target_owner(&target, &saved);
+		if (TAGS_HAS_TENANTS(&target))
+		{
+			bool		isnull;
+			Datum		old_tenant = heap_getattr(trigdata->tg_trigtuple,
+												  target.tenant_att, desc,
+												  &isnull);
+
+			if (!isnull &&
+				(!keys_equal(&target, params[0], old_key) ||
+				 !tenants_equal(&target, trigdata->tg_trigtuple,
+								trigdata->tg_newtuple, desc)))
+				check_untagged_before_move(&target, old_tenant, old_key);
+			tags_set_tenant(&target,
+							heap_getattr(trigdata->tg_newtuple,
+										 target.tenant_att, desc, &isnull),
+							target.vocab.tenant_type);
+		}
 		tags_target_execute(&target, &stmt_item_lock_all, params, NULL, false,
 							false, 0);
-		tags_target_execute(&target, &stmt_item_copy_to_tags, params, NULL, false,
-							false, 0);
-		if (IsolationUsesXactSnapshot() &&
-			tags_target_execute(&target, &stmt_item_copy_stale, params, NULL, true,
-								false, 0) > 0)
-			ereport(ERROR,
-					errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-					errmsg("could not serialize access due to concurrent update of the tags of %s",
-						   tags_item_name(&target, params[0])),
-					errhint("Retry the transaction."));
+		/* into the associations of each of the target's lists */
+		lists = tags_target_lists(target.relid, &nlists);
+		for (i = 0; i < nlists; i++)
+		{
+			lists[i].has_tenant = target.has_tenant;
+			lists[i].tenant = target.tenant;
+			tags_target_execute(&lists[i], &stmt_item_copy_to_tags, params,
+								NULL, false, false, 0);
+			if (IsolationUsesXactSnapshot() &&
+				tags_target_execute(&lists[i], &stmt_item_copy_stale, params,
+									NULL, true, false, 0) > 0)
+				ereport(ERROR,
+						errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						errmsg("could not serialize access due to concurrent update of the tags of %s",
+							   tags_item_name(&lists[i], params[0])),
+						errhint("Retry the transaction."));
+		}
 		tags_restore_user(&saved);
 	}
 	SPI_finish();

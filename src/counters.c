@@ -35,6 +35,9 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
@@ -47,9 +50,10 @@ PG_FUNCTION_INFO_V1(tags_fold_counts);
 /* Deltas a backend inserts between two attempts to fold */
 #define TAGS_FOLD_EVERY 4000
 
-/* One tag's change in a statement */
+/* One tag's change in a statement: of a tenant's tag, on a tenant target */
 typedef struct TagDelta
 {
+	char	   *tenant;			/* the tenant as text, or NULL */
 	int32		tag_id;
 	int32		delta;
 } TagDelta;
@@ -63,17 +67,21 @@ typedef struct DeltaList
 } DeltaList;
 
 static void add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
-					 const char *visible_column, int32 sign,
+					 const TagsTarget *target, int32 sign,
 					 const char *function);
 static void add_statement_rows(DeltaList *list, TriggerData *trigdata,
-							   const char *visible_column,
+							   const TagsTarget *target,
 							   const char *function);
 static int	compare_tag_delta(const void *a, const void *b);
 static void sum_by_tag(DeltaList *list);
 static void init_deltas(DeltaList *list);
-static void add_delta(DeltaList *list, int32 tag_id, int32 delta);
+static void add_delta(DeltaList *list, char *tenant, int32 tag_id,
+					  int32 delta);
 static Datum count_changes(FunctionCallInfo fcinfo, const char *function);
 static void record_deltas(const TagsTarget *target, DeltaList *list);
+static void record_tenant_deltas(const TagsTarget *target, TagDelta *items,
+								 int count);
+static int64 fold_counts(const TagsTarget *target, bool wait);
 static void drop_zero_counts(const TagsTarget *target);
 
 /*
@@ -156,9 +164,9 @@ init_deltas(DeltaList *list)
 	list->items = palloc(list->size * sizeof(TagDelta));
 }
 
-/* Append a delta to list */
+/* Append a delta to list, of a tag of tenant (NULL: no tenants) */
 static void
-add_delta(DeltaList *list, int32 tag_id, int32 delta)
+add_delta(DeltaList *list, char *tenant, int32 tag_id, int32 delta)
 {
 	if (list->count == list->size)
 	{
@@ -166,23 +174,39 @@ add_delta(DeltaList *list, int32 tag_id, int32 delta)
 		list->items = repalloc_huge(list->items,
 									list->size * sizeof(TagDelta));
 	}
+	list->items[list->count].tenant = tenant;
 	list->items[list->count].tag_id = tag_id;
 	list->items[list->count++].delta = delta;
 }
 
 /*
  * Add to list one delta of sign for each row of rows (a transition table of
- * an association table) whose item is visible (its visible_column).
+ * the association table of target's list) whose item is visible, with the
+ * row's tenant on a tenant target.  The tenants are kept in the list's
+ * memory, which outlives the trigger's.
  */
 static void
 add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
-		 const char *visible_column, int32 sign, const char *function)
+		 const TagsTarget *target, int32 sign, const char *function)
 {
 	int			tag_att = tags_trigger_column(rel, "tag_id", function);
-	int			visible_att = tags_trigger_column(rel, visible_column, function);
+	int			visible_att = tags_trigger_column(rel,
+												  TAGS_VISIBLE_COLUMN(target->builtin),
+												  function);
+	int			tenant_att = 0;
+	Oid			tenant_out = InvalidOid;
+	MemoryContext list_cxt = GetMemoryChunkContext(list->items);
 	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(rel),
 													&TTSOpsMinimalTuple);
 	int			reader;
+
+	if (TAGS_HAS_TENANTS(target))
+	{
+		bool		is_varlena;
+
+		tenant_att = tags_trigger_column(rel, "tenant", function);
+		getTypeOutputInfo(target->vocab.tenant_type, &tenant_out, &is_varlena);
+	}
 
 	/* a read pointer of our own: other triggers may read the table too */
 	reader = tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND);
@@ -193,10 +217,22 @@ add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
 		bool		isnull;
 		Datum		visible = slot_getattr(slot, visible_att, &isnull);
 
+		char	   *tenant = NULL;
+
 		if (isnull || !DatumGetBool(visible))
 			continue;
-		add_delta(list, DatumGetInt32(slot_getattr(slot, tag_att, &isnull)),
-				  sign);
+		if (tenant_att > 0)
+		{
+			Datum		value = slot_getattr(slot, tenant_att, &isnull);
+
+			if (isnull)
+				continue;		/* a row NOT NULL rejects */
+			tenant = MemoryContextStrdup(list_cxt,
+										 OidOutputFunctionCall(tenant_out,
+															   value));
+		}
+		add_delta(list, tenant,
+				  DatumGetInt32(slot_getattr(slot, tag_att, &isnull)), sign);
 	}
 	ExecDropSingleTupleTableSlot(slot);
 }
@@ -208,7 +244,7 @@ add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
  */
 static void
 add_statement_rows(DeltaList *list, TriggerData *trigdata,
-				   const char *visible_column, const char *function)
+				   const TagsTarget *target, const char *function)
 {
 	if (trigdata->tg_oldtable == NULL && trigdata->tg_newtable == NULL)
 		ereport(ERROR,
@@ -217,22 +253,41 @@ add_statement_rows(DeltaList *list, TriggerData *trigdata,
 					   function));
 	if (trigdata->tg_oldtable != NULL)
 		add_rows(list, trigdata->tg_oldtable, trigdata->tg_relation,
-				 visible_column, -1, function);
+				 target, -1, function);
 	if (trigdata->tg_newtable != NULL)
 		add_rows(list, trigdata->tg_newtable, trigdata->tg_relation,
-				 visible_column, 1, function);
+				 target, 1, function);
 }
 
+/* Order deltas by tenant, then by tag */
 static int
 compare_tag_delta(const void *a, const void *b)
 {
-	int32		x = ((const TagDelta *) a)->tag_id;
-	int32		y = ((const TagDelta *) b)->tag_id;
+	const TagDelta *da = a;
+	const TagDelta *db = b;
 
-	return (x > y) - (x < y);
+	if (da->tenant != NULL && db->tenant != NULL)
+	{
+		int			cmp = strcmp(da->tenant, db->tenant);
+
+		if (cmp != 0)
+			return cmp;
+	}
+	return (da->tag_id > db->tag_id) - (da->tag_id < db->tag_id);
 }
 
-/* Leave one item per tag in list, with the sum of its deltas, if not zero */
+/* Whether two deltas are of one tag (of one tenant) */
+static inline bool
+same_tag(const TagDelta *a, const TagDelta *b)
+{
+	return a->tag_id == b->tag_id &&
+		(a->tenant == NULL || strcmp(a->tenant, b->tenant) == 0);
+}
+
+/*
+ * Leave one item per tag (of a tenant) in list, with the sum of its
+ * deltas, if not zero; in tenant, then tag order
+ */
 static void
 sum_by_tag(DeltaList *list)
 {
@@ -242,7 +297,7 @@ sum_by_tag(DeltaList *list)
 	qsort(list->items, list->count, sizeof(TagDelta), compare_tag_delta);
 	for (i = 0; i < list->count; i++)
 	{
-		if (n > 0 && list->items[n - 1].tag_id == list->items[i].tag_id)
+		if (n > 0 && same_tag(&list->items[n - 1], &list->items[i]))
 			list->items[n - 1].delta += list->items[i].delta;
 		else
 		{
@@ -304,8 +359,7 @@ count_changes(FunctionCallInfo fcinfo, const char *function)
 		GetCurrentTransactionNestLevel() == writer_level)
 	{
 		/* a statement of a writer of ours: inserted once it ends */
-		add_statement_rows(writer_deltas, trigdata,
-						   TAGS_VISIBLE_COLUMN(writer_target->builtin), function);
+		add_statement_rows(writer_deltas, trigdata, writer_target, function);
 		return PointerGetDatum(NULL);
 	}
 	tags_spi_connect(fcinfo);
@@ -324,8 +378,7 @@ count_changes(FunctionCallInfo fcinfo, const char *function)
 		return PointerGetDatum(NULL);
 	}
 	init_deltas(&list);
-	add_statement_rows(&list, trigdata, TAGS_VISIBLE_COLUMN(target.builtin),
-					   function);
+	add_statement_rows(&list, trigdata, &target, function);
 	sum_by_tag(&list);
 	if (list.count > 0)
 		record_deltas(&target, &list);
@@ -357,106 +410,180 @@ tags_count_item_changes(PG_FUNCTION_ARGS)
 	return count_changes(fcinfo, "tags_count_item_changes");
 }
 
-/* Add the deltas $2 to the counts of the tags $1 (int4[] side by side) */
+/*
+ * Add the deltas $2 to the counts of the tags $1 (int4[] side by side), of
+ * the call's tenant on a tenant target
+ */
 static const TagsStatement stmt_item_deltas_add = {
 	"item_deltas_add",
-	"INSERT INTO @deltas@ (tag_id, delta)"
-	" SELECT d.tag_id, d.delta"
+	"INSERT INTO @deltas@ (@tenant_column@tag_id, delta)"
+	" SELECT @tenant_value@d.tag_id, d.delta"
 	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
 	"      AS d(tag_id, delta)",
 	2, {INT4ARRAYOID, INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_INSERT
 };
 
 /*
- * Insert the deltas of list, one per tag, into the pending deltas of a
- * target, as its owner, then fold them if this backend inserted enough
- * since its last fold.  The caller must be connected to SPI.
+ * Insert the deltas of list, one per tag (of a tenant), into the pending
+ * deltas of a target's list, as its owner: on a tenant target one
+ * statement per tenant, each naming its tenant.  The caller must be
+ * connected to SPI.
  */
 static void
 record_deltas(const TagsTarget *target, DeltaList *list)
 {
-	Datum	   *tag_ids = palloc(list->count * sizeof(Datum));
-	Datum	   *deltas = palloc(list->count * sizeof(Datum));
-	Datum		params[2];
 	TagsSavedUser saved;
+	int			first = 0;
 	int			i;
 
-	for (i = 0; i < list->count; i++)
-	{
-		tag_ids[i] = Int32GetDatum(list->items[i].tag_id);
-		deltas[i] = Int32GetDatum(list->items[i].delta);
-	}
-	/* $1 tag ids, $2 their deltas */
-	params[0] = PointerGetDatum(construct_array(tag_ids, list->count, INT4OID,
-												sizeof(int32), true,
-												TYPALIGN_INT));
-	params[1] = PointerGetDatum(construct_array(deltas, list->count, INT4OID,
-												sizeof(int32), true,
-												TYPALIGN_INT));
 	tags_become_target_owner(target, &saved);
-	tags_target_execute(target, &stmt_item_deltas_add, params, NULL, false,
-						false, 0);
-	deltas_since_fold += list->count;
-	if (deltas_since_fold >= TAGS_FOLD_EVERY && !IsolationUsesXactSnapshot())
-		tags_fold_item_counts(target, false);
+	for (i = 1; i <= list->count; i++)
+		if (i == list->count ||
+			(list->items[i].tenant != NULL &&
+			 strcmp(list->items[i].tenant, list->items[first].tenant) != 0))
+		{
+			record_tenant_deltas(target, list->items + first, i - first);
+			first = i;
+		}
 	tags_restore_user(&saved);
 }
 
 /*
- * Fold every delta into the counts, in one statement, in tag order;
- * returns the (tag_id, count) rows it changed
+ * Insert count deltas of one tenant (or of a target without tenants),
+ * then fold that tenant's if this backend inserted enough since its last
+ * fold.  The caller runs as the target's owner.
+ */
+static void
+record_tenant_deltas(const TagsTarget *target, TagDelta *items, int count)
+{
+	Datum	   *tag_ids = palloc(count * sizeof(Datum));
+	Datum	   *deltas = palloc(count * sizeof(Datum));
+	Datum		params[2];
+	TagsTarget	tenant_target = *target;
+	int			i;
+
+	if (items[0].tenant != NULL)
+		tags_set_tenant(&tenant_target, CStringGetTextDatum(items[0].tenant),
+						TEXTOID);
+	for (i = 0; i < count; i++)
+	{
+		tag_ids[i] = Int32GetDatum(items[i].tag_id);
+		deltas[i] = Int32GetDatum(items[i].delta);
+	}
+	/* $1 tag ids, $2 their deltas */
+	params[0] = PointerGetDatum(construct_array(tag_ids, count, INT4OID,
+												sizeof(int32), true,
+												TYPALIGN_INT));
+	params[1] = PointerGetDatum(construct_array(deltas, count, INT4OID,
+												sizeof(int32), true,
+												TYPALIGN_INT));
+	tags_target_execute(&tenant_target, &stmt_item_deltas_add, params, NULL,
+						false, false, 0);
+	deltas_since_fold += count;
+	if (deltas_since_fold >= TAGS_FOLD_EVERY && !IsolationUsesXactSnapshot())
+		fold_counts(&tenant_target, false);
+}
+
+/*
+ * Fold every delta (of the call's tenant) into the counts, in one
+ * statement, in tag order; returns the (tag_id, count) rows it changed
  */
 static const TagsStatement stmt_item_deltas_fold = {
 	"item_deltas_fold",
 	"WITH folded AS ("
-	"    DELETE FROM @deltas@ RETURNING tag_id, delta"
+	"    DELETE FROM @deltas@ d WHERE @tenant:d@ true"
+	"    RETURNING d.tag_id, d.delta"
 	")"
-	" INSERT INTO @counts@ AS c (tag_id, @count@)"
-	" SELECT f.tag_id, pg_catalog.sum(f.delta) FROM folded f"
+	" INSERT INTO @counts@ AS c (@tenant_column@tag_id, @count@)"
+	" SELECT @tenant_value@f.tag_id, pg_catalog.sum(f.delta) FROM folded f"
 	" GROUP BY f.tag_id"
 	" ORDER BY f.tag_id"
-	" ON CONFLICT (tag_id) DO UPDATE"
+	" ON CONFLICT (@tenant_column@tag_id) DO UPDATE"
 	" SET @count@ = c.@count@ OPERATOR(pg_catalog.+) excluded.@count@"
 	" RETURNING c.tag_id, c.@count@",
 	0, {InvalidOid}, 0, SPI_OK_INSERT_RETURNING
 };
 
+/* The tenants that have pending deltas, as text */
+static const TagsStatement stmt_deltas_tenants = {
+	"deltas_tenants",
+	"SELECT DISTINCT d.tenant::pg_catalog.text FROM @deltas@ d",
+	0, {InvalidOid}, 0, SPI_OK_SELECT
+};
+
 /*
- * Fold a target's pending deltas into its folded counts, and drop the
- * counts that fell to zero (a deleted tag's, among others).  Takes the
- * folding lock of the target, waiting for it if wait, else returning -1 if
- * another holds it; posts' is the lock 1.0 took, with no target, so that a
- * backend still running an older library folds under the same lock.
- * Returns the number of tags whose folded count changed.  The caller must
- * be connected to SPI, as the target's owner.
+ * Fold a target's pending deltas (of the call's tenant, or of every tenant
+ * if it was told none) into its folded counts: see fold_counts().  Takes
+ * the folding locks, waiting for them if wait, else skipping a tenant
+ * whose lock another holds.  Returns the number of tags whose folded count
+ * changed, or -1 if nothing was folded for want of the lock.  The caller
+ * must be connected to SPI, as the target's owner.
  */
 int64
 tags_fold_item_counts(const TagsTarget *target, bool wait)
 {
+	uint64		ntenants;
+	char	  **tenants;
+	int64		total = 0;
+	uint64		i;
+
+	if (!TAGS_HAS_TENANTS(target) || target->has_tenant)
+		return fold_counts(target, wait);
+	ntenants = tags_target_execute(target, &stmt_deltas_tenants, NULL, NULL,
+								   true, false, 0);
+	tenants = palloc((ntenants + 1) * sizeof(char *));
+	for (i = 0; i < ntenants; i++)
+		tenants[i] = SPI_getvalue(SPI_tuptable->vals[i],
+								  SPI_tuptable->tupdesc, 1);
+	for (i = 0; i < ntenants; i++)
+	{
+		TagsTarget	tenant_target = *target;
+		int64		n;
+
+		tags_set_tenant(&tenant_target, CStringGetTextDatum(tenants[i]),
+						TEXTOID);
+		n = fold_counts(&tenant_target, wait);
+		if (n > 0)
+			total += n;
+	}
+	return total;
+}
+
+/*
+ * Fold the pending deltas of a target's list (of the call's tenant) into
+ * its folded counts, and drop the counts that fell to zero (a deleted
+ * tag's, among others).  Takes the folding lock of the list (and tenant),
+ * waiting for it if wait, else returning -1 if another holds it; posts'
+ * is the lock of 1.0, so that a backend still running an older library
+ * folds under the same lock.  Returns the number of tags whose folded
+ * count changed.  The caller runs as the target's owner.
+ */
+static int64
+fold_counts(const TagsTarget *target, bool wait)
+{
 	uint64		nrows;
 
-	if (!tags_lock_folding(target->builtin ? InvalidOid : target->relid,
-						   wait))
+	if (!tags_lock_folding(target, wait))
 		return -1;
-	nrows = tags_target_execute(target, &stmt_item_deltas_fold, NULL, NULL, false,
-								false, 0);
+	nrows = tags_target_execute(target, &stmt_item_deltas_fold, NULL, NULL,
+								false, false, 0);
 	drop_zero_counts(target);
 	deltas_since_fold = 0;
 	return (int64) nrows;
 }
 
-/* Drop the counts of the tags $1 that are zero */
+/* Drop the counts of the tags $1 (of the call's tenant) that are zero */
 static const TagsStatement stmt_item_counts_drop_zeros = {
 	"item_counts_drop_zeros",
 	"DELETE FROM @counts@ c"
-	" WHERE c.tag_id OPERATOR(pg_catalog.=) ANY ($1)"
+	" WHERE @tenant:c@ c.tag_id OPERATOR(pg_catalog.=) ANY ($1)"
 	"   AND c.@count@ OPERATOR(pg_catalog.=) 0",
 	1, {INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_DELETE
 };
 
 /*
- * Drop the counts of a target that the fold whose rows (tag_id, count)
- * SPI_tuptable holds brought to zero
+ * Drop the counts of a target's list that the fold whose rows (tag_id,
+ * count) SPI_tuptable holds brought to zero
  */
 static void
 drop_zero_counts(const TagsTarget *target)
@@ -503,14 +630,17 @@ tags_fold_counts(PG_FUNCTION_ARGS)
 	int			i;
 
 	tags_spi_connect(fcinfo);
-	targets = tags_all_targets(&ntargets);
+	targets = tags_all_targets(InvalidOid, &ntargets);
 	for (i = 0; i < ntargets; i++)
 	{
 		TagsSavedUser saved;
+		int64		folded;
 
 		tags_become_target_owner(&targets[i], &saved);
-		total += tags_fold_item_counts(&targets[i], true);
+		folded = tags_fold_item_counts(&targets[i], true);
 		tags_restore_user(&saved);
+		if (folded > 0)
+			total += folded;
 	}
 	SPI_finish();
 	PG_RETURN_INT64(total);

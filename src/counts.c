@@ -52,7 +52,7 @@ tags_item_counters_answer(const TagsTarget *target)
 {
 	return pg_class_aclcheck(target->relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
 		pg_class_aclcheck(target->assoc, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
-		pg_class_aclcheck(tags_table_id("tags"), GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
+		pg_class_aclcheck(target->vocab.tags, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
 		check_enable_rls(target->relid, InvalidOid, true) != RLS_ENABLED;
 }
 
@@ -62,11 +62,13 @@ static const TagsStatement stmt_item_tag_counts = {
 	"SELECT tg.id, tg.name::pg_catalog.text, tg.slug::pg_catalog.text,"
 	"       (COALESCE(c.@count@, 0) OPERATOR(pg_catalog.+)"
 	"        COALESCE(pd.delta, 0)) AS item_count"
-	" FROM @extschema@.tags tg"
-	" LEFT JOIN @counts@ c ON c.tag_id OPERATOR(pg_catalog.=) tg.id"
+	" FROM @tags@ tg"
+	" LEFT JOIN @counts@ c"
+	"   ON @tenant:c@ c.tag_id OPERATOR(pg_catalog.=) tg.id"
 	" LEFT JOIN (SELECT d.tag_id, pg_catalog.sum(d.delta) AS delta"
-	"            FROM @deltas@ d GROUP BY d.tag_id) pd"
+	"            FROM @deltas@ d WHERE @tenant:d@ true GROUP BY d.tag_id) pd"
 	"   ON pd.tag_id OPERATOR(pg_catalog.=) tg.id"
+	" WHERE @tenant:tg@ true"
 	" ORDER BY item_count DESC, tg.name",
 	0, {InvalidOid}, 0, SPI_OK_SELECT
 };
@@ -85,9 +87,9 @@ static const TagsStatement stmt_item_tag_counts_top = {
 	"item_tag_counts_top",
 	"WITH pd AS MATERIALIZED ("
 	"    SELECT d.tag_id, pg_catalog.sum(d.delta) AS delta"
-	"    FROM @deltas@ d GROUP BY d.tag_id"
+	"    FROM @deltas@ d WHERE @tenant:d@ true GROUP BY d.tag_id"
 	"), cut AS ("
-	"    SELECT c.@count@ AS n FROM @counts@ c"
+	"    SELECT c.@count@ AS n FROM @counts@ c WHERE @tenant:c@ true"
 	"    ORDER BY c.@count@ DESC"
 	"    OFFSET $1::pg_catalog.int8 OPERATOR(pg_catalog.+)"
 	"           (SELECT pg_catalog.count(*) FROM pd) OPERATOR(pg_catalog.-) 1"
@@ -95,27 +97,27 @@ static const TagsStatement stmt_item_tag_counts_top = {
 	"), candidates AS ("
 	"    (SELECT c.tag_id, c.@count@ AS folded, 0::pg_catalog.int8 AS delta"
 	"     FROM @counts@ c"
-	"     WHERE c.@count@ OPERATOR(pg_catalog.>=) (SELECT cut.n FROM cut)"
+	"     WHERE @tenant:c@ c.@count@ OPERATOR(pg_catalog.>=) (SELECT cut.n FROM cut)"
 	"     ORDER BY c.@count@ DESC"
 	"     LIMIT $1::pg_catalog.int8"
 	"           OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pd)"
 	"           OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*)"
 	"                                   FROM @counts@ c"
-	"                                   WHERE c.@count@ OPERATOR(pg_catalog.=)"
+	"                                   WHERE @tenant:c@ c.@count@ OPERATOR(pg_catalog.=)"
 	"                                         (SELECT cut.n FROM cut)))"
 	"    UNION ALL"
 	"    SELECT pd.tag_id,"
 	"           COALESCE((SELECT c.@count@ FROM @counts@ c"
-	"                     WHERE c.tag_id OPERATOR(pg_catalog.=) pd.tag_id), 0),"
+	"                     WHERE @tenant:c@ c.tag_id OPERATOR(pg_catalog.=) pd.tag_id), 0),"
 	"           pd.delta"
 	"    FROM pd"
 	"    UNION ALL"
 	"    SELECT tg.id,"
 	"           COALESCE((SELECT c.@count@ FROM @counts@ c"
-	"                     WHERE c.tag_id OPERATOR(pg_catalog.=) tg.id), 0),"
+	"                     WHERE @tenant:c@ c.tag_id OPERATOR(pg_catalog.=) tg.id), 0),"
 	"           0"
-	"    FROM @extschema@.tags tg"
-	"    WHERE NOT EXISTS (SELECT FROM cut)"
+	"    FROM @tags@ tg"
+	"    WHERE @tenant:tg@ NOT EXISTS (SELECT FROM cut)"
 	"), counted AS ("
 	"    SELECT k.tag_id, (pg_catalog.max(k.folded) OPERATOR(pg_catalog.+)"
 	"                      pg_catalog.sum(k.delta))::pg_catalog.int8 AS item_count"
@@ -124,8 +126,8 @@ static const TagsStatement stmt_item_tag_counts_top = {
 	" SELECT tg.id, tg.name::pg_catalog.text, tg.slug::pg_catalog.text,"
 	"        k.item_count"
 	" FROM counted k"
-	" CROSS JOIN LATERAL (SELECT tg.* FROM @extschema@.tags tg"
-	"                     WHERE tg.id OPERATOR(pg_catalog.=) k.tag_id"
+	" CROSS JOIN LATERAL (SELECT tg.* FROM @tags@ tg"
+	"                     WHERE @tenant:tg@ tg.id OPERATOR(pg_catalog.=) k.tag_id"
 	"                     OFFSET 0) tg"
 	" ORDER BY k.item_count DESC, tg.name"
 	" LIMIT $1",
@@ -137,11 +139,13 @@ static const TagsStatement stmt_item_tag_counts_live = {
 	"item_tag_counts_live",
 	"SELECT tg.id, tg.name::pg_catalog.text, tg.slug::pg_catalog.text,"
 	"       pg_catalog.count(t.@key@) AS item_count"
-	" FROM @extschema@.tags tg"
+	" FROM @tags@ tg"
 	" LEFT JOIN @assoc@ a"
-	"   ON a.tag_id OPERATOR(pg_catalog.=) tg.id AND a.@visible@"
-	" LEFT JOIN @target@ t ON t.@key@ OPERATOR(pg_catalog.=) a.@item@"
-	" GROUP BY tg.id"
+	"   ON @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) tg.id AND a.@visible@"
+	" LEFT JOIN @target@ t"
+	"   ON @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) a.@item@"
+	" WHERE @tenant:tg@ true"
+	" GROUP BY tg.id, tg.name, tg.slug"
 	" ORDER BY item_count DESC, tg.name"
 	" LIMIT $1",
 	1, {INT4OID}, 0, SPI_OK_SELECT
@@ -185,7 +189,7 @@ put_tag_counts(FunctionCallInfo fcinfo, const TagsTarget *target, Datum *top)
 }
 
 /*
- * tag_item_counts(target regclass)
+ * tag_item_counts(target regclass, tenant tag_tenant, context text)
  *		RETURNS TABLE (id, name, slug, item_count)
  *
  * Every tag, a tag without visible items with 0, most used first, then by
@@ -199,6 +203,7 @@ tag_item_counts(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	tags_target_arg(fcinfo, &target);
+	tags_scope_args(fcinfo, 1, 2, &target);
 	put_tag_counts(fcinfo, &target, NULL);
 	SPI_finish();
 	return (Datum) 0;
@@ -236,7 +241,8 @@ top_arg(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
- * tag_item_counts(target regclass, top integer)
+ * tag_item_counts(target regclass, top integer, tenant tag_tenant,
+ *				   context text)
  *		RETURNS TABLE (id, name, slug, item_count)
  *
  * The first top rows of tag_item_counts(), read off the index of the
@@ -251,6 +257,7 @@ tag_item_counts_top(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	tags_target_arg(fcinfo, &target);
+	tags_scope_args(fcinfo, 2, 3, &target);
 	if (DatumGetInt32(top) > 0)
 		put_tag_counts(fcinfo, &target, &top);
 	SPI_finish();
@@ -282,10 +289,10 @@ tag_counts_top(PG_FUNCTION_ARGS)
 static const TagsStatement stmt_item_tag_count = {
 	"item_tag_count",
 	"SELECT COALESCE((SELECT c.@count@ FROM @counts@ c"
-	"                 WHERE c.tag_id OPERATOR(pg_catalog.=) $1), 0)"
+	"                 WHERE @tenant:c@ c.tag_id OPERATOR(pg_catalog.=) $1), 0)"
 	"       OPERATOR(pg_catalog.+)"
 	"       COALESCE((SELECT pg_catalog.sum(d.delta) FROM @deltas@ d"
-	"                 WHERE d.tag_id OPERATOR(pg_catalog.=) $1), 0)",
+	"                 WHERE @tenant:d@ d.tag_id OPERATOR(pg_catalog.=) $1), 0)",
 	1, {INT4OID}, 0, SPI_OK_SELECT
 };
 
@@ -293,8 +300,9 @@ static const TagsStatement stmt_item_tag_count = {
 static const TagsStatement stmt_item_tag_count_live = {
 	"item_tag_count_live",
 	"SELECT pg_catalog.count(*) FROM @assoc@ a"
-	" JOIN @target@ t ON t.@key@ OPERATOR(pg_catalog.=) a.@item@"
-	" WHERE a.tag_id OPERATOR(pg_catalog.=) $1 AND a.@visible@",
+	" JOIN @target@ t"
+	"   ON @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) a.@item@"
+	" WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) $1 AND a.@visible@",
 	1, {INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
 };
 
@@ -325,7 +333,8 @@ item_count(const TagsTarget *target, Datum tag)
 }
 
 /*
- * tag_item_count(target regclass, slug text) RETURNS bigint
+ * tag_item_count(target regclass, slug text, tenant tag_tenant,
+ *				  context text) RETURNS bigint
  */
 Datum
 tag_item_count(PG_FUNCTION_ARGS)
@@ -335,7 +344,9 @@ tag_item_count(PG_FUNCTION_ARGS)
 
 	tags_spi_connect(fcinfo);
 	tags_target_arg(fcinfo, &target);
-	count = item_count(&target, Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1)));
+	tags_scope_args(fcinfo, 2, 3, &target);
+	count = item_count(&target,
+					   Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1, &target)));
 	SPI_finish();
 	PG_RETURN_INT64(count);
 }
@@ -353,7 +364,8 @@ tag_post_count(PG_FUNCTION_ARGS)
 
 	tags_spi_connect(fcinfo);
 	tags_builtin_target(&target);
-	count = item_count(&target, Int32GetDatum(tags_tag_id_by_slug(fcinfo, 0)));
+	count = item_count(&target,
+					   Int32GetDatum(tags_tag_id_by_slug(fcinfo, 0, &target)));
 	SPI_finish();
 	PG_RETURN_INT64(count);
 }

@@ -36,17 +36,22 @@ PG_FUNCTION_INFO_V1(tags_get_or_create);
 static int	compare_slug_name(const void *a, const void *b);
 static int	take_rows(TagList *list);
 static HeapTuple heap_copytuple_in(MemoryContext cxt, HeapTuple tuple);
-static int	find_tags(TagList *list, Datum names, int count, bool lock);
-static void check_no_new_synonyms(TagEntry **missing, int nmissing);
-static void insert_tags(TagList *list, Datum *params);
+static int	find_tags(const TagsTarget *target, TagList *list, Datum names,
+					  int count, bool lock);
+static void check_no_new_synonyms(const TagsTarget *target,
+								  TagEntry **missing, int nmissing);
+static void insert_tags(const TagsTarget *target, TagList *list,
+						Datum *params);
 
 /*
  * The names get-or-create is inserting, with the slugs it picked under the
- * advisory locks it holds, while its INSERT runs; else NULL.  The trigger
- * on tags takes no lock and checks nothing for those rows, and only those:
- * user code that the INSERT fires may write other rows of tags.
+ * advisory locks it holds, and the vocabulary (and tenant) it inserts them
+ * into, while its INSERT runs; else NULL.  The trigger on tags takes no
+ * lock and checks nothing for those rows, and only those: user code that
+ * the INSERT fires may write other rows of tags.
  */
 static TagList *inserting = NULL;
+static const TagsTarget *inserting_into = NULL;
 
 /* Order entry pointers by base slug, then by name */
 static int
@@ -131,12 +136,12 @@ static const TagsStatement stmt_tags_by_names = {
 	"SELECT k.asked, t.*"
 	" FROM (SELECT n.name AS asked, f.id"
 	"       FROM pg_catalog.unnest($1) AS n(name)"
-	"       CROSS JOIN LATERAL (SELECT t.id FROM @extschema@.tags t"
-	"                           WHERE t.name OPERATOR(pg_catalog.=) n.name"
+	"       CROSS JOIN LATERAL (SELECT t.id FROM @tags@ t"
+	"                           WHERE @tenant:t@ t.name OPERATOR(pg_catalog.=) n.name"
 	"                           OFFSET 0) f"
 	"       ORDER BY f.id) k"
-	" CROSS JOIN LATERAL (SELECT t.* FROM @extschema@.tags t"
-	"                     WHERE t.id OPERATOR(pg_catalog.=) k.id"
+	" CROSS JOIN LATERAL (SELECT t.* FROM @tags@ t"
+	"                     WHERE @tenant:t@ t.id OPERATOR(pg_catalog.=) k.id"
 	"                       AND t.name OPERATOR(pg_catalog.=) k.asked"
 	"                     FOR KEY SHARE OF t) t",
 	1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
@@ -149,12 +154,12 @@ static const TagsStatement stmt_tags_by_synonyms_locked = {
 	" FROM (SELECT n.name AS asked, f.tag_id"
 	"       FROM pg_catalog.unnest($1) AS n(name)"
 	"       CROSS JOIN LATERAL (SELECT s.tag_id"
-	"                           FROM @extschema@.tag_synonyms s"
-	"                           WHERE s.name OPERATOR(pg_catalog.=) n.name"
+	"                           FROM @synonyms@ s"
+	"                           WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name"
 	"                           OFFSET 0) f"
 	"       ORDER BY f.tag_id) k"
-	" CROSS JOIN LATERAL (SELECT t.* FROM @extschema@.tags t"
-	"                     WHERE t.id OPERATOR(pg_catalog.=) k.tag_id"
+	" CROSS JOIN LATERAL (SELECT t.* FROM @tags@ t"
+	"                     WHERE @tenant:t@ t.id OPERATOR(pg_catalog.=) k.tag_id"
 	"                     FOR KEY SHARE OF t) t",
 	1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT,
 	/* at version 1.0 */
@@ -166,8 +171,8 @@ static const TagsStatement stmt_tags_by_names_unlocked = {
 	"tags_by_names_unlocked",
 	"SELECT n.name AS asked, t.*"
 	" FROM pg_catalog.unnest($1) AS n(name)"
-	" CROSS JOIN LATERAL (SELECT t.* FROM @extschema@.tags t"
-	"                     WHERE t.name OPERATOR(pg_catalog.=) n.name"
+	" CROSS JOIN LATERAL (SELECT t.* FROM @tags@ t"
+	"                     WHERE @tenant:t@ t.name OPERATOR(pg_catalog.=) n.name"
 	"                     OFFSET 0) t",
 	1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
 };
@@ -177,11 +182,11 @@ static const TagsStatement stmt_tags_by_synonyms = {
 	"tags_by_synonyms",
 	"SELECT n.name AS asked, t.*"
 	" FROM pg_catalog.unnest($1) AS n(name)"
-	" CROSS JOIN LATERAL (SELECT s.tag_id FROM @extschema@.tag_synonyms s"
-	"                     WHERE s.name OPERATOR(pg_catalog.=) n.name"
+	" CROSS JOIN LATERAL (SELECT s.tag_id FROM @synonyms@ s"
+	"                     WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name"
 	"                     OFFSET 0) s"
-	" CROSS JOIN LATERAL (SELECT t.* FROM @extschema@.tags t"
-	"                     WHERE t.id OPERATOR(pg_catalog.=) s.tag_id"
+	" CROSS JOIN LATERAL (SELECT t.* FROM @tags@ t"
+	"                     WHERE @tenant:t@ t.id OPERATOR(pg_catalog.=) s.tag_id"
 	"                     OFFSET 0) t",
 	1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT,
 	/* at version 1.0 */
@@ -199,28 +204,33 @@ static const TagsStatement stmt_tags_by_synonyms = {
  * order, and can deadlock with a merge of those tags (40P01).
  */
 static int
-find_tags(TagList *list, Datum names, int count, bool lock)
+find_tags(const TagsTarget *target, TagList *list, Datum names, int count,
+		  bool lock)
 {
 	int			found;
 
-	tags_execute(lock ? &stmt_tags_by_names : &stmt_tags_by_names_unlocked,
-				 &names, NULL, false, 0);
+	tags_vocabulary_execute(target,
+							lock ? &stmt_tags_by_names : &stmt_tags_by_names_unlocked,
+							&names, NULL, false, false, 0);
 	found = take_rows(list);
 	if (found < count)
 	{
-		tags_execute(lock ? &stmt_tags_by_synonyms_locked : &stmt_tags_by_synonyms,
-					 &names, NULL, false, 0);
+		tags_vocabulary_execute(target,
+								lock ? &stmt_tags_by_synonyms_locked :
+								&stmt_tags_by_synonyms,
+								&names, NULL, false, false, 0);
 		found += take_rows(list);
 	}
 	return found;
 }
 
 /*
- * Find or create the tag of every entry of a list sorted by name, and fill
- * in its row.  The caller must be connected to SPI.
+ * Find or create the tag of every entry of a list sorted by name, in
+ * target's vocabulary (of the call's tenant), and fill in its row.  The
+ * caller must be connected to SPI.
  */
 void
-tags_resolve_tags(TagList *list, bool lock)
+tags_resolve_tags(const TagsTarget *target, TagList *list, bool lock)
 {
 	TagEntry  **missing;
 	const char **strings;
@@ -237,7 +247,7 @@ tags_resolve_tags(TagList *list, bool lock)
 		strings[i] = list->entries[i].name;
 	/* $1 the names, for the statements that find tags */
 	params[0] = tags_text_array(strings, list->count);
-	if (find_tags(list, params[0], list->count, lock) == list->count)
+	if (find_tags(target, list, params[0], list->count, lock) == list->count)
 		return;
 
 	/* group the missing names by base slug, each group in name order */
@@ -252,8 +262,8 @@ tags_resolve_tags(TagList *list, bool lock)
 		missing[nmissing++] = entry;
 	}
 	qsort(missing, nmissing, sizeof(TagEntry *), compare_slug_name);
-	tags_assign_slugs(missing, nmissing, false, false, 0);
-	check_no_new_synonyms(missing, nmissing);
+	tags_assign_slugs(target, missing, nmissing, false, false, 0);
+	check_no_new_synonyms(target, missing, nmissing);
 
 	/*
 	 * Insert the missing names.  A name that a concurrent transaction
@@ -281,7 +291,7 @@ tags_resolve_tags(TagList *list, bool lock)
 		for (i = 0; i < nmissing; i++)
 			strings[i] = missing[i]->slug;
 		params[1] = tags_text_array(strings, nmissing);
-		insert_tags(list, params);
+		insert_tags(target, list, params);
 		if (take_rows(list) == nmissing)
 			return;
 
@@ -289,7 +299,7 @@ tags_resolve_tags(TagList *list, bool lock)
 		 * created meanwhile by a transaction that has now committed, or a
 		 * synonym
 		 */
-		find_tags(list, params[0], nmissing, lock);
+		find_tags(target, list, params[0], nmissing, lock);
 
 		/*
 		 * Under REPEATABLE READ the INSERT fails with 40001 on a name that a
@@ -313,10 +323,10 @@ static const TagsStatement stmt_synonyms_named = {
 	"SELECT s.name, t.name, t.slug"
 	" FROM pg_catalog.unnest($1) AS n(name)"
 	" CROSS JOIN LATERAL (SELECT s.name, s.tag_id"
-	"                     FROM @extschema@.tag_synonyms s"
-	"                     WHERE s.name OPERATOR(pg_catalog.=) n.name"
+	"                     FROM @synonyms@ s"
+	"                     WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name"
 	"                     OFFSET 0) s"
-	" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) s.tag_id",
+	" JOIN @tags@ t ON @tenant:t@ t.id OPERATOR(pg_catalog.=) s.tag_id",
 	1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT,
 	/* at version 1.0 */
 	"SELECT WHERE false"
@@ -332,7 +342,8 @@ static const TagsStatement stmt_synonyms_named = {
  * 40001, to be retried.
  */
 static void
-check_no_new_synonyms(TagEntry **missing, int nmissing)
+check_no_new_synonyms(const TagsTarget *target, TagEntry **missing,
+					  int nmissing)
 {
 	const char **names;
 	Datum		param;
@@ -344,7 +355,8 @@ check_no_new_synonyms(TagEntry **missing, int nmissing)
 	for (i = 0; i < nmissing; i++)
 		names[i] = missing[i]->name;
 	param = tags_text_array(names, nmissing);
-	if (tags_execute_latest(&stmt_synonyms_named, &param, NULL) > 0)
+	if (tags_vocabulary_execute(target, &stmt_synonyms_named, &param, NULL,
+								true, false, 0) > 0)
 		ereport(ERROR,
 				errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 				errmsg("could not serialize access due to a concurrent change of tag synonyms"),
@@ -360,13 +372,13 @@ check_no_new_synonyms(TagEntry **missing, int nmissing)
  */
 static const TagsStatement stmt_tags_insert = {
 	"tags_insert",
-	"INSERT INTO @extschema@.tags (name, slug)"
-	" SELECT u.name, u.slug"
+	"INSERT INTO @tags@ (@tenant_column@name, slug)"
+	" SELECT @tenant_value@u.name, u.slug"
 	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
 	"      AS u(name, slug)"
-	" WHERE NOT EXISTS (SELECT FROM @extschema@.tag_synonyms s"
-	"                   WHERE s.name OPERATOR(pg_catalog.=) u.name)"
-	" ON CONFLICT (name) DO NOTHING"
+	" WHERE NOT EXISTS (SELECT FROM @synonyms@ s"
+	"                   WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) u.name)"
+	" ON CONFLICT (@tenant_column@name) DO NOTHING"
 	" RETURNING name AS asked, *",
 	2, {TEXTARRAYOID, TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_INSERT_RETURNING,
 	/* at version 1.0 */
@@ -385,33 +397,42 @@ static const TagsStatement stmt_tags_insert = {
  * its own list, and gives this one back when it ends.
  */
 static void
-insert_tags(TagList *list, Datum *params)
+insert_tags(const TagsTarget *target, TagList *list, Datum *params)
 {
 	TagList    *outer = inserting;
+	const TagsTarget *outer_into = inserting_into;
 
 	inserting = list;
+	inserting_into = target;
 	PG_TRY();
 	{
-		tags_execute(&stmt_tags_insert, params, NULL, false, 0);
+		tags_vocabulary_execute(target, &stmt_tags_insert, params, NULL, false,
+								false, 0);
 	}
 	PG_FINALLY();
 	{
 		inserting = outer;
+		inserting_into = outer_into;
 	}
 	PG_END_TRY();
 }
 
 /*
- * Whether a row of tags with this normalized name and slug is one that
- * get-or-create is inserting, with the slug it picked (see insert_tags()).
- * The caller asks only for an INSERT: an UPDATE is never one of those.
+ * Whether a row with this normalized name and slug, of the vocabulary (and
+ * tenant) vocabulary names, is one that get-or-create is inserting, with
+ * the slug it picked (see insert_tags()).  The caller asks only for an
+ * INSERT: an UPDATE is never one of those.
  */
 bool
-tags_is_inserting(const char *name, Datum slug)
+tags_is_inserting(const TagsTarget *vocabulary, const char *name, Datum slug)
 {
 	TagEntry   *entry;
 
-	if (inserting == NULL)
+	if (inserting == NULL ||
+		inserting_into->vocab.tags != vocabulary->vocab.tags ||
+		(TAGS_HAS_TENANTS(vocabulary) &&
+		 strcmp(tags_tenant_text(inserting_into),
+				tags_tenant_text(vocabulary)) != 0))
 		return false;
 	entry = tags_find_entry(inserting, name);
 	return entry != NULL && entry->tuple == NULL && entry->slug != NULL &&
@@ -419,25 +440,29 @@ tags_is_inserting(const char *name, Datum slug)
 }
 
 /*
- * tags_get_or_create(names text[]) RETURNS SETOF tags
+ * tags_get_or_create(names text[], target regclass, tenant tag_tenant)
+ *		RETURNS SETOF tags
  *
  * One tags row per distinct tag named, in order of first appearance:
- * existing tags as they are, missing ones created; a synonym names its tag.  STRICT, so a NULL list
- * never gets here; an empty one connects to nothing.  The rows are kept
- * outside SPI's memory by tags_resolve_tags() and mapped onto the result's row
- * type by column name.
+ * existing tags as they are, missing ones created; a synonym names its
+ * tag.  In the target's vocabulary (of the tenant), or the shared tags.  A
+ * NULL list gives no rows (as 1.0's STRICT did); an empty one connects to
+ * nothing.  The rows are kept outside SPI's memory by tags_resolve_tags()
+ * and mapped onto the result's row type by column name.
  */
 Datum
 tags_get_or_create(PG_FUNCTION_ARGS)
 {
 	TagList		list = tags_collect_names(fcinfo, 0);
+	TagsTarget	target;
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (list.count == 0)
+	if (PG_ARGISNULL(0))
 		return (Datum) 0;
-
 	tags_spi_connect(fcinfo);
-	tags_resolve_tags(&list, false);
+	tags_vocabulary_args(fcinfo, 1, 2, -1, &target);
+	if (list.count > 0)
+		tags_resolve_tags(&target, &list, false);
 	SPI_finish();
 
 	tags_sort_by_first(&list);

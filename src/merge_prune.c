@@ -10,7 +10,9 @@
  * hold their locks, both read and write in a new snapshot, so that under
  * REPEATABLE READ too they act on what committed before the locks were
  * granted.  Each runs a fixed number of statements per target, whatever
- * the number of items.  See doc/concurrency.md.
+ * the number of items.  Both act on one vocabulary, and on a tenant
+ * vocabulary (1.3) within one tenant: every statement they run names it.
+ * See doc/concurrency.md.
  *
  *-------------------------------------------------------------------------
  */
@@ -28,9 +30,11 @@
 PG_FUNCTION_INFO_V1(tag_merge);
 PG_FUNCTION_INFO_V1(tags_prune);
 
+static TagsTarget *vocabulary_lists(const TagsTarget *scope, int *count);
 static void lock_items_of_tag(const TagsTarget *targets, int ntargets,
 							  Datum *params);
-static int	keep_unused_by_targets(Datum *ids, int count);
+static int	keep_unused_by_targets(const TagsTarget *targets, int ntargets,
+								   Datum *ids, int count);
 
 /*
  * The items of the tag $1, locked FOR UPDATE, not the writers' FOR NO KEY
@@ -40,17 +44,35 @@ static int	keep_unused_by_targets(Datum *ids, int count);
 static const TagsStatement stmt_item_tag_items_lock = {
 	"item_tag_items_lock",
 	"SELECT FROM @target@ t"
-	" WHERE t.@key@ OPERATOR(pg_catalog.=) ANY (ARRAY("
+	" WHERE @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) ANY (ARRAY("
 	"     SELECT a.@item@ FROM @assoc@ a"
-	"     WHERE a.tag_id OPERATOR(pg_catalog.=) $1))"
+	"     WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) $1))"
 	" ORDER BY t.@key@"
 	" FOR UPDATE OF t",
 	1, {INT4OID}, 0, SPI_OK_SELECT
 };
 
 /*
- * Lock the items of the tag params[0] in every target, FOR UPDATE, in a
- * new snapshot, as their owners (see tag_merge()).
+ * Every list of every target that takes its tags from scope's vocabulary,
+ * told scope's tenant, as a palloc'd array; *count is set
+ */
+static TagsTarget *
+vocabulary_lists(const TagsTarget *scope, int *count)
+{
+	TagsTarget *lists = tags_all_targets(scope->vocab.tags, count);
+	int			i;
+
+	for (i = 0; i < *count; i++)
+	{
+		lists[i].has_tenant = scope->has_tenant;
+		lists[i].tenant = scope->tenant;
+	}
+	return lists;
+}
+
+/*
+ * Lock the items of the tag params[0] in every list of targets, FOR
+ * UPDATE, in a new snapshot, as their owners (see tag_merge()).
  */
 static void
 lock_items_of_tag(const TagsTarget *targets, int ntargets, Datum *params)
@@ -71,9 +93,9 @@ lock_items_of_tag(const TagsTarget *targets, int ntargets, Datum *params)
 /* The tags $1 and $2, locked FOR UPDATE in id order */
 static const TagsStatement stmt_tags_lock_pair = {
 	"tags_lock_pair",
-	"SELECT t.id FROM @extschema@.tags t"
-	" WHERE t.id OPERATOR(pg_catalog.=) $1"
-	"    OR t.id OPERATOR(pg_catalog.=) $2"
+	"SELECT t.id FROM @tags@ t"
+	" WHERE @tenant:t@ (t.id OPERATOR(pg_catalog.=) $1"
+	"                   OR t.id OPERATOR(pg_catalog.=) $2)"
 	" ORDER BY t.id"
 	" FOR UPDATE OF t",
 	2, {INT4OID, INT4OID}, 0, SPI_OK_SELECT
@@ -89,22 +111,22 @@ static const TagsStatement stmt_item_merge_move = {
 	"WITH both_tags AS ("
 	"    DELETE FROM @assoc@ f"
 	"    USING @assoc@ i"
-	"    WHERE f.tag_id OPERATOR(pg_catalog.=) $1"
+	"    WHERE @tenant:f@ @tenant:i@ f.tag_id OPERATOR(pg_catalog.=) $1"
 	"      AND i.tag_id OPERATOR(pg_catalog.=) $2"
 	"      AND i.@item@ OPERATOR(pg_catalog.=) f.@item@"
 	"    RETURNING f.@item@ AS item, f.position"
 	"), first_position AS ("
 	"    UPDATE @assoc@ i SET position = b.position"
 	"    FROM both_tags b"
-	"    WHERE i.@item@ OPERATOR(pg_catalog.=) b.item"
+	"    WHERE @tenant:i@ i.@item@ OPERATOR(pg_catalog.=) b.item"
 	"      AND i.tag_id OPERATOR(pg_catalog.=) $2"
 	"      AND (b.position OPERATOR(pg_catalog.<) i.position"
 	"           OR (i.position IS NULL AND b.position IS NOT NULL))"
 	")"
 	" UPDATE @assoc@ f SET tag_id = $2"
-	" WHERE f.tag_id OPERATOR(pg_catalog.=) $1"
+	" WHERE @tenant:f@ f.tag_id OPERATOR(pg_catalog.=) $1"
 	"   AND NOT EXISTS (SELECT FROM @assoc@ i"
-	"                   WHERE i.@item@ OPERATOR(pg_catalog.=) f.@item@"
+	"                   WHERE @tenant:i@ i.@item@ OPERATOR(pg_catalog.=) f.@item@"
 	"                     AND i.tag_id OPERATOR(pg_catalog.=) $2)",
 	2, {INT4OID, INT4OID}, 0, SPI_OK_UPDATE
 };
@@ -113,11 +135,11 @@ static const TagsStatement stmt_item_merge_move = {
 static const TagsStatement stmt_merge_repoint = {
 	"merge_repoint",
 	"WITH synonyms AS ("
-	"    UPDATE @extschema@.tag_synonyms s SET tag_id = $2"
-	"    WHERE s.tag_id OPERATOR(pg_catalog.=) $1"
+	"    UPDATE @synonyms@ s SET tag_id = $2"
+	"    WHERE @tenant:s@ s.tag_id OPERATOR(pg_catalog.=) $1"
 	")"
-	" UPDATE @extschema@.tag_slug_aliases a SET tag_id = $2"
-	" WHERE a.tag_id OPERATOR(pg_catalog.=) $1",
+	" UPDATE @aliases@ a SET tag_id = $2"
+	" WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) $1",
 	2, {INT4OID, INT4OID}, 0, SPI_OK_UPDATE
 };
 
@@ -129,23 +151,25 @@ static const TagsStatement stmt_merge_repoint = {
 static const TagsStatement stmt_merge_finish = {
 	"merge_finish",
 	"WITH gone AS ("
-	"    DELETE FROM @extschema@.tags t"
-	"    WHERE t.id OPERATOR(pg_catalog.=) $1"
+	"    DELETE FROM @tags@ t"
+	"    WHERE @tenant:t@ t.id OPERATOR(pg_catalog.=) $1"
 	"    RETURNING t.name, t.slug"
 	"), synonym AS ("
-	"    INSERT INTO @extschema@.tag_synonyms (name, tag_id)"
-	"    SELECT g.name, $2 FROM gone g"
+	"    INSERT INTO @synonyms@ (@tenant_column@name, tag_id)"
+	"    SELECT @tenant_value@g.name, $2 FROM gone g"
 	")"
-	" INSERT INTO @extschema@.tag_slug_aliases (slug, tag_id)"
-	" SELECT g.slug, $2 FROM gone g",
+	" INSERT INTO @aliases@ (@tenant_column@slug, tag_id)"
+	" SELECT @tenant_value@g.slug, $2 FROM gone g",
 	2, {INT4OID, INT4OID}, 0, SPI_OK_INSERT
 };
 
 /*
- * tag_merge(from_slug text, into_slug text) RETURNS bigint
+ * tag_merge(from_slug text, into_slug text, target regclass,
+ *			 tenant tag_tenant) RETURNS bigint
  *
- * Every post, and every item of every target (1.2), of from ends up tagged
- * into exactly once: an association with from moves to into with its
+ * In the target's vocabulary (of the tenant), or the shared tags: every
+ * item of every target that takes its tags from there (posts, and every
+ * target of 1.2) of from ends up tagged into exactly once: an association with from moves to into with its
  * position, and a post that had both keeps the first of the two positions.
  * Then from is deleted; its name becomes a synonym of into, its slug an
  * alias, and its own synonyms and aliases are into's.  Returns the number
@@ -162,6 +186,7 @@ tag_merge(PG_FUNCTION_ARGS)
 {
 	const char *from_slug = tags_text_arg(fcinfo, 0, "from slug");
 	const char *into_slug = tags_text_arg(fcinfo, 1, "into slug");
+	TagsTarget	scope;
 	int32		from;
 	int32		into;
 	Datum		params[2];
@@ -171,8 +196,9 @@ tag_merge(PG_FUNCTION_ARGS)
 	int			i;
 
 	tags_spi_connect(fcinfo);
-	from = tags_tag_id_by_slug_latest(from_slug);
-	into = tags_tag_id_by_slug_latest(into_slug);
+	tags_vocabulary_args(fcinfo, 2, 3, -1, &scope);
+	from = tags_tag_id_by_slug_latest(&scope, from_slug);
+	into = tags_tag_id_by_slug_latest(&scope, into_slug);
 	if (from == into)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -184,16 +210,17 @@ tag_merge(PG_FUNCTION_ARGS)
 	/* $1 from, $2 into, in every statement of the merge */
 	params[0] = Int32GetDatum(from);
 	params[1] = Int32GetDatum(into);
-	targets = tags_all_targets(&ntargets);
+	targets = vocabulary_lists(&scope, &ntargets);
 	lock_items_of_tag(targets, ntargets, params);
-	if (tags_execute_latest(&stmt_tags_lock_pair, params, NULL) < 2)
+	if (tags_vocabulary_execute(&scope, &stmt_tags_lock_pair, params, NULL,
+								true, false, 0) < 2)
 		ereport(ERROR,
 				errcode(ERRCODE_NO_DATA_FOUND),
 				errmsg("tag \"%s\" or tag \"%s\" no longer exists",
 					   from_slug, into_slug),
 				errdetail("It was deleted or merged while the merge waited for it."));
 	lock_items_of_tag(targets, ntargets, params);
-	tags_lock_direct_writes();
+	tags_lock_direct_writes(&scope);
 
 	moved = 0;
 	for (i = 0; i < ntargets; i++)
@@ -205,8 +232,10 @@ tag_merge(PG_FUNCTION_ARGS)
 									 NULL, true, false, 0);
 		tags_restore_user(&saved);
 	}
-	tags_execute_latest(&stmt_merge_repoint, params, NULL);
-	tags_execute_latest(&stmt_merge_finish, params, NULL);
+	tags_vocabulary_execute(&scope, &stmt_merge_repoint, params, NULL, true,
+							false, 0);
+	tags_vocabulary_execute(&scope, &stmt_merge_finish, params, NULL, true,
+							false, 0);
 	SPI_finish();
 	PG_RETURN_INT64((int64) moved);
 }
@@ -216,23 +245,23 @@ static const TagsStatement stmt_item_tags_in_use = {
 	"item_tags_in_use",
 	"SELECT u.id FROM pg_catalog.unnest($1) AS u(id)"
 	" WHERE EXISTS (SELECT FROM @assoc@ a"
-	"               WHERE a.tag_id OPERATOR(pg_catalog.=) u.id)",
+	"               WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) u.id)",
 	1, {INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
 };
 
 /*
- * Keep those of the tag ids that no item of a target but posts has, judged
- * in a new snapshot as their owners; returns how many are kept.  posts'
- * associations are judged by the statements of tags_prune() themselves.
+ * Keep those of the tag ids that no item of the lists of targets but the
+ * first has, judged in a new snapshot as their owners; returns how many
+ * are kept.  The first list's associations are judged by the statements
+ * of tags_prune() themselves.
  */
 static int
-keep_unused_by_targets(Datum *ids, int count)
+keep_unused_by_targets(const TagsTarget *targets, int ntargets, Datum *ids,
+					   int count)
 {
-	int			ntargets;
-	TagsTarget *targets = tags_all_targets(&ntargets);
 	int			t;
 
-	for (t = 0; t < ntargets && count > 0; t++)
+	for (t = 1; t < ntargets && count > 0; t++)
 	{
 		TagsSavedUser saved;
 		Datum		param;
@@ -241,8 +270,6 @@ keep_unused_by_targets(Datum *ids, int count)
 		int			kept = 0;
 		int			i;
 
-		if (targets[t].builtin)
-			continue;
 		param = PointerGetDatum(construct_array(ids, count, INT4OID,
 												sizeof(int32), true,
 												TYPALIGN_INT));
@@ -271,47 +298,53 @@ keep_unused_by_targets(Datum *ids, int count)
 }
 
 /*
- * The tags on no post, created at least $1 ago, locked FOR UPDATE; a tag a
- * writer is attaching is locked FOR KEY SHARE by it, and skipped.  Whether
- * a tag is on no post is judged again, after the lock, by
- * stmt_prune_delete.
+ * The tags on no item of the list, created at least $1 ago, locked FOR
+ * UPDATE; a tag a writer is attaching is locked FOR KEY SHARE by it, and
+ * skipped.  Whether a tag is on no item is judged again, after the lock,
+ * by stmt_prune_delete.  Run on the first list of the vocabulary (posts',
+ * for the shared tags).
  */
 static const TagsStatement stmt_prune_candidates = {
 	"prune_candidates",
-	"SELECT t.id FROM @extschema@.tags t"
-	" WHERE t.created_at OPERATOR(pg_catalog.<=)"
+	"SELECT t.id FROM @tags@ t"
+	" WHERE @tenant:t@ t.created_at OPERATOR(pg_catalog.<=)"
 	"       (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
-	"   AND NOT EXISTS (SELECT FROM @extschema@.post_tags pt"
-	"                   WHERE pt.tag_id OPERATOR(pg_catalog.=) t.id)"
+	"   AND NOT EXISTS (SELECT FROM @assoc@ a"
+	"                   WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) t.id)"
 	" ORDER BY t.id"
 	" FOR UPDATE OF t SKIP LOCKED",
 	1, {INTERVALOID}, 0, SPI_OK_SELECT
 };
 
-/* Delete those of the tags $1 that are on no post */
+/* Delete those of the tags $1 that are on no item of the list */
 static const TagsStatement stmt_prune_delete = {
 	"prune_delete",
-	"DELETE FROM @extschema@.tags t"
-	" WHERE t.id OPERATOR(pg_catalog.=) ANY ($1)"
-	"   AND NOT EXISTS (SELECT FROM @extschema@.post_tags pt"
-	"                   WHERE pt.tag_id OPERATOR(pg_catalog.=) t.id)",
+	"DELETE FROM @tags@ t"
+	" WHERE @tenant:t@ t.id OPERATOR(pg_catalog.=) ANY ($1)"
+	"   AND NOT EXISTS (SELECT FROM @assoc@ a"
+	"                   WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) t.id)",
 	1, {INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_DELETE
 };
 
 /*
- * tags_prune(min_age interval) RETURNS bigint
+ * tags_prune(min_age interval, target regclass, tenant tag_tenant)
+ *		RETURNS bigint
  *
- * Deletes the tags that are on no post, nor on any item of a target (1.2),
- * and were created at least min_age before the transaction began; returns
- * how many.  A tag a writer holds FOR KEY SHARE is skipped (SKIP LOCKED);
- * the others are locked FOR UPDATE, and whether each is on no post is
- * judged again in a snapshot taken after the locks, so that an association
- * committed meanwhile keeps its tag (doc/concurrency.md).
+ * Deletes the tags of the target's vocabulary (of the tenant), or of the
+ * shared tags, that are on no item of any target that takes its tags from
+ * there, and were created at least min_age before the transaction began;
+ * returns how many.  A tag a writer holds FOR KEY SHARE is skipped (SKIP
+ * LOCKED); the others are locked FOR UPDATE, and whether each is on no
+ * item is judged again in a snapshot taken after the locks, so that an
+ * association committed meanwhile keeps its tag (doc/concurrency.md).
  */
 Datum
 tags_prune(PG_FUNCTION_ARGS)
 {
 	Interval	zero = {0};
+	TagsTarget	scope;
+	TagsTarget *targets;
+	int			ntargets;
 	Datum		param;
 	uint64		ncandidates;
 	Datum	   *ids;
@@ -329,8 +362,16 @@ tags_prune(PG_FUNCTION_ARGS)
 				errmsg("min_age must not be negative"));
 
 	tags_spi_connect(fcinfo);
+	tags_vocabulary_args(fcinfo, 1, 2, -1, &scope);
+	targets = vocabulary_lists(&scope, &ntargets);
+	if (ntargets == 0)
+	{
+		SPI_finish();			/* a registry whose posts was deleted */
+		PG_RETURN_INT64(0);
+	}
 	param = PG_GETARG_DATUM(0);
-	ncandidates = tags_execute_latest(&stmt_prune_candidates, &param, NULL);
+	ncandidates = tags_target_execute(&targets[0], &stmt_prune_candidates,
+									  &param, NULL, true, false, 0);
 	if (ncandidates == 0)
 	{
 		SPI_finish();
@@ -344,11 +385,13 @@ tags_prune(PG_FUNCTION_ARGS)
 		ids[row] = SPI_getbinval(SPI_tuptable->vals[row],
 								 SPI_tuptable->tupdesc, 1, &isnull);
 	}
-	ncandidates = keep_unused_by_targets(ids, (int) ncandidates);
+	ncandidates = keep_unused_by_targets(targets, ntargets, ids,
+										 (int) ncandidates);
 	param = PointerGetDatum(construct_array(ids, (int) ncandidates, INT4OID,
 											sizeof(int32), true,
 											TYPALIGN_INT));
-	deleted = tags_execute_latest(&stmt_prune_delete, &param, NULL);
+	deleted = tags_target_execute(&targets[0], &stmt_prune_delete, &param,
+								  NULL, true, false, 0);
 	SPI_finish();
 	PG_RETURN_INT64((int64) deleted);
 }

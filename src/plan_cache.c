@@ -67,7 +67,10 @@ typedef struct KeptPlan
 	BlockNumber *blocks;		/* their sizes, in blocks, when prepared */
 } KeptPlan;
 
-/* What a plan does: the statement, and the target it is made for, if any */
+/*
+ * What a plan does: the statement, and the list or vocabulary it is made
+ * for, if any (by its association table, or its tags table)
+ */
 typedef struct PlanKey
 {
 	const TagsStatement *stmt;
@@ -88,7 +91,7 @@ static BlockNumber relation_blocks(Oid relid);
 static void watch_relations(KeptPlan *kept);
 static bool plan_outgrown(const KeptPlan *kept);
 static KeptPlan *prepare_sql(const TagsStatement *stmt, const char *sql,
-							 const Oid *argtypes);
+							 int nargs, const Oid *argtypes);
 static KeptPlan *get_kept(const TagsStatement *stmt, Oid relid,
 						  TagsSqlBuilder build, const void *arg);
 static uint64 run_plan(const TagsStatement *stmt, Oid relid,
@@ -303,14 +306,18 @@ tags_substitute(const char *template, const char *name, const char *value)
 	return sql.data;
 }
 
-/* Prepare a statement's text, with these parameter types, and keep the plan */
+/*
+ * Prepare a statement's text, with these nargs parameter types, and keep
+ * the plan
+ */
 static KeptPlan *
-prepare_sql(const TagsStatement *stmt, const char *sql, const Oid *argtypes)
+prepare_sql(const TagsStatement *stmt, const char *sql, int nargs,
+			const Oid *argtypes)
 {
 	SPIPlanPtr	plan;
 	KeptPlan   *kept;
 
-	plan = SPI_prepare_cursor(sql, stmt->nargs, (Oid *) argtypes,
+	plan = SPI_prepare_cursor(sql, nargs, (Oid *) argtypes,
 							  stmt->cursor_options);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare_cursor failed for statement %s, \"%s\": %s",
@@ -339,7 +346,8 @@ get_kept(const TagsStatement *stmt, Oid relid, TagsSqlBuilder build,
 	bool		found;
 	char	   *schema_name;
 	const char *sql;
-	Oid			argtypes[TAGS_MAX_ARGS];
+	Oid			argtypes[TAGS_MAX_ARGS + 1];
+	int			nargs = stmt->nargs;
 	KeptPlan   *kept;
 
 	Assert(OidIsValid(plans_schema));
@@ -371,14 +379,14 @@ get_kept(const TagsStatement *stmt, Oid relid, TagsSqlBuilder build,
 	schema_name = get_namespace_name(plans_schema);
 	if (schema_name == NULL)
 		elog(ERROR, "cache lookup failed for namespace %u", plans_schema);
-	memcpy(argtypes, stmt->argtypes, sizeof(argtypes));
+	memcpy(argtypes, stmt->argtypes, sizeof(stmt->argtypes));
 	sql = plans_for_1_0 && stmt->sql_1_0 ? stmt->sql_1_0 : stmt->sql;
 	if (build != NULL)
-		sql = build(stmt, sql, arg, argtypes);
+		sql = build(stmt, sql, arg, argtypes, &nargs);
 	else
 		sql = tags_substitute(sql, "@extschema@",
 							  quote_identifier(schema_name));
-	kept = prepare_sql(stmt, sql, argtypes);
+	kept = prepare_sql(stmt, sql, nargs, argtypes);
 
 	/*
 	 * What preparing runs may call the extension again and retire plans, this
@@ -462,17 +470,19 @@ tags_execute_latest(const TagsStatement *stmt, Datum *values,
 }
 
 /*
- * Run a statement of the target relid, whose text and parameter types
- * build makes from stmt and arg when it is prepared (targets.c), as
- * tags_execute() or tags_execute_latest() runs one.
+ * Run a statement made for a target's list or a vocabulary, kept under key
+ * (its association table, or its tags table), whose text and parameter
+ * types build makes from stmt and arg when it is prepared
+ * (target_statements.c), as tags_execute() or tags_execute_latest() runs
+ * one.
  */
 uint64
-tags_execute_for_target(const TagsStatement *stmt, Oid relid,
+tags_execute_for_target(const TagsStatement *stmt, Oid key,
 						TagsSqlBuilder build, const void *arg,
 						Datum *values, const char *nulls, bool latest,
 						bool read_only, long count)
 {
-	Assert(OidIsValid(relid));
-	return run_plan(stmt, relid, build, arg, values, nulls, latest, read_only,
+	Assert(OidIsValid(key));
+	return run_plan(stmt, key, build, arg, values, nulls, latest, read_only,
 					count);
 }

@@ -122,10 +122,10 @@ static const TagsStatement stmt_item_tags = {
 	"item_tags",
 	"SELECT tg.* FROM @target@ t"
 	" JOIN @assoc@ a ON a.@item@ OPERATOR(pg_catalog.=) t.@key@"
-	" CROSS JOIN LATERAL (SELECT tg.* FROM @extschema@.tags tg"
-	"                     WHERE tg.id OPERATOR(pg_catalog.=) a.tag_id"
+	" CROSS JOIN LATERAL (SELECT tg.* FROM @tags@ tg"
+	"                     WHERE @tenant:tg@ tg.id OPERATOR(pg_catalog.=) a.tag_id"
 	"                     OFFSET 0) tg"
-	" WHERE t.@key@ OPERATOR(pg_catalog.=) $1"
+	" WHERE @target_tenant:t@ @tenant:a@ t.@key@ OPERATOR(pg_catalog.=) $1"
 	" ORDER BY a.position NULLS LAST, tg.id",
 	1, {ITEM_KEY_TYPE}, 0, SPI_OK_SELECT
 };
@@ -133,7 +133,8 @@ static const TagsStatement stmt_item_tags = {
 /* The item $1, if it exists */
 static const TagsStatement stmt_item_exists = {
 	"item_exists",
-	"SELECT FROM @target@ t WHERE t.@key@ OPERATOR(pg_catalog.=) $1",
+	"SELECT FROM @target@ t"
+	" WHERE @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) $1",
 	1, {ITEM_KEY_TYPE}, 0, SPI_OK_SELECT
 };
 
@@ -194,6 +195,7 @@ item_get_tags(PG_FUNCTION_ARGS)
 	tags_spi_connect(fcinfo);
 	tags_target_arg(fcinfo, &target);
 	key = tags_item_arg(fcinfo, 1, &target);
+	tags_scope_args(fcinfo, 2, 3, &target);
 	tags_put_item_tags(fcinfo, &target, key, false);
 	SPI_finish();
 	return (Datum) 0;
@@ -227,8 +229,9 @@ post_get_tags(PG_FUNCTION_ARGS)
 static const TagsStatement stmt_item_tag_page = {
 	"item_tag_page",
 	"SELECT t.* FROM @assoc@ a"
-	" JOIN @target@ t ON t.@key@ OPERATOR(pg_catalog.=) a.@item@"
-	" WHERE a.tag_id OPERATOR(pg_catalog.=) $1 AND a.@visible@"
+	" JOIN @target@ t"
+	"   ON @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) a.@item@"
+	" WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) $1 AND a.@visible@"
 	" ORDER BY a.@sort@ DESC, a.@item@ DESC"
 	" OFFSET $2 LIMIT $3",
 	3, {INT4OID, INT8OID, INT8OID}, 0, SPI_OK_SELECT
@@ -283,8 +286,9 @@ items_by_tag(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	target_of_row_arg(fcinfo, 0, &target);
+	tags_scope_args(fcinfo, 4, 5, &target);
 	/* $1 tag, $2 offset, $3 limit */
-	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1));
+	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1, &target));
 	params[1] = Int64GetDatum((int64) (page - 1) * page_size);
 	params[2] = Int64GetDatum((int64) page_size);
 	put_tag_page(fcinfo, &target, params);
@@ -312,7 +316,7 @@ posts_by_tag(PG_FUNCTION_ARGS)
 	tags_spi_connect(fcinfo);
 	tags_builtin_target(&target);
 	/* $1 tag, $2 offset, $3 limit */
-	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 0));
+	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 0, &target));
 	params[1] = Int64GetDatum((int64) (page - 1) * page_size);
 	params[2] = Int64GetDatum((int64) page_size);
 	put_tag_page(fcinfo, &target, params);
@@ -324,8 +328,9 @@ posts_by_tag(PG_FUNCTION_ARGS)
 static const TagsStatement stmt_item_tag_after = {
 	"item_tag_after",
 	"SELECT t.* FROM @assoc@ a"
-	" JOIN @target@ t ON t.@key@ OPERATOR(pg_catalog.=) a.@item@"
-	" WHERE a.tag_id OPERATOR(pg_catalog.=) $1 AND a.@visible@"
+	" JOIN @target@ t"
+	"   ON @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) a.@item@"
+	" WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) $1 AND a.@visible@"
 	"   AND (a.@sort@, a.@item@) OPERATOR(pg_catalog.<) ($2, $3)"
 	" ORDER BY a.@sort@ DESC, a.@item@ DESC"
 	" LIMIT $4",
@@ -367,7 +372,8 @@ items_by_tag_after(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	target_of_row_arg(fcinfo, 0, &target);
-	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1));
+	tags_scope_args(fcinfo, 4, 5, &target);
+	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1, &target));
 	if (PG_ARGISNULL(2))
 	{
 		/* $1 tag, $2 offset, $3 limit */
@@ -384,10 +390,13 @@ items_by_tag_after(PG_FUNCTION_ARGS)
 		/* $1 tag, $2 sort value, $3 key, $4 limit */
 		params[1] = GetAttributeByNum(row, target.sort_att, &sort_null);
 		params[2] = GetAttributeByNum(row, target.key_att, &key_null);
-		if (sort_null || key_null)
+		if (key_null)
 			ereport(ERROR,
 					errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					errmsg("the sort value and the key of after must not be null"));
+					errmsg("the key of after must not be null"));
+		/* a row without a sort value comes after those with one */
+		if (sort_null)
+			params[1] = tags_lowest_sort(&target);
 		params[3] = Int64GetDatum((int64) page_size);
 		put_tag_page_after(fcinfo, &target, params);
 	}
@@ -418,7 +427,7 @@ posts_by_tag_after(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	tags_builtin_target(&target);
-	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 0));
+	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 0, &target));
 	if (PG_ARGISNULL(1))
 	{
 		/* $1 tag, $2 offset, $3 limit */
@@ -445,19 +454,19 @@ posts_by_tag_after(PG_FUNCTION_ARGS)
 static const TagsStatement stmt_item_tagged_ids_by_use = {
 	"item_tagged_ids_by_use",
 	"WITH k AS MATERIALIZED ("
-	"    SELECT DISTINCT (SELECT tg.id FROM @extschema@.tags tg"
-	"                     WHERE tg.name OPERATOR(pg_catalog.=) n.name"
+	"    SELECT DISTINCT (SELECT tg.id FROM @tags@ tg"
+	"                     WHERE @tenant:tg@ tg.name OPERATOR(pg_catalog.=) n.name"
 	"                     UNION ALL"
-	"                     SELECT s.tag_id FROM @extschema@.tag_synonyms s"
-	"                     WHERE s.name OPERATOR(pg_catalog.=) n.name"
+	"                     SELECT s.tag_id FROM @synonyms@ s"
+	"                     WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name"
 	"                     LIMIT 1) AS id"
 	"    FROM pg_catalog.unnest($1) AS n(name))"
 	" SELECT k.id FROM k"
 	" ORDER BY COALESCE((SELECT c.@count@ FROM @counts@ c"
-	"                    WHERE c.tag_id OPERATOR(pg_catalog.=) k.id), 0)"
+	"                    WHERE @tenant:c@ c.tag_id OPERATOR(pg_catalog.=) k.id), 0)"
 	"          OPERATOR(pg_catalog.+)"
 	"          COALESCE((SELECT pg_catalog.sum(d.delta) FROM @deltas@ d"
-	"                    WHERE d.tag_id OPERATOR(pg_catalog.=) k.id), 0),"
+	"                    WHERE @tenant:d@ d.tag_id OPERATOR(pg_catalog.=) k.id), 0),"
 	"          k.id NULLS FIRST",
 	1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
 };
@@ -466,16 +475,16 @@ static const TagsStatement stmt_item_tagged_ids_by_use = {
 static const TagsStatement stmt_item_tagged_ids_by_use_live = {
 	"item_tagged_ids_by_use_live",
 	"SELECT k.id FROM ("
-	"    SELECT DISTINCT (SELECT tg.id FROM @extschema@.tags tg"
-	"                     WHERE tg.name OPERATOR(pg_catalog.=) n.name"
+	"    SELECT DISTINCT (SELECT tg.id FROM @tags@ tg"
+	"                     WHERE @tenant:tg@ tg.name OPERATOR(pg_catalog.=) n.name"
 	"                     UNION ALL"
-	"                     SELECT s.tag_id FROM @extschema@.tag_synonyms s"
-	"                     WHERE s.name OPERATOR(pg_catalog.=) n.name"
+	"                     SELECT s.tag_id FROM @synonyms@ s"
+	"                     WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name"
 	"                     LIMIT 1) AS id"
 	"    FROM pg_catalog.unnest($1) AS n(name)) k"
 	" ORDER BY (SELECT pg_catalog.count(*)"
 	"           FROM (SELECT FROM @assoc@ a"
-	"                 WHERE a.tag_id OPERATOR(pg_catalog.=) k.id"
+	"                 WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) k.id"
 	"                   AND a.@visible@ LIMIT 1000) u), k.id NULLS FIRST",
 	1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
 };
@@ -531,23 +540,24 @@ tag_ids_by_use(const TagsTarget *target, Datum names)
 static const TagsStatement stmt_item_tagged_all = {
 	"item_tagged_all",
 	"SELECT t.* FROM @assoc@ a"
-	" JOIN @target@ t ON t.@key@ OPERATOR(pg_catalog.=) a.@item@"
-	" WHERE a.tag_id OPERATOR(pg_catalog.=) ($1)[1] AND a.@visible@"
+	" JOIN @target@ t"
+	"   ON @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) a.@item@"
+	" WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) ($1)[1] AND a.@visible@"
 	"   AND (SELECT pg_catalog.count(*) FILTER"
 	"               (WHERE x.tag_id OPERATOR(pg_catalog.=) ANY ($1))"
 	"               OPERATOR(pg_catalog.=) pg_catalog.cardinality($1)"
 	"           AND pg_catalog.count(*) FILTER"
 	"               (WHERE x.tag_id OPERATOR(pg_catalog.=)"
-	"                      ANY (ARRAY(SELECT (SELECT tg.id FROM @extschema@.tags tg"
-	"              WHERE tg.name OPERATOR(pg_catalog.=) n.name"
+	"                      ANY (ARRAY(SELECT (SELECT tg.id FROM @tags@ tg"
+	"              WHERE @tenant:tg@ tg.name OPERATOR(pg_catalog.=) n.name"
 	"              UNION ALL"
-	"              SELECT s.tag_id FROM @extschema@.tag_synonyms s"
-	"              WHERE s.name OPERATOR(pg_catalog.=) n.name"
+	"              SELECT s.tag_id FROM @synonyms@ s"
+	"              WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name"
 	"              LIMIT 1)"
 	"      FROM pg_catalog.unnest($2) AS n(name))))"
 	"               OPERATOR(pg_catalog.=) 0"
 	"        FROM @assoc@ x"
-	"        WHERE x.@item@ OPERATOR(pg_catalog.=) a.@item@)"
+	"        WHERE @tenant:x@ x.@item@ OPERATOR(pg_catalog.=) a.@item@)"
 	" ORDER BY a.@sort@ DESC, a.@item@ DESC"
 	" OFFSET $3 LIMIT $4",
 	4, {INT4ARRAYOID, TEXTARRAYOID, INT8OID, INT8OID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
@@ -557,25 +567,26 @@ static const TagsStatement stmt_item_tagged_all = {
 static const TagsStatement stmt_item_tagged_exact = {
 	"item_tagged_exact",
 	"SELECT t.* FROM @assoc@ a"
-	" JOIN @target@ t ON t.@key@ OPERATOR(pg_catalog.=) a.@item@"
-	" WHERE a.tag_id OPERATOR(pg_catalog.=) ($1)[1] AND a.@visible@"
+	" JOIN @target@ t"
+	"   ON @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) a.@item@"
+	" WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) ($1)[1] AND a.@visible@"
 	"   AND (SELECT pg_catalog.count(*) FILTER"
 	"               (WHERE x.tag_id OPERATOR(pg_catalog.=) ANY ($1))"
 	"               OPERATOR(pg_catalog.=) pg_catalog.cardinality($1)"
 	"           AND pg_catalog.count(*) FILTER"
 	"               (WHERE x.tag_id OPERATOR(pg_catalog.=)"
-	"                      ANY (ARRAY(SELECT (SELECT tg.id FROM @extschema@.tags tg"
-	"              WHERE tg.name OPERATOR(pg_catalog.=) n.name"
+	"                      ANY (ARRAY(SELECT (SELECT tg.id FROM @tags@ tg"
+	"              WHERE @tenant:tg@ tg.name OPERATOR(pg_catalog.=) n.name"
 	"              UNION ALL"
-	"              SELECT s.tag_id FROM @extschema@.tag_synonyms s"
-	"              WHERE s.name OPERATOR(pg_catalog.=) n.name"
+	"              SELECT s.tag_id FROM @synonyms@ s"
+	"              WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name"
 	"              LIMIT 1)"
 	"      FROM pg_catalog.unnest($2) AS n(name))))"
 	"               OPERATOR(pg_catalog.=) 0"
 	"           AND pg_catalog.count(*) OPERATOR(pg_catalog.=)"
 	"               pg_catalog.cardinality($1)"
 	"        FROM @assoc@ x"
-	"        WHERE x.@item@ OPERATOR(pg_catalog.=) a.@item@)"
+	"        WHERE @tenant:x@ x.@item@ OPERATOR(pg_catalog.=) a.@item@)"
 	" ORDER BY a.@sort@ DESC, a.@item@ DESC"
 	" OFFSET $3 LIMIT $4",
 	4, {INT4ARRAYOID, TEXTARRAYOID, INT8OID, INT8OID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
@@ -594,28 +605,28 @@ static const TagsStatement stmt_item_tagged_any = {
 	" (SELECT a.@item@ AS item, pg_catalog.count(*) AS matched,"
 	"         pg_catalog.max(a.@sort@) AS sort"
 	"  FROM @assoc@ a"
-	"  WHERE a.tag_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT (SELECT tg.id FROM @extschema@.tags tg"
-	"              WHERE tg.name OPERATOR(pg_catalog.=) n.name"
+	"  WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT (SELECT tg.id FROM @tags@ tg"
+	"              WHERE @tenant:tg@ tg.name OPERATOR(pg_catalog.=) n.name"
 	"              UNION ALL"
-	"              SELECT s.tag_id FROM @extschema@.tag_synonyms s"
-	"              WHERE s.name OPERATOR(pg_catalog.=) n.name"
+	"              SELECT s.tag_id FROM @synonyms@ s"
+	"              WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name"
 	"              LIMIT 1)"
 	"      FROM pg_catalog.unnest($1) AS n(name)))"
 	"    AND a.@visible@"
 	"    AND NOT EXISTS (SELECT FROM @assoc@ x"
-	"                    WHERE x.@item@ OPERATOR(pg_catalog.=) a.@item@"
+	"                    WHERE @tenant:x@ x.@item@ OPERATOR(pg_catalog.=) a.@item@"
 	"                      AND x.tag_id OPERATOR(pg_catalog.=)"
-	"                          ANY (ARRAY(SELECT (SELECT tg.id FROM @extschema@.tags tg"
-	"              WHERE tg.name OPERATOR(pg_catalog.=) n.name"
+	"                          ANY (ARRAY(SELECT (SELECT tg.id FROM @tags@ tg"
+	"              WHERE @tenant:tg@ tg.name OPERATOR(pg_catalog.=) n.name"
 	"              UNION ALL"
-	"              SELECT s.tag_id FROM @extschema@.tag_synonyms s"
-	"              WHERE s.name OPERATOR(pg_catalog.=) n.name"
+	"              SELECT s.tag_id FROM @synonyms@ s"
+	"              WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name"
 	"              LIMIT 1)"
 	"      FROM pg_catalog.unnest($2) AS n(name))))"
 	"  GROUP BY a.@item@"
 	"  ORDER BY matched DESC, sort DESC, item DESC) m"
 	" CROSS JOIN LATERAL (SELECT t.* FROM @target@ t"
-	"                     WHERE t.@key@ OPERATOR(pg_catalog.=) m.item"
+	"                     WHERE @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) m.item"
 	"                     OFFSET 0) t"
 	" ORDER BY m.matched DESC, m.sort DESC, m.item DESC"
 	" OFFSET $3 LIMIT $4",
@@ -683,6 +694,7 @@ items_tagged(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	target_of_row_arg(fcinfo, 0, &target);
+	tags_scope_args(fcinfo, 6, 7, &target);
 	put_tagged(fcinfo, &target, &args);
 	SPI_finish();
 	return (Datum) 0;
@@ -724,12 +736,13 @@ static const TagsStatement stmt_item_related = {
 	"  FROM @target@ me"
 	"  JOIN @assoc@ mine ON mine.@item@ OPERATOR(pg_catalog.=) me.@key@"
 	"  JOIN @assoc@ o ON o.tag_id OPERATOR(pg_catalog.=) mine.tag_id"
-	"  WHERE me.@key@ OPERATOR(pg_catalog.=) $1 AND o.@visible@"
+	"  WHERE @target_tenant:me@ @tenant:mine@ @tenant:o@"
+	"        me.@key@ OPERATOR(pg_catalog.=) $1 AND o.@visible@"
 	"    AND o.@item@ OPERATOR(pg_catalog.<>) $1"
 	"  GROUP BY o.@item@"
 	"  ORDER BY shared_tags DESC, sort DESC, item DESC) r"
 	" CROSS JOIN LATERAL (SELECT t FROM @target@ t"
-	"                     WHERE t.@key@ OPERATOR(pg_catalog.=) r.item"
+	"                     WHERE @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) r.item"
 	"                     OFFSET 0) t"
 	" ORDER BY r.shared_tags DESC, r.sort DESC, r.item DESC"
 	" LIMIT $2",
@@ -755,11 +768,13 @@ read_related(const TagsTarget *target, Datum key, int32 lim)
 }
 
 /*
- * items_related(of_item anyelement, lim integer)
+ * items_related(of_item anyelement, lim integer, tenant tag_tenant,
+ *				 context text)
  *		RETURNS TABLE (item anyelement, shared_tags bigint)
  *
  * The visible items of the row's table that share the most tags with it;
- * an item that does not exist has none.
+ * an item that does not exist has none.  On a tenant target, the row's
+ * tenant is the call's: a tenant argument must be the same (22023).
  */
 Datum
 items_related(PG_FUNCTION_ARGS)
@@ -784,6 +799,35 @@ items_related(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				errmsg("the key of item must not be null"));
+	if (TAGS_HAS_TENANTS(&target))
+	{
+		Datum		tenant;
+
+		/* the item's own tenant, which a tenant argument must agree with */
+		tenant = GetAttributeByNum(row, target.tenant_att, &isnull);
+		if (isnull)
+			ereport(ERROR,
+					errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					errmsg("the tenant of item must not be null"));
+		if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
+		{
+			TagsTarget	told = target;
+			TagsTarget	own = target;
+
+			tags_tenant_arg(fcinfo, 2, &told);
+			tags_set_tenant(&own, tenant, target.vocab.tenant_type);
+			if (strcmp(tags_tenant_text(&told), tags_tenant_text(&own)) != 0)
+				ereport(ERROR,
+						errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("item is of tenant %s, not of tenant %s",
+							   tags_tenant_text(&own), tags_tenant_text(&told)));
+		}
+		tags_set_tenant(&target, tenant, target.vocab.tenant_type);
+		if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
+			tags_use_context(&target, TextDatumGetCString(PG_GETARG_DATUM(3)));
+	}
+	else
+		tags_scope_args(fcinfo, 2, 3, &target);
 	read_related(&target, key, lim);
 	tags_put_spi_result(fcinfo);
 	SPI_finish();

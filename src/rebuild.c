@@ -20,6 +20,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 
@@ -31,6 +32,7 @@ PG_FUNCTION_INFO_V1(tags_rebuild);
 #define TAGS_REBUILD_BATCH 10000
 
 static void rebuild_target(const TagsTarget *target);
+static void copy_items(const TagsTarget *target);
 
 /* Lock a target and its associations against writes */
 static const TagsStatement stmt_item_rebuild_lock = {
@@ -40,44 +42,100 @@ static const TagsStatement stmt_item_rebuild_lock = {
 };
 
 /*
- * The next $2 rows of a target after the key $1 (NULL: the first), in key
- * order.  Planned at each run: the first batch and the others differ.
+ * The next $2 rows of a target (of the call's tenant) after the key $1
+ * (NULL: the first), in key order.  Planned at each run: the first batch
+ * and the others differ.
  */
 static const TagsStatement stmt_item_rows_after = {
 	"item_rows_after",
 	"SELECT t FROM @target@ t"
-	" WHERE $1 IS NULL OR t.@key@ OPERATOR(pg_catalog.>) $1"
+	" WHERE @target_tenant:t@ ($1 IS NULL OR t.@key@ OPERATOR(pg_catalog.>) $1)"
 	" ORDER BY t.@key@"
 	" LIMIT $2",
 	2, {ITEM_KEY_TYPE, INT8OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
 };
 
-/* Count every tag's visible items afresh, into the emptied counters */
+/*
+ * Count every tag's visible items (of the call's tenant) afresh, into the
+ * emptied counters
+ */
 static const TagsStatement stmt_item_rebuild_counts = {
 	"item_rebuild_counts",
-	"INSERT INTO @counts@ (tag_id, @count@)"
-	" SELECT a.tag_id, pg_catalog.count(*) FROM @assoc@ a"
-	" WHERE a.@visible@"
+	"INSERT INTO @counts@ (@tenant_column@tag_id, @count@)"
+	" SELECT @tenant_value@a.tag_id, pg_catalog.count(*) FROM @assoc@ a"
+	" WHERE @tenant:a@ a.@visible@"
 	" GROUP BY a.tag_id",
 	0, {InvalidOid}, 0, SPI_OK_INSERT
 };
 
+/* The tenants of a tenant target's associations, as text */
+static const TagsStatement stmt_item_tenants = {
+	"item_tenants",
+	"SELECT DISTINCT a.tenant::pg_catalog.text FROM @assoc@ a",
+	0, {InvalidOid}, 0, SPI_OK_SELECT
+};
+
 /*
- * tags_rebuild() for one target, as its owner: every item copied into its
- * associations (its visibility is evaluated in C, so the items are read in
- * batches, and each batch copied in one statement), then the counters
- * counted afresh.  The caller must be connected to SPI.
+ * tags_rebuild() for one list of a target, as its owner: for each tenant
+ * of a tenant target (once for another), every item copied into its
+ * associations; then the counters emptied and, tenant by tenant, counted
+ * afresh.  The caller must be connected to SPI.
  */
 static void
 rebuild_target(const TagsTarget *target)
 {
 	TagsSavedUser saved;
+	TagsTarget *tenants;
+	uint64		ntenants = 1;
+	uint64		i;
+
+	tags_become_target_owner(target, &saved);
+	tags_target_execute(target, &stmt_item_rebuild_lock, NULL, NULL, false, false,
+						0);
+	if (TAGS_HAS_TENANTS(target))
+	{
+		char	  **names;
+
+		ntenants = tags_target_execute(target, &stmt_item_tenants, NULL, NULL,
+									   false, false, 0);
+		names = palloc((ntenants + 1) * sizeof(char *));
+		for (i = 0; i < ntenants; i++)
+			names[i] = SPI_getvalue(SPI_tuptable->vals[i],
+									SPI_tuptable->tupdesc, 1);
+		tenants = palloc((ntenants + 1) * sizeof(TagsTarget));
+		for (i = 0; i < ntenants; i++)
+		{
+			tenants[i] = *target;
+			tags_set_tenant(&tenants[i], CStringGetTextDatum(names[i]),
+							TEXTOID);
+		}
+	}
+	else
+		tenants = unconstify(TagsTarget *, target);
+	for (i = 0; i < ntenants; i++)
+		copy_items(&tenants[i]);
+	/* what the copies changed is in the deltas: all of it is counted anew */
+	tags_fold_item_counts(target, true);
+	tags_clear_counts(target);
+	for (i = 0; i < ntenants; i++)
+		tags_target_execute(&tenants[i], &stmt_item_rebuild_counts, NULL, NULL,
+							false, false, 0);
+	tags_restore_user(&saved);
+}
+
+/*
+ * Copy every item of a target (of the call's tenant) into its list's
+ * associations: its visibility is evaluated in C, so the items are read in
+ * batches, and each batch copied in one statement.
+ */
+static void
+copy_items(const TagsTarget *target)
+{
 	Datum		after[2];
 	char		after_nulls[3] = "n ";
 	Datum	   *keys = palloc(TAGS_REBUILD_BATCH * sizeof(Datum));
 	Datum	   *visibles = palloc(TAGS_REBUILD_BATCH * sizeof(Datum));
 	Datum	   *sorts = palloc(TAGS_REBUILD_BATCH * sizeof(Datum));
-	bool	   *sort_nulls = palloc(TAGS_REBUILD_BATCH * sizeof(bool));
 	int16		key_len;
 	bool		key_byval;
 	char		key_align;
@@ -88,9 +146,6 @@ rebuild_target(const TagsTarget *target)
 	get_typlenbyvalalign(target->key_type, &key_len, &key_byval, &key_align);
 	get_typlenbyvalalign(target->sort_type, &sort_len, &sort_byval,
 						 &sort_align);
-	tags_become_target_owner(target, &saved);
-	tags_target_execute(target, &stmt_item_rebuild_lock, NULL, NULL, false, false,
-						0);
 	/* $1 the last key of the batch before, $2 the batch's size */
 	after[0] = (Datum) 0;
 	after[1] = Int64GetDatum(TAGS_REBUILD_BATCH);
@@ -100,8 +155,6 @@ rebuild_target(const TagsTarget *target)
 		uint64		nrows;
 		uint64		row;
 		Datum		params[3];
-		int			dims[1];
-		int			lbs[1] = {1};
 
 		CHECK_FOR_INTERRUPTS();
 		nrows = tags_target_execute(target, &stmt_item_rows_after, after,
@@ -122,21 +175,18 @@ rebuild_target(const TagsTarget *target)
 			tags_item_copy_from_row(target, keys[row], rows, row, &item);
 			visibles[row] = BoolGetDatum(item.visible);
 			sorts[row] = item.sort;
-			GetAttributeByNum(header, target->sort_att, &sort_nulls[row]);
 		}
 		/* $1 the items, $2 their visibility, $3 their sort values */
-		dims[0] = (int) nrows;
 		params[0] = PointerGetDatum(construct_array(keys, (int) nrows,
 													target->key_type, key_len,
 													key_byval, key_align));
 		params[1] = PointerGetDatum(construct_array(visibles, (int) nrows,
 													BOOLOID, 1, true,
 													TYPALIGN_CHAR));
-		params[2] = PointerGetDatum(construct_md_array(sorts, sort_nulls, 1,
-													   dims, lbs,
-													   target->sort_type,
-													   sort_len, sort_byval,
-													   sort_align));
+		params[2] = PointerGetDatum(construct_array(sorts, (int) nrows,
+													target->sort_type,
+													sort_len, sort_byval,
+													sort_align));
 		after[0] = datumCopy(keys[nrows - 1], key_byval, key_len);
 		after_nulls[0] = ' ';
 		tags_copy_items_into_associations(target, params);
@@ -144,11 +194,6 @@ rebuild_target(const TagsTarget *target)
 		if (nrows < TAGS_REBUILD_BATCH)
 			break;
 	}
-	tags_fold_item_counts(target, true);
-	tags_clear_counts(target);
-	tags_target_execute(target, &stmt_item_rebuild_counts, NULL, NULL, false,
-						false, 0);
-	tags_restore_user(&saved);
 }
 
 /*
@@ -169,7 +214,7 @@ tags_rebuild(PG_FUNCTION_ARGS)
 	int			i;
 
 	tags_spi_connect(fcinfo);
-	targets = tags_all_targets(&ntargets);
+	targets = tags_all_targets(InvalidOid, &ntargets);
 	for (i = 0; i < ntargets; i++)
 		rebuild_target(&targets[i]);
 	SPI_finish();

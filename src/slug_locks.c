@@ -13,9 +13,14 @@
  *									write to tags and for tag care
  *	("tagc", 0 or a target's oid)	the folding lock of the counters of
  *									posts, or of a target
- * Locking rules: the lock of direct writes first, then root locks in key
- * order; the taken slugs are read in a snapshot taken after the locks.
- * See doc/concurrency.md for why this never deadlocks one call with another.
+ * In a tenant vocabulary (1.3) each tenant has locks of its own: their
+ * second keys are hashes of the vocabulary, the tenant and, for a root,
+ * the root; a target's folding lock is per tenant the same way.  The
+ * shared tags keep the keys of 1.0, so that a backend still running an
+ * older library takes the same locks.  Locking rules: the lock of direct
+ * writes first, then root locks in key order; the taken slugs are read in
+ * a snapshot taken after the locks.  See doc/concurrency.md for why this
+ * never deadlocks one call with another.
  *
  *-------------------------------------------------------------------------
  */
@@ -54,9 +59,11 @@ typedef struct TakenSlug
 static int	compare_cstring_ptr(const void *a, const void *b);
 static int	compare_taken(const void *a, const void *b);
 static uint64 slug_number(const char *base, const char *slug);
-static int32 slug_lock_key(const char *base);
+static uint32 tenant_key(const TagsTarget *target, Oid relid);
+static int32 slug_lock_key(uint32 tenant, const char *base);
 static int	compare_int32(const void *a, const void *b);
-static void lock_slug_roots(int32 *keys, int nkeys, bool direct);
+static void lock_slug_roots(uint32 tenant, int32 *keys, int nkeys,
+							bool direct);
 
 /* bsearch() comparator for an array of C strings */
 static int
@@ -101,13 +108,34 @@ slug_number(const char *base, const char *slug)
 }
 
 /*
+ * The part of the second keys that stands for the call's tenant of target
+ * and relid (its vocabulary, or itself): 0 without tenants, where the keys
+ * are those of 1.0, else a hash of both that is not 0.
+ */
+static uint32
+tenant_key(const TagsTarget *target, Oid relid)
+{
+	char	   *tenant;
+	uint32		key;
+
+	if (!TAGS_HAS_TENANTS(target))
+		return 0;
+	tenant = tags_tenant_text(target);
+	key = hash_combine(hash_bytes((const unsigned char *) &relid,
+								  sizeof(Oid)),
+					   hash_bytes((const unsigned char *) tenant,
+								  strlen(tenant)));
+	return key != 0 ? key : 1;
+}
+
+/*
  * The advisory lock key of a base slug: a hash of its root, the base without
- * any trailing "-<digits>" parts.  Every slug made from a base ("cafe",
- * "cafe-2") has the root of the base, so two bases whose slugs could
- * collide ("cafe" and "cafe-2") share a lock.
+ * any trailing "-<digits>" parts, and of the tenant (tenant_key()).  Every
+ * slug made from a base ("cafe", "cafe-2") has the root of the base, so two
+ * bases whose slugs could collide ("cafe" and "cafe-2") share a lock.
  */
 static int32
-slug_lock_key(const char *base)
+slug_lock_key(uint32 tenant, const char *base)
 {
 	size_t		len = strlen(base);
 
@@ -121,7 +149,10 @@ slug_lock_key(const char *base)
 			break;
 		len = hyphen - 1;
 	}
-	return (int32) hash_bytes((const unsigned char *) base, len);
+	if (tenant == 0)
+		return (int32) hash_bytes((const unsigned char *) base, len);
+	return (int32) hash_combine(tenant,
+								hash_bytes((const unsigned char *) base, len));
 }
 
 /* Order int32 values */
@@ -136,13 +167,14 @@ compare_int32(const void *a, const void *b)
 
 /*
  * Take the advisory locks that let a session pick slugs from these roots
- * (keys), to the end of the transaction: the lock of direct writes shared,
- * then each root's in key order; or, for a direct write to tags (direct)
- * or more than TAGS_MAX_ROOT_LOCKS roots, the lock of direct writes
- * exclusively and no root lock.  doc/concurrency.md says why.
+ * (keys) of the tenant's vocabulary (tenant, of tenant_key()), to the end
+ * of the transaction: the lock of direct writes shared, then each root's in
+ * key order; or, for a direct write to tags (direct) or more than
+ * TAGS_MAX_ROOT_LOCKS roots, the lock of direct writes exclusively and no
+ * root lock.  doc/concurrency.md says why.
  */
 static void
-lock_slug_roots(int32 *keys, int nkeys, bool direct)
+lock_slug_roots(uint32 tenant, int32 *keys, int nkeys, bool direct)
 {
 	int			nlocks = 0;
 	int			i;
@@ -158,7 +190,7 @@ lock_slug_roots(int32 *keys, int nkeys, bool direct)
 	DirectFunctionCall2(direct ? pg_advisory_xact_lock_int4 :
 						pg_advisory_xact_lock_shared_int4,
 						Int32GetDatum(TAGS_DIRECT_LOCK_SPACE),
-						Int32GetDatum(0));
+						Int32GetDatum((int32) tenant));
 	if (direct)
 		return;
 	for (i = 0; i < nlocks; i++)
@@ -168,26 +200,32 @@ lock_slug_roots(int32 *keys, int nkeys, bool direct)
 }
 
 /*
- * Take the lock of direct writes exclusively (see lock_slug_roots()): no
- * other session creates a tag, picks a slug or changes a synonym until the
- * transaction ends.
+ * Take the lock of direct writes of target's vocabulary (and tenant)
+ * exclusively (see lock_slug_roots()): no other session creates a tag,
+ * picks a slug or changes a synonym there until the transaction ends.
  */
 void
-tags_lock_direct_writes(void)
+tags_lock_direct_writes(const TagsTarget *target)
 {
-	lock_slug_roots(NULL, 0, true);
+	lock_slug_roots(tenant_key(target, target->vocab.tags), NULL, 0, true);
 }
 
 /*
- * Take the folding lock of the counters of posts (relid InvalidOid) or of
- * a target, to the end of the transaction; if not wait, only if no other
- * transaction holds it.  Returns whether it was taken.
+ * Take the folding lock of the counters of a target's list (of the call's
+ * tenant), to the end of the transaction; if not wait, only if no other
+ * transaction holds it.  posts' is the lock of 1.0, which had no target.
+ * Returns whether it was taken.
  */
 bool
-tags_lock_folding(Oid relid, bool wait)
+tags_lock_folding(const TagsTarget *target, bool wait)
 {
 	Datum		key1 = Int32GetDatum(TAGS_FOLD_LOCK_SPACE);
-	Datum		key2 = Int32GetDatum((int32) relid);
+	Datum		key2;
+
+	if (TAGS_HAS_TENANTS(target))
+		key2 = Int32GetDatum((int32) tenant_key(target, target->assoc));
+	else
+		key2 = Int32GetDatum(target->builtin ? 0 : (int32) target->assoc);
 
 	if (!wait)
 		return DatumGetBool(DirectFunctionCall2(pg_try_advisory_xact_lock_int4,
@@ -208,16 +246,16 @@ static const TagsStatement stmt_slugs_taken = {
 	"slugs_taken",
 	"SELECT b.base, t.slug"
 	" FROM pg_catalog.unnest($1) AS b(base)"
-	" CROSS JOIN LATERAL (SELECT t.slug FROM @extschema@.tags t"
-	"                     WHERE (t.slug OPERATOR(pg_catalog.>=) b.base"
+	" CROSS JOIN LATERAL (SELECT t.slug FROM @tags@ t"
+	"                     WHERE @tenant:t@ (t.slug OPERATOR(pg_catalog.>=) b.base"
 	" AND t.slug OPERATOR(pg_catalog.<) (b.base OPERATOR(pg_catalog.||) '.'))"
 	"                       AND ($2 IS NULL OR t.id OPERATOR(pg_catalog.<>) $2)"
 	"                     OFFSET 0) t"
 	" UNION ALL"
 	" SELECT b.base, a.slug"
 	" FROM pg_catalog.unnest($1) AS b(base)"
-	" CROSS JOIN LATERAL (SELECT a.slug FROM @extschema@.tag_slug_aliases a"
-	"                     WHERE (a.slug OPERATOR(pg_catalog.>=) b.base"
+	" CROSS JOIN LATERAL (SELECT a.slug FROM @aliases@ a"
+	"                     WHERE @tenant:a@ (a.slug OPERATOR(pg_catalog.>=) b.base"
 	" AND a.slug OPERATOR(pg_catalog.<) (b.base OPERATOR(pg_catalog.||) '.'))"
 	"                       AND ($2 IS NULL OR a.tag_id OPERATOR(pg_catalog.<>) $2)"
 	"                     OFFSET 0) a",
@@ -239,13 +277,13 @@ static const TagsStatement stmt_slugs_taken = {
  */
 static const TagsStatement stmt_slugs_of_base = {
 	"slugs_of_base",
-	"SELECT $1 AS base, t.slug FROM @extschema@.tags t"
-	" WHERE t.slug OPERATOR(pg_catalog.>=) $1"
+	"SELECT $1 AS base, t.slug FROM @tags@ t"
+	" WHERE @tenant:t@ t.slug OPERATOR(pg_catalog.>=) $1"
 	"   AND t.slug OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.||) '.')"
 	"   AND ($2 IS NULL OR t.id OPERATOR(pg_catalog.<>) $2)"
 	" UNION ALL"
-	" SELECT $1, a.slug FROM @extschema@.tag_slug_aliases a"
-	" WHERE a.slug OPERATOR(pg_catalog.>=) $1"
+	" SELECT $1, a.slug FROM @aliases@ a"
+	" WHERE @tenant:a@ a.slug OPERATOR(pg_catalog.>=) $1"
 	"   AND a.slug OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.||) '.')"
 	"   AND ($2 IS NULL OR a.tag_id OPERATOR(pg_catalog.<>) $2)",
 	2, {TEXTOID, INT4OID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT,
@@ -258,8 +296,8 @@ static const TagsStatement stmt_slugs_of_base = {
 
 /*
  * Give each of count entries, sorted by base slug, the first free slug among
- * base, base-2, base-3 ...: free of every tag, and of the slugs given to the
- * entries before it.  entry->slug holds the base on entry, the slug on
+ * base, base-2, base-3 ...: free of every tag of target's vocabulary (of
+ * the call's tenant), and of the slugs given to the entries before it.  entry->slug holds the base on entry, the slug on
  * return.  A tag with id own_id (if has_own_id) does not hold its own slug.
  *
  * The taken slugs are read in one statement, in a snapshot taken after the
@@ -267,9 +305,10 @@ static const TagsStatement stmt_slugs_of_base = {
  * READ: see doc/concurrency.md.  The caller must be connected to SPI.
  */
 void
-tags_assign_slugs(TagEntry **entries, int count, bool direct, bool has_own_id,
-				  int32 own_id)
+tags_assign_slugs(const TagsTarget *target, TagEntry **entries, int count,
+				  bool direct, bool has_own_id, int32 own_id)
 {
+	uint32		tenant = tenant_key(target, target->vocab.tags);
 	const char **bases = palloc(count * sizeof(char *));
 	int		   *group_start = palloc((count + 1) * sizeof(int));
 	int32	   *keys = palloc(count * sizeof(int32));
@@ -290,20 +329,22 @@ tags_assign_slugs(TagEntry **entries, int count, bool direct, bool has_own_id,
 		if (ngroups > 0 && strcmp(entries[i]->slug, bases[ngroups - 1]) == 0)
 			continue;
 		bases[ngroups] = entries[i]->slug;
-		keys[ngroups] = slug_lock_key(entries[i]->slug);
+		keys[ngroups] = slug_lock_key(tenant, entries[i]->slug);
 		group_start[ngroups++] = i;
 	}
 	group_start[ngroups] = count;
 
-	lock_slug_roots(keys, ngroups, direct);
+	lock_slug_roots(tenant, keys, ngroups, direct);
 
 	/* $1 the bases (or the one base), $2 the tag whose slugs are its own */
 	params[0] = ngroups == 1 ? CStringGetTextDatum(bases[0]) :
 		tags_text_array(bases, ngroups);
 	params[1] = Int32GetDatum(own_id);
-	nrows = tags_execute_latest(ngroups == 1 ? &stmt_slugs_of_base :
-								&stmt_slugs_taken,
-								params, has_own_id ? "  " : " n");
+	nrows = tags_vocabulary_execute(target,
+									ngroups == 1 ? &stmt_slugs_of_base :
+									&stmt_slugs_taken,
+									params, has_own_id ? "  " : " n", true,
+									false, 0);
 
 	taken = palloc((nrows + 1) * sizeof(TakenSlug));
 	for (row = 0; row < nrows; row++)

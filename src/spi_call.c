@@ -32,6 +32,7 @@
 static Oid	call_schema = InvalidOid;
 
 static Oid	tags_owner(void);
+static Oid	relation_owner(Oid relid);
 static void become(Oid owner, TagsSavedUser *saved);
 
 /*
@@ -151,6 +152,20 @@ tags_become_owner(TagsSavedUser *saved)
 	become(tags_owner(), saved);
 }
 
+/* The owner of a relation */
+static Oid
+relation_owner(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
 /*
  * Run the statements that follow as the owner of a target, until
  * tags_restore_user(): the upkeep of a target's copies and counters is the
@@ -159,14 +174,18 @@ tags_become_owner(TagsSavedUser *saved)
 void
 tags_become_target_owner(const TagsTarget *target, TagsSavedUser *saved)
 {
-	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(target->relid));
-	Oid			owner;
+	become(relation_owner(target->relid), saved);
+}
 
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", target->relid);
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-	become(owner, saved);
+/*
+ * Run the statements that follow as the owner of a vocabulary's tags
+ * table (the extension's owner, for the shared tags), until
+ * tags_restore_user()
+ */
+void
+tags_become_vocabulary_owner(const TagsTarget *target, TagsSavedUser *saved)
+{
+	become(relation_owner(target->vocab.tags), saved);
 }
 
 /* Run as the user tags_become_owner() saved again */

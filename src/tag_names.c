@@ -4,7 +4,8 @@
  *	  Tag care of names and slugs: synonyms and renames.
  *
  * A synonym is another name of a tag (tag_synonyms); an alias is an old
- * slug of a tag (tag_slug_aliases).  A name is a tag's or a synonym, never
+ * slug of a tag (tag_slug_aliases); a tenant vocabulary has its own tables
+ * of both (1.3), and these functions then act within one tenant.  A name is a tag's or a synonym, never
  * both, and a slug a tag's or an alias, never both: these functions check
  * the names and slugs they give while holding the lock of direct writes
  * exclusively (slug_locks.c), which every session that creates a tag or
@@ -39,11 +40,14 @@ typedef struct NameHolder
 	bool		synonym;
 } NameHolder;
 
-static bool name_holder(const char *name, NameHolder *holder);
-static HeapTuple tag_row(const TagsStatement *stmt, int32 id);
-static HeapTuple lock_tag_by_slug(const char *slug,
+static bool name_holder(const TagsTarget *target, const char *name,
+						NameHolder *holder);
+static HeapTuple tag_row(const TagsTarget *target, const TagsStatement *stmt,
+						 int32 id);
+static HeapTuple lock_tag_by_slug(const TagsTarget *target, const char *slug,
 								  const TagsStatement *lock, int32 *id);
-static HeapTuple tag_row_after(int32 id, const char *slug);
+static HeapTuple tag_row_after(const TagsTarget *target, int32 id,
+							   const char *slug);
 static Datum tag_datum(FunctionCallInfo fcinfo, HeapTuple tuple);
 static char *tag_column(HeapTuple tuple, const char *column);
 
@@ -55,12 +59,12 @@ static const TagsStatement stmt_name_holder = {
 	"name_holder",
 	"SELECT t.id, t.name::pg_catalog.text, t.slug::pg_catalog.text,"
 	"       t.name OPERATOR(pg_catalog.<>) $1 AS synonym"
-	" FROM @extschema@.tags t"
-	" WHERE t.id OPERATOR(pg_catalog.=) (SELECT t.id FROM @extschema@.tags t"
-	" WHERE t.name OPERATOR(pg_catalog.=) $1"
+	" FROM @tags@ t"
+	" WHERE @tenant:t@ t.id OPERATOR(pg_catalog.=) (SELECT t.id FROM @tags@ t"
+	" WHERE @tenant:t@ t.name OPERATOR(pg_catalog.=) $1"
 	" UNION ALL"
-	" SELECT s.tag_id FROM @extschema@.tag_synonyms s"
-	" WHERE s.name OPERATOR(pg_catalog.=) $1"
+	" SELECT s.tag_id FROM @synonyms@ s"
+	" WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) $1"
 	" LIMIT 1)",
 	1, {TEXTOID}, 0, SPI_OK_SELECT
 };
@@ -70,14 +74,15 @@ static const TagsStatement stmt_name_holder = {
  * new snapshot; if so, which.
  */
 static bool
-name_holder(const char *name, NameHolder *holder)
+name_holder(const TagsTarget *target, const char *name, NameHolder *holder)
 {
 	Datum		param = CStringGetTextDatum(name);
 	TupleDesc	desc;
 	HeapTuple	tuple;
 	bool		isnull;
 
-	if (tags_execute_latest(&stmt_name_holder, &param, NULL) == 0)
+	if (tags_vocabulary_execute(target, &stmt_name_holder, &param, NULL, true,
+								false, 0) == 0)
 		return false;
 	desc = SPI_tuptable->tupdesc;
 	tuple = SPI_tuptable->vals[0];
@@ -91,16 +96,16 @@ name_holder(const char *name, NameHolder *holder)
 /* The tag $1 */
 static const TagsStatement stmt_tag_row = {
 	"tag_row",
-	"SELECT t.* FROM @extschema@.tags t"
-	" WHERE t.id OPERATOR(pg_catalog.=) $1",
+	"SELECT t.* FROM @tags@ t"
+	" WHERE @tenant:t@ t.id OPERATOR(pg_catalog.=) $1",
 	1, {INT4OID}, 0, SPI_OK_SELECT
 };
 
 /* The tag $1, locked FOR KEY SHARE */
 static const TagsStatement stmt_tag_lock_key_share = {
 	"tag_lock_key_share",
-	"SELECT t.* FROM @extschema@.tags t"
-	" WHERE t.id OPERATOR(pg_catalog.=) $1"
+	"SELECT t.* FROM @tags@ t"
+	" WHERE @tenant:t@ t.id OPERATOR(pg_catalog.=) $1"
 	" FOR KEY SHARE OF t",
 	1, {INT4OID}, 0, SPI_OK_SELECT
 };
@@ -112,8 +117,8 @@ static const TagsStatement stmt_tag_lock_key_share = {
  */
 static const TagsStatement stmt_tag_lock_update = {
 	"tag_lock_update",
-	"SELECT t.* FROM @extschema@.tags t"
-	" WHERE t.id OPERATOR(pg_catalog.=) $1"
+	"SELECT t.* FROM @tags@ t"
+	" WHERE @tenant:t@ t.id OPERATOR(pg_catalog.=) $1"
 	" FOR UPDATE OF t",
 	1, {INT4OID}, 0, SPI_OK_SELECT
 };
@@ -123,11 +128,12 @@ static const TagsStatement stmt_tag_lock_update = {
  * copied out of SPI's memory; NULL if it is gone.
  */
 static HeapTuple
-tag_row(const TagsStatement *stmt, int32 id)
+tag_row(const TagsTarget *target, const TagsStatement *stmt, int32 id)
 {
 	Datum		param = Int32GetDatum(id);
 
-	if (tags_execute_latest(stmt, &param, NULL) == 0)
+	if (tags_vocabulary_execute(target, stmt, &param, NULL, true, false,
+								0) == 0)
 		return NULL;
 	return SPI_copytuple(SPI_tuptable->vals[0]);
 }
@@ -138,12 +144,13 @@ tag_row(const TagsStatement *stmt, int32 id)
  * deleted while the lock waited.
  */
 static HeapTuple
-lock_tag_by_slug(const char *slug, const TagsStatement *lock, int32 *id)
+lock_tag_by_slug(const TagsTarget *target, const char *slug,
+				 const TagsStatement *lock, int32 *id)
 {
 	HeapTuple	tuple;
 
-	*id = tags_tag_id_by_slug_latest(slug);
-	tuple = tag_row(lock, *id);
+	*id = tags_tag_id_by_slug_latest(target, slug);
+	tuple = tag_row(target, lock, *id);
 	if (tuple == NULL)
 		ereport(ERROR,
 				errcode(ERRCODE_NO_DATA_FOUND),
@@ -157,9 +164,9 @@ lock_tag_by_slug(const char *slug, const TagsStatement *lock, int32 *id)
  * (a trigger, a policy) deleted it or hid it meanwhile.
  */
 static HeapTuple
-tag_row_after(int32 id, const char *slug)
+tag_row_after(const TagsTarget *target, int32 id, const char *slug)
 {
-	HeapTuple	tuple = tag_row(&stmt_tag_row, id);
+	HeapTuple	tuple = tag_row(target, &stmt_tag_row, id);
 
 	if (tuple == NULL)
 		ereport(ERROR,
@@ -200,15 +207,18 @@ tag_datum(FunctionCallInfo fcinfo, HeapTuple tuple)
 /* Make $1 a synonym of tag $2 */
 static const TagsStatement stmt_synonym_add = {
 	"synonym_add",
-	"INSERT INTO @extschema@.tag_synonyms (name, tag_id) VALUES ($1, $2)",
+	"INSERT INTO @synonyms@ (@tenant_column@name, tag_id)"
+	" VALUES (@tenant_value@$1, $2)",
 	2, {TEXTOID, INT4OID}, 0, SPI_OK_INSERT
 };
 
 /*
- * tag_add_synonym(name text, target_slug text) RETURNS tags
+ * tag_add_synonym(name text, target_slug text, target regclass,
+ *				   tenant tag_tenant) RETURNS tags
  *
  * The normalized name becomes another name of the tag with this slug (or
- * old slug), which is returned.  Adding a synonym a second time to the same
+ * old slug), in the target's vocabulary (of the tenant), which is
+ * returned.  Adding a synonym a second time to the same
  * tag changes nothing.  A name that is a tag's own name, or a synonym of
  * another tag, gives 23505.
  */
@@ -217,15 +227,18 @@ tag_add_synonym(PG_FUNCTION_ARGS)
 {
 	char	   *name = tags_name_arg(fcinfo, 0);
 	const char *target_slug = tags_text_arg(fcinfo, 1, "target slug");
+	TagsTarget	scope;
 	int32		target;
 	NameHolder	holder;
 	Datum		result;
 
 	tags_spi_connect(fcinfo);
-	(void) lock_tag_by_slug(target_slug, &stmt_tag_lock_key_share, &target);
-	tags_lock_direct_writes();
+	tags_vocabulary_args(fcinfo, 2, 3, -1, &scope);
+	(void) lock_tag_by_slug(&scope, target_slug, &stmt_tag_lock_key_share,
+							&target);
+	tags_lock_direct_writes(&scope);
 
-	if (name_holder(name, &holder))
+	if (name_holder(&scope, name, &holder))
 	{
 		if (holder.synonym && holder.id == target)
 		{
@@ -255,10 +268,11 @@ tag_add_synonym(PG_FUNCTION_ARGS)
 		/* $1 name, $2 tag */
 		params[0] = CStringGetTextDatum(name);
 		params[1] = Int32GetDatum(target);
-		tags_execute_latest(&stmt_synonym_add, params, NULL);
+		tags_vocabulary_execute(&scope, &stmt_synonym_add, params, NULL, true,
+								false, 0);
 	}
 
-	result = tag_datum(fcinfo, tag_row_after(target, target_slug));
+	result = tag_datum(fcinfo, tag_row_after(&scope, target, target_slug));
 	SPI_finish();
 	PG_RETURN_DATUM(result);
 }
@@ -266,13 +280,14 @@ tag_add_synonym(PG_FUNCTION_ARGS)
 /* The synonym $1 no longer is one */
 static const TagsStatement stmt_synonym_remove = {
 	"synonym_remove",
-	"DELETE FROM @extschema@.tag_synonyms s"
-	" WHERE s.name OPERATOR(pg_catalog.=) $1",
+	"DELETE FROM @synonyms@ s"
+	" WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) $1",
 	1, {TEXTOID}, 0, SPI_OK_DELETE
 };
 
 /*
- * tag_remove_synonym(name text) RETURNS boolean
+ * tag_remove_synonym(name text, target regclass, tenant tag_tenant)
+ *		RETURNS boolean
  *
  * The normalized name is no longer a synonym: it names nothing, and
  * get-or-create will create a tag of that name.  Returns whether it was a
@@ -283,10 +298,13 @@ tag_remove_synonym(PG_FUNCTION_ARGS)
 {
 	char	   *name = tags_name_arg(fcinfo, 0);
 	Datum		param = CStringGetTextDatum(name);
+	TagsTarget	scope;
 	uint64		removed;
 
 	tags_spi_connect(fcinfo);
-	removed = tags_execute_latest(&stmt_synonym_remove, &param, NULL);
+	tags_vocabulary_args(fcinfo, 1, 2, -1, &scope);
+	removed = tags_vocabulary_execute(&scope, &stmt_synonym_remove, &param,
+									  NULL, true, false, 0);
 	SPI_finish();
 	PG_RETURN_BOOL(removed > 0);
 }
@@ -294,8 +312,8 @@ tag_remove_synonym(PG_FUNCTION_ARGS)
 /* Tag $1 is named $2; the trigger on tags gives it the first free slug */
 static const TagsStatement stmt_tag_rename = {
 	"tag_rename",
-	"UPDATE @extschema@.tags t SET name = $2, slug = NULL"
-	" WHERE t.id OPERATOR(pg_catalog.=) $1"
+	"UPDATE @tags@ t SET name = $2, slug = NULL"
+	" WHERE @tenant:t@ t.id OPERATOR(pg_catalog.=) $1"
 	" RETURNING t.*",
 	2, {INT4OID, TEXTOID}, 0, SPI_OK_UPDATE_RETURNING
 };
@@ -303,13 +321,14 @@ static const TagsStatement stmt_tag_rename = {
 /* The slug $2 becomes an alias of tag $1 */
 static const TagsStatement stmt_alias_add = {
 	"alias_add",
-	"INSERT INTO @extschema@.tag_slug_aliases (slug, tag_id)"
-	" VALUES ($2, $1)",
+	"INSERT INTO @aliases@ (@tenant_column@slug, tag_id)"
+	" VALUES (@tenant_value@$2, $1)",
 	2, {INT4OID, TEXTOID}, 0, SPI_OK_INSERT
 };
 
 /*
- * tag_rename(slug text, new_name text) RETURNS tags
+ * tag_rename(slug text, new_name text, target regclass, tenant tag_tenant)
+ *		RETURNS tags
  *
  * The tag gets the normalized new name and the first free slug made from
  * it; its old slug becomes an alias, so links with it keep working.  The
@@ -329,13 +348,15 @@ tag_rename(PG_FUNCTION_ARGS)
 	NameHolder	holder;
 	Datum		params[2];
 	Datum		result;
+	TagsTarget	scope;
 
 	tags_spi_connect(fcinfo);
-	tuple = lock_tag_by_slug(slug, &stmt_tag_lock_update, &id);
+	tags_vocabulary_args(fcinfo, 2, 3, -1, &scope);
+	tuple = lock_tag_by_slug(&scope, slug, &stmt_tag_lock_update, &id);
 	old_slug = tag_column(tuple, "slug");
-	tags_lock_direct_writes();
+	tags_lock_direct_writes(&scope);
 
-	if (name_holder(new_name, &holder))
+	if (name_holder(&scope, new_name, &holder))
 	{
 		if (holder.id != id && holder.synonym)
 			ereport(ERROR,
@@ -353,19 +374,21 @@ tag_rename(PG_FUNCTION_ARGS)
 		if (!holder.synonym)
 		{
 			/* its name already */
-			result = tag_datum(fcinfo, tag_row_after(id, slug));
+			result = tag_datum(fcinfo, tag_row_after(&scope, id, slug));
 			SPI_finish();
 			PG_RETURN_DATUM(result);
 		}
 		/* $1 name */
 		params[0] = CStringGetTextDatum(new_name);
-		tags_execute_latest(&stmt_synonym_remove, params, NULL);
+		tags_vocabulary_execute(&scope, &stmt_synonym_remove, params, NULL,
+								true, false, 0);
 	}
 
 	/* $1 tag, $2 new name, then $2 old slug */
 	params[0] = Int32GetDatum(id);
 	params[1] = CStringGetTextDatum(new_name);
-	if (tags_execute_latest(&stmt_tag_rename, params, NULL) == 0)
+	if (tags_vocabulary_execute(&scope, &stmt_tag_rename, params, NULL, true,
+								false, 0) == 0)
 		ereport(ERROR,
 				errcode(ERRCODE_NO_DATA_FOUND),
 				errmsg("tag \"%s\" was not renamed", slug),
@@ -377,7 +400,8 @@ tag_rename(PG_FUNCTION_ARGS)
 	if (strcmp(old_slug, new_slug) != 0)
 	{
 		params[1] = CStringGetTextDatum(old_slug);
-		tags_execute_latest(&stmt_alias_add, params, NULL);
+		tags_vocabulary_execute(&scope, &stmt_alias_add, params, NULL, true,
+								false, 0);
 	}
 	SPI_finish();
 	PG_RETURN_DATUM(result);

@@ -3,8 +3,10 @@
  * tag_readers.c
  *	  Reads of tags themselves: search by prefix, related tags.
  *
- * Both rank tags by their use on posts, read as counts.c reads them: by
- * the counters when they answer for the caller, else counted live.  They
+ * Both work on a vocabulary, the shared tags or a tenant's (1.3), and rank
+ * tags by their use on a target's list (posts', without a target), read
+ * as counts.c reads them: by the counters when they answer for the
+ * caller, else counted live.  They
  * lock nothing and read in the caller's snapshot.  See doc/functions.md
  * and doc/plans.md.
  *
@@ -32,12 +34,13 @@ PG_FUNCTION_INFO_V1(tags_related);
  */
 static const TagsStatement stmt_tags_search = {
 	"tags_search",
-	"SELECT t.* FROM @extschema@.tags t"
-	" LEFT JOIN @counts@ c ON c.tag_id OPERATOR(pg_catalog.=) t.id"
+	"SELECT t.* FROM @tags@ t"
+	" LEFT JOIN @counts@ c"
+	"   ON @tenant:c@ c.tag_id OPERATOR(pg_catalog.=) t.id"
 	" LEFT JOIN (SELECT d.tag_id, pg_catalog.sum(d.delta) AS delta"
-	"            FROM @deltas@ d GROUP BY d.tag_id) pd"
+	"            FROM @deltas@ d WHERE @tenant:d@ true GROUP BY d.tag_id) pd"
 	"   ON pd.tag_id OPERATOR(pg_catalog.=) t.id"
-	" WHERE t.name::pg_catalog.text OPERATOR(pg_catalog.^@) $1"
+	" WHERE @tenant:t@ t.name::pg_catalog.text OPERATOR(pg_catalog.^@) $1"
 	" ORDER BY (COALESCE(c.@count@, 0) OPERATOR(pg_catalog.+)"
 	"           COALESCE(pd.delta, 0)) DESC, t.name"
 	" LIMIT $2",
@@ -47,21 +50,26 @@ static const TagsStatement stmt_tags_search = {
 /* The same, counted live */
 static const TagsStatement stmt_tags_search_live = {
 	"tags_search_live",
-	"SELECT t.* FROM @extschema@.tags t"
-	" WHERE t.name::pg_catalog.text OPERATOR(pg_catalog.^@) $1"
+	"SELECT t.* FROM @tags@ t"
+	" WHERE @tenant:t@ t.name::pg_catalog.text OPERATOR(pg_catalog.^@) $1"
 	" ORDER BY (SELECT pg_catalog.count(*) FROM @assoc@ a"
-	"           JOIN @target@ p ON p.@key@ OPERATOR(pg_catalog.=) a.@item@"
-	"           WHERE a.tag_id OPERATOR(pg_catalog.=) t.id AND a.@visible@) DESC,"
+	"           JOIN @target@ p"
+	"             ON @target_tenant:p@ p.@key@ OPERATOR(pg_catalog.=) a.@item@"
+	"           WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) t.id"
+	"             AND a.@visible@) DESC,"
 	"          t.name"
 	" LIMIT $2",
 	2, {TEXTOID, INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
 };
 
 /*
- * tags_search(prefix text, lim integer) RETURNS SETOF tags
+ * tags_search(prefix text, lim integer, target regclass, tenant tag_tenant,
+ *			   context text) RETURNS SETOF tags
  *
- * Autocomplete: at most lim tags whose name starts with the normalized
- * prefix, most used first, then by name.  The names are read off the
+ * Autocomplete: at most lim tags of the target's vocabulary (of the
+ * tenant), or of the shared tags, whose name starts with the normalized
+ * prefix, most used first on the target's list (posts', without a
+ * target), then by name.  The names are read off the
  * unique index of name.  A prefix that normalizes to nothing, or that no
  * name could start with (longer than a name), matches no tag.
  */
@@ -97,7 +105,7 @@ tags_search(PG_FUNCTION_ARGS)
 	params[0] = CStringGetTextDatum(normalized);
 	params[1] = Int32GetDatum(lim);
 	tags_spi_connect(fcinfo);
-	tags_builtin_target(&target);
+	tags_vocabulary_args(fcinfo, 2, 3, 4, &target);
 	if (tags_item_counters_answer(&target))
 	{
 		TagsSavedUser saved;
@@ -129,12 +137,12 @@ static const TagsStatement stmt_tags_related = {
 	" FROM (SELECT o.tag_id, pg_catalog.count(*) AS shared_posts"
 	"       FROM @assoc@ a"
 	"       CROSS JOIN LATERAL (SELECT o.tag_id FROM @assoc@ o"
-	"                           WHERE o.@item@ OPERATOR(pg_catalog.=) a.@item@"
+	"                           WHERE @tenant:o@ o.@item@ OPERATOR(pg_catalog.=) a.@item@"
 	"                             AND o.tag_id OPERATOR(pg_catalog.<>) $1"
 	"                           OFFSET 0) o"
-	"       WHERE a.tag_id OPERATOR(pg_catalog.=) $1 AND a.@visible@"
+	"       WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) $1 AND a.@visible@"
 	"       GROUP BY o.tag_id) r"
-	" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) r.tag_id"
+	" JOIN @tags@ t ON @tenant:t@ t.id OPERATOR(pg_catalog.=) r.tag_id"
 	" ORDER BY r.shared_posts DESC, t.name"
 	" LIMIT $2",
 	2, {INT4OID, INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
@@ -147,25 +155,28 @@ static const TagsStatement stmt_tags_related_live = {
 	"       r.shared_posts"
 	" FROM (SELECT o.tag_id, pg_catalog.count(*) AS shared_posts"
 	"       FROM @assoc@ a"
-	"       JOIN @target@ p ON p.@key@ OPERATOR(pg_catalog.=) a.@item@"
+	"       JOIN @target@ p"
+	"         ON @target_tenant:p@ p.@key@ OPERATOR(pg_catalog.=) a.@item@"
 	"       CROSS JOIN LATERAL (SELECT o.tag_id FROM @assoc@ o"
-	"                           WHERE o.@item@ OPERATOR(pg_catalog.=) a.@item@"
+	"                           WHERE @tenant:o@ o.@item@ OPERATOR(pg_catalog.=) a.@item@"
 	"                             AND o.tag_id OPERATOR(pg_catalog.<>) $1"
 	"                           OFFSET 0) o"
-	"       WHERE a.tag_id OPERATOR(pg_catalog.=) $1 AND a.@visible@"
+	"       WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) $1 AND a.@visible@"
 	"       GROUP BY o.tag_id) r"
-	" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) r.tag_id"
+	" JOIN @tags@ t ON @tenant:t@ t.id OPERATOR(pg_catalog.=) r.tag_id"
 	" ORDER BY r.shared_posts DESC, t.name"
 	" LIMIT $2",
 	2, {INT4OID, INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
 };
 
 /*
- * tags_related(slug text, lim integer)
+ * tags_related(slug text, lim integer, target regclass, tenant tag_tenant,
+ *				context text)
  *		RETURNS TABLE (id, name, slug, shared_posts)
  *
- * The lim tags that are on the most of the tag's listed posts, with that
- * number, then by name; the tag itself is not among them.  It reads every
+ * The lim tags that are on the most of the tag's visible items of the
+ * target's list (posts, without a target), with that number, then by
+ * name; the tag itself is not among them.  It reads every
  * listed post of the tag and each one's tags: the cost grows with the
  * tag's posts.  posts is joined only where row-level security, or missing
  * privileges, may make it matter (see tags_item_counters_answer()).
@@ -179,9 +190,9 @@ tags_related(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
-	tags_builtin_target(&target);
+	tags_vocabulary_args(fcinfo, 2, 3, 4, &target);
 	/* $1 tag, $2 limit */
-	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 0));
+	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 0, &target));
 	params[1] = Int32GetDatum(lim);
 	tags_target_execute(&target,
 						tags_item_counters_answer(&target) ?

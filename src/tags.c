@@ -42,9 +42,12 @@ PG_FUNCTION_INFO_V1(tags_require_utf8);
 void		_PG_init(void);
 
 int			tags_max_tags_per_post = 100;
+char	   *tags_tenant = NULL;
 
 /*
- * Module load callback: define the settings.
+ * Module load callback: define the settings.  A tags.tenant set before
+ * the library loaded (SET LOCAL tags.tenant = '42' as a transaction's
+ * first statement) is kept: the definition takes over the placeholder.
  */
 void
 _PG_init(void)
@@ -61,6 +64,17 @@ _PG_init(void)
 							NULL,
 							NULL,
 							NULL);
+
+	DefineCustomStringVariable("tags.tenant",
+							   "Sets the tenant of the calls on a tenant target that pass none.",
+							   "For applications that cannot pass the tenant argument; empty means none.",
+							   &tags_tenant,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   NULL,
+							   NULL,
+							   NULL);
 
 	MarkGUCPrefixReserved("tags");
 }

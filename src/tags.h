@@ -25,8 +25,10 @@
  *	  tags_trigger.c	the trigger on tags: direct writes of names, slugs
  *	  get_or_create.c	tags by name, found or created
  *	  slug_locks.c		slug choice, and every advisory-lock key
- *	  targets.c			the registry of targets, its cache, their
- *						statements and visibility (1.2)
+ *	  target_statements.c  the statements on a target or a vocabulary,
+ *						with the call's tenant; naming items
+ *	  targets.c			the registry of targets, contexts and
+ *						vocabularies, its cache, visibility (1.2)
  *	  args.c			argument checks, names arrays, trigger checks
  *	  spi_call.c		a call's SPI connection, schema, owner, results
  *	  plan_cache.c		prepare, keep, re-plan, execute
@@ -87,6 +89,7 @@
 
 /* tags.c: settings */
 extern int	tags_max_tags_per_post;
+extern char *tags_tenant;
 
 /* normalize.c */
 extern char *tags_normalize_cstring(const char *name, int len);
@@ -98,10 +101,12 @@ extern void tags_check_name_length(const char *normalized);
  * that runs it.  Its text is schema-independent: the extension's tables are
  * @extschema@.name, operators OPERATOR(pg_catalog.x), functions and types
  * pg_catalog-qualified, values only $n parameters.  A target's statement
- * names the target's tables and columns with placeholders (see targets.c),
- * and may take parameters of the type of the target's key or sort column.
+ * names the target's tables and columns, its vocabulary's tables and its
+ * tenant with placeholders (see targets.c), and may take parameters of the
+ * type of the target's key or sort column; a tenant target's take the
+ * tenant as one more.
  */
-#define TAGS_MAX_ARGS 6
+#define TAGS_MAX_ARGS 8
 #define ITEM_KEY_TYPE ((Oid) 1)
 #define ITEM_SORT_TYPE ((Oid) 2)
 #define ITEM_KEY_ARRAY_TYPE ((Oid) 3)
@@ -121,18 +126,19 @@ typedef struct TagsStatement
 
 /*
  * Makes a target's statement from its template (stmt's sql, or sql_1_0 for
- * a schema at version 1.0): its text, and its parameter types
+ * a schema at version 1.0): its text, its parameter types (room for
+ * TAGS_MAX_ARGS + 1) and their number
  */
 typedef const char *(*TagsSqlBuilder) (const TagsStatement *stmt,
 									   const char *template, const void *arg,
-									   Oid *argtypes);
+									   Oid *argtypes, int *nargs);
 
 extern void tags_plans_for_schema(Oid schema, bool at_1_0);
 extern uint64 tags_execute(const TagsStatement *stmt, Datum *values,
 						   const char *nulls, bool read_only, long count);
 extern uint64 tags_execute_latest(const TagsStatement *stmt, Datum *values,
 								  const char *nulls);
-extern uint64 tags_execute_for_target(const TagsStatement *stmt, Oid relid,
+extern uint64 tags_execute_for_target(const TagsStatement *stmt, Oid key,
 									  TagsSqlBuilder build, const void *arg,
 									  Datum *values, const char *nulls,
 									  bool latest, bool read_only,
@@ -143,23 +149,52 @@ extern char *tags_substitute(const char *template, const char *name,
 
 /*
  * targets.c: the tables whose rows are tagged (1.2), as the registry
- * tag_targets describes them
+ * tag_targets describes them, and the vocabularies they take tags from
+ * (1.3)
+ */
+
+/*
+ * A vocabulary: the shared tags (the extension's tags, tag_synonyms,
+ * tag_slug_aliases), or a tenant vocabulary, whose tables hold the tags of
+ * every tenant of its type, keyed by the tenant (tag_vocabularies)
+ */
+typedef struct TagsVocabulary
+{
+	Oid			tags;
+	Oid			synonyms;
+	Oid			aliases;
+	Oid			tenant_type;	/* InvalidOid: the shared tags */
+} TagsVocabulary;
+
+/*
+ * One tag list of a target: its own (context ""), or a context's; and, in
+ * a call, the tenant it is told.  A call holds a copy; the cache holds the
+ * registry's.
  */
 typedef struct TagsTarget
 {
-	Oid			relid;			/* the target */
-	Oid			assoc;			/* its association table */
+	Oid			relid;			/* the target; InvalidOid for a vocabulary
+								 * alone (tags_find_vocabulary()) */
+	Oid			assoc;			/* the list's association table */
 	Oid			counts;			/* its folded counts */
 	Oid			deltas;			/* its pending count deltas */
 	Oid			registry;		/* tag_targets */
 	bool		builtin;		/* posts, whose tables name columns post_* */
-	AttrNumber	key_att;		/* the primary key's one column */
+	NameData	context;		/* the list's name; "" for the target's own */
+	AttrNumber	key_att;		/* the column of the key within the tenant */
 	Oid			key_type;		/* its type; text for varchar */
 	AttrNumber	sort_att;		/* the column pages sort by */
 	Oid			sort_type;
+	AttrNumber	tenant_att;		/* the tenant column, or 0 */
+	TagsVocabulary vocab;
 	char	   *visible;		/* the visibility expression, or NULL; in the
 								 * cache, which a copy may only test for NULL */
+	bool		has_tenant;		/* the call's tenant (tags_set_tenant()), */
+	Datum		tenant;			/* of the type vocab.tenant_type */
 } TagsTarget;
+
+/* Whether a target (or vocabulary) keeps each tenant's tags apart */
+#define TAGS_HAS_TENANTS(t) OidIsValid((t)->vocab.tenant_type)
 
 /*
  * What posts' registration says of it (tags--1.1--1.2.sql), which a schema
@@ -193,6 +228,8 @@ typedef struct TagsSavedUser
 extern void tags_become_owner(TagsSavedUser *saved);
 extern void tags_become_target_owner(const TagsTarget *target,
 									 TagsSavedUser *saved);
+extern void tags_become_vocabulary_owner(const TagsTarget *target,
+										 TagsSavedUser *saved);
 extern void tags_restore_user(const TagsSavedUser *saved);
 
 /* args.c: one distinct tag name of a call, and the tags row it resolves to */
@@ -236,6 +273,13 @@ typedef struct TagsTaggedArgs
 
 extern int32 tags_int32_arg(FunctionCallInfo fcinfo, int argno,
 							const char *what);
+extern void tags_tenant_arg(FunctionCallInfo fcinfo, int argno,
+							TagsTarget *target);
+extern void tags_scope_args(FunctionCallInfo fcinfo, int tenant_argno,
+							int context_argno, TagsTarget *target);
+extern void tags_vocabulary_args(FunctionCallInfo fcinfo, int target_argno,
+								 int tenant_argno, int context_argno,
+								 TagsTarget *target);
 extern int32 tags_post_id_arg(FunctionCallInfo fcinfo, int argno);
 extern void tags_check_page_size(int32 page_size);
 extern int32 tags_lim_arg(FunctionCallInfo fcinfo, int argno);
@@ -244,43 +288,62 @@ extern void tags_tagged_args(FunctionCallInfo fcinfo, int first,
 extern const char *tags_text_arg(FunctionCallInfo fcinfo, int argno,
 								 const char *what);
 extern char *tags_name_arg(FunctionCallInfo fcinfo, int argno);
-extern int32 tags_tag_id_by_slug(FunctionCallInfo fcinfo, int argno);
-extern int32 tags_tag_id_by_slug_latest(const char *slug);
+extern int32 tags_tag_id_by_slug(FunctionCallInfo fcinfo, int argno,
+								 const TagsTarget *target);
+extern int32 tags_tag_id_by_slug_latest(const TagsTarget *target,
+										const char *slug);
 extern void tags_check_before_row_trigger(FunctionCallInfo fcinfo,
 										  const char *function);
 extern int	tags_trigger_column(Relation rel, const char *name,
 								const char *function);
 extern int	tags_column_of(TupleDesc desc, const char *name);
 
+/* target_statements.c */
+extern uint64 tags_target_execute(const TagsTarget *target,
+								  const TagsStatement *stmt, Datum *values,
+								  const char *nulls, bool latest,
+								  bool read_only, long count);
+extern uint64 tags_vocabulary_execute(const TagsTarget *target,
+									  const TagsStatement *stmt,
+									  Datum *values, const char *nulls,
+									  bool latest, bool read_only,
+									  long count);
+extern void tags_set_tenant(TagsTarget *target, Datum value, Oid type);
+extern char *tags_tenant_text(const TagsTarget *target);
+extern char *tags_item_text(const TagsTarget *target, Datum key);
+extern char *tags_item_name(const TagsTarget *target, Datum key);
+extern Datum tags_lowest_sort(const TagsTarget *target);
+extern char *tags_qualified_name(Oid relid);
+
 /* targets.c */
 extern bool tags_find_target(Oid relid, TagsTarget *target);
 extern bool tags_find_registration(Oid relid, TagsTarget *target);
 extern void tags_get_target(Oid relid, TagsTarget *target);
 extern void tags_target_arg(FunctionCallInfo fcinfo, TagsTarget *target);
+extern void tags_use_context(TagsTarget *target, const char *context);
+extern TagsTarget *tags_target_lists(Oid relid, int *count);
 extern bool tags_find_target_by_association(Oid assoc, TagsTarget *target);
-extern TagsTarget *tags_all_targets(int *count);
+extern TagsTarget *tags_all_targets(Oid vocabulary, int *count);
 extern void tags_builtin_target(TagsTarget *target);
-extern uint64 tags_target_execute(const TagsTarget *target,
-								  const TagsStatement *stmt, Datum *values,
-								  const char *nulls, bool latest,
-								  bool read_only, long count);
+extern bool tags_find_vocabulary(Oid tags, TagsTarget *vocabulary);
+extern const TagsTarget *tags_cached_list(const TagsTarget *target);
 extern bool tags_item_visible(const TagsTarget *target, HeapTuple tuple,
 							  TupleDesc desc);
 extern Node *tags_cook_visible(Relation rel, const char *source, bool check);
 extern void tags_set_search_path_catalog(void);
-extern char *tags_qualified_name(Oid relid);
-extern char *tags_item_text(const TagsTarget *target, Datum key);
-extern char *tags_item_name(const TagsTarget *target, Datum key);
 
 /* slug_locks.c */
-extern void tags_assign_slugs(TagEntry **entries, int count, bool direct,
-							  bool has_own_id, int32 own_id);
-extern void tags_lock_direct_writes(void);
-extern bool tags_lock_folding(Oid relid, bool wait);
+extern void tags_assign_slugs(const TagsTarget *target, TagEntry **entries,
+							  int count, bool direct, bool has_own_id,
+							  int32 own_id);
+extern void tags_lock_direct_writes(const TagsTarget *target);
+extern bool tags_lock_folding(const TagsTarget *target, bool wait);
 
 /* get_or_create.c */
-extern void tags_resolve_tags(TagList *list, bool lock);
-extern bool tags_is_inserting(const char *name, Datum slug);
+extern void tags_resolve_tags(const TagsTarget *target, TagList *list,
+							  bool lock);
+extern bool tags_is_inserting(const TagsTarget *vocabulary, const char *name,
+							  Datum slug);
 extern void tags_put_tag_list(FunctionCallInfo fcinfo, TagList *list);
 
 /*
@@ -293,6 +356,7 @@ typedef struct TagsItemCopy
 	Oid			assoc;			/* its association table */
 	Datum		key;
 	FmgrInfo   *key_eq;			/* the key type's equality (typcache) */
+	char	   *tenant;			/* its tenant as text, or NULL */
 	bool		visible;
 	Datum		sort;
 	uint64		changes;		/* copies.c's count of item changes, then */

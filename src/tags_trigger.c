@@ -10,7 +10,8 @@
  * slug, or brings a name, takes the lock of direct writes exclusively
  * before it checks, so that get-or-create and tag care cannot slip a
  * conflicting name or slug in; the rows get-or-create inserts itself
- * (tags_is_inserting()) are taken as they are.  See doc/tables.md and
+ * (tags_is_inserting()) are taken as they are.  In a tenant vocabulary all
+ * of this is within the row's tenant.  See doc/tables.md and
  * doc/concurrency.md.
  *
  *-------------------------------------------------------------------------
@@ -34,10 +35,14 @@ static bool slug_changed(TriggerData *trigdata, int slug_att);
 static bool name_changed(TriggerData *trigdata, int name_att,
 						 const char *normalized);
 static void check_name_not_synonym(FunctionCallInfo fcinfo,
+								   const TagsTarget *vocabulary,
 								   const char *normalized);
-static void check_slug_not_alias(FunctionCallInfo fcinfo, HeapTuple tuple,
-								 int slug_att, int id_att);
-static void drop_own_alias(FunctionCallInfo fcinfo, Datum slug, Datum id);
+static void check_slug_not_alias(FunctionCallInfo fcinfo,
+								 const TagsTarget *vocabulary,
+								 HeapTuple tuple, int slug_att, int id_att);
+static void drop_own_alias(FunctionCallInfo fcinfo,
+						   const TagsTarget *vocabulary, Datum slug,
+						   Datum id);
 
 /*
  * Whether the row a tags trigger fired for has a slug that was not the
@@ -88,9 +93,9 @@ name_changed(TriggerData *trigdata, int name_att, const char *normalized)
  */
 static const TagsStatement stmt_synonym_of_name = {
 	"synonym_of_name",
-	"SELECT s.name, t.name, t.slug FROM @extschema@.tag_synonyms s"
-	" JOIN @extschema@.tags t ON t.id OPERATOR(pg_catalog.=) s.tag_id"
-	" WHERE s.name OPERATOR(pg_catalog.=) $1",
+	"SELECT s.name, t.name, t.slug FROM @synonyms@ s"
+	" JOIN @tags@ t ON @tenant:t@ t.id OPERATOR(pg_catalog.=) s.tag_id"
+	" WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) $1",
 	1, {TEXTOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT,
 	/* at version 1.0 */
 	"SELECT WHERE false"
@@ -103,13 +108,15 @@ static const TagsStatement stmt_synonym_of_name = {
  * unseen.
  */
 static void
-check_name_not_synonym(FunctionCallInfo fcinfo, const char *normalized)
+check_name_not_synonym(FunctionCallInfo fcinfo, const TagsTarget *vocabulary,
+					   const char *normalized)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	Datum		param = CStringGetTextDatum(normalized);
 
 	tags_spi_connect(fcinfo);
-	if (tags_execute_latest(&stmt_synonym_of_name, &param, NULL) > 0)
+	if (tags_vocabulary_execute(vocabulary, &stmt_synonym_of_name, &param,
+								NULL, true, false, 0) > 0)
 		ereport(ERROR,
 				errcode(ERRCODE_UNIQUE_VIOLATION),
 				errmsg("tag name \"%s\" is a synonym of tag \"%s\"",
@@ -124,8 +131,8 @@ check_name_not_synonym(FunctionCallInfo fcinfo, const char *normalized)
 /* The alias $1, unless it is one of tag $2's own */
 static const TagsStatement stmt_alias_taken = {
 	"alias_taken",
-	"SELECT a.tag_id FROM @extschema@.tag_slug_aliases a"
-	" WHERE a.slug OPERATOR(pg_catalog.=) $1"
+	"SELECT a.tag_id FROM @aliases@ a"
+	" WHERE @tenant:a@ a.slug OPERATOR(pg_catalog.=) $1"
 	"   AND ($2 IS NULL OR a.tag_id OPERATOR(pg_catalog.<>) $2)",
 	2, {TEXTOID, INT4OID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT,
 	/* at version 1.0 */
@@ -137,8 +144,8 @@ static const TagsStatement stmt_alias_taken = {
  * slug, which must keep leading to that tag.
  */
 static void
-check_slug_not_alias(FunctionCallInfo fcinfo, HeapTuple tuple, int slug_att,
-					 int id_att)
+check_slug_not_alias(FunctionCallInfo fcinfo, const TagsTarget *vocabulary,
+					 HeapTuple tuple, int slug_att, int id_att)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
@@ -150,8 +157,8 @@ check_slug_not_alias(FunctionCallInfo fcinfo, HeapTuple tuple, int slug_att,
 	params[0] = heap_getattr(tuple, slug_att, desc, &slug_null);
 	params[1] = heap_getattr(tuple, id_att, desc, &id_null);
 	tags_spi_connect(fcinfo);
-	if (tags_execute_latest(&stmt_alias_taken, params,
-							id_null ? " n" : "  ") > 0)
+	if (tags_vocabulary_execute(vocabulary, &stmt_alias_taken, params,
+								id_null ? " n" : "  ", true, false, 0) > 0)
 		ereport(ERROR,
 				errcode(ERRCODE_UNIQUE_VIOLATION),
 				errmsg("slug \"%s\" is an old slug of another tag",
@@ -164,8 +171,8 @@ check_slug_not_alias(FunctionCallInfo fcinfo, HeapTuple tuple, int slug_att,
 /* The alias $1 of tag $2, which takes it back as its slug */
 static const TagsStatement stmt_alias_drop_own = {
 	"alias_drop_own",
-	"DELETE FROM @extschema@.tag_slug_aliases a"
-	" WHERE a.slug OPERATOR(pg_catalog.=) $1"
+	"DELETE FROM @aliases@ a"
+	" WHERE @tenant:a@ a.slug OPERATOR(pg_catalog.=) $1"
 	"   AND a.tag_id OPERATOR(pg_catalog.=) $2",
 	2, {TEXTOID, INT4OID}, 0, SPI_OK_DELETE,
 	/* at version 1.0 */
@@ -175,11 +182,12 @@ static const TagsStatement stmt_alias_drop_own = {
 /*
  * A tag that takes back one of its old slugs (an UPDATE) no longer has it
  * as an alias: a slug is a tag's own or an alias, never both.  Done as the
- * owner of the extension's tables, as the copies and counters are, so that a
- * role that may update tags needs no privilege on tag_slug_aliases.
+ * owner of the vocabulary's tables, as the copies and counters are, so that
+ * a role that may update tags needs no privilege on the old slugs.
  */
 static void
-drop_own_alias(FunctionCallInfo fcinfo, Datum slug, Datum id)
+drop_own_alias(FunctionCallInfo fcinfo, const TagsTarget *vocabulary,
+			   Datum slug, Datum id)
 {
 	Datum		params[2];
 	TagsSavedUser saved;
@@ -188,8 +196,9 @@ drop_own_alias(FunctionCallInfo fcinfo, Datum slug, Datum id)
 	params[0] = slug;
 	params[1] = id;
 	tags_spi_connect(fcinfo);
-	tags_become_owner(&saved);
-	tags_execute_latest(&stmt_alias_drop_own, params, NULL);
+	tags_become_vocabulary_owner(vocabulary, &saved);
+	tags_vocabulary_execute(vocabulary, &stmt_alias_drop_own, params, NULL,
+							true, false, 0);
 	tags_restore_user(&saved);
 	SPI_finish();
 }
@@ -221,12 +230,35 @@ tags_before_write(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
 	int			ncolumns = 0;
+	TagsTarget	vocabulary;
+	bool		found;
 
 	tags_check_before_row_trigger(fcinfo, "tags_before_write");
 
 	desc = RelationGetDescr(trigdata->tg_relation);
 	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
 		trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	tags_spi_connect(fcinfo);
+	found = tags_find_vocabulary(RelationGetRelid(trigdata->tg_relation),
+								 &vocabulary);
+	SPI_finish();
+	if (!found)
+		ereport(ERROR,
+				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				errmsg("function \"tags_before_write\" must be fired on the tags table of a vocabulary of extension \"tags\""));
+	if (TAGS_HAS_TENANTS(&vocabulary))
+	{
+		Datum		tenant = heap_getattr(tuple,
+										  tags_trigger_column(trigdata->tg_relation,
+															  "tenant",
+															  "tags_before_write"),
+										  desc, &isnull);
+
+		/* a NULL tenant is for the NOT NULL constraint to reject */
+		if (isnull)
+			return PointerGetDatum(tuple);
+		tags_set_tenant(&vocabulary, tenant, vocabulary.vocab.tenant_type);
+	}
 	name_att = SPI_fnumber(desc, "name");
 	slug_att = SPI_fnumber(desc, "slug");
 	id_att = SPI_fnumber(desc, "id");
@@ -254,7 +286,7 @@ tags_before_write(PG_FUNCTION_ARGS)
 
 	slug = heap_getattr(tuple, slug_att, desc, &isnull);
 	ours = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && !isnull &&
-		tags_is_inserting(normalized, slug);
+		tags_is_inserting(&vocabulary, normalized, slug);
 	if (isnull)
 	{
 		TagEntry	entry = {0};
@@ -265,7 +297,8 @@ tags_before_write(PG_FUNCTION_ARGS)
 		entry.name = normalized;
 		entry.slug = tags_slugify_cstring(normalized);
 		tags_spi_connect(fcinfo);
-		tags_assign_slugs(&entryp, 1, true, !isnull, isnull ? 0 : DatumGetInt32(id));
+		tags_assign_slugs(&vocabulary, &entryp, 1, true, !isnull,
+						  isnull ? 0 : DatumGetInt32(id));
 		picked = SPI_palloc(strlen(entry.slug) + 1);
 		strcpy(picked, entry.slug);
 		SPI_finish();
@@ -273,23 +306,23 @@ tags_before_write(PG_FUNCTION_ARGS)
 		columns[ncolumns] = slug_att;
 		values[ncolumns++] = CStringGetTextDatum(picked);
 		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
-			drop_own_alias(fcinfo, values[ncolumns - 1], id);
+			drop_own_alias(fcinfo, &vocabulary, values[ncolumns - 1], id);
 	}
 	else if (!ours && slug_changed(trigdata, slug_att))
 	{
 		/* keep get-or-create from picking this slug meanwhile */
-		tags_lock_direct_writes();
-		check_slug_not_alias(fcinfo, tuple, slug_att, id_att);
+		tags_lock_direct_writes(&vocabulary);
+		check_slug_not_alias(fcinfo, &vocabulary, tuple, slug_att, id_att);
 		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
-			drop_own_alias(fcinfo, slug,
+			drop_own_alias(fcinfo, &vocabulary, slug,
 						   heap_getattr(tuple, id_att, desc, &isnull));
 	}
 
 	if (!ours && name_changed(trigdata, name_att, normalized))
 	{
 		/* keep a synonym of this name from being added meanwhile */
-		tags_lock_direct_writes();
-		check_name_not_synonym(fcinfo, normalized);
+		tags_lock_direct_writes(&vocabulary);
+		check_name_not_synonym(fcinfo, &vocabulary, normalized);
 	}
 
 	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, desc, ncolumns,

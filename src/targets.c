@@ -1,22 +1,24 @@
 /*-------------------------------------------------------------------------
  *
  * targets.c
- *	  The tables whose rows are tagged (1.2): the registry tag_targets, the
- *	  backend's cache of it, the statements run on a target, and a
- *	  target's visibility expression.
+ *	  The tables whose rows are tagged (1.2): the registry tag_targets, with
+ *	  the contexts of tag_contexts and the tenant vocabularies of
+ *	  tag_vocabularies (1.3), the backend's cache of them, and a target's
+ *	  visibility expression.
  *
  * Each backend keeps what the registry says in targets_cache, read again
- * whenever a relcache invalidation names the registry or a table of a
+ * whenever a relcache invalidation names a registry table or a table of a
  * target; the plans of the targets' statements are dropped then
- * (plan_cache.c keeps them by statement and target).  Callers get a copy of
- * a target's description, never a pointer into the cache, which user code
- * called back from a statement may invalidate.
+ * (plan_cache.c keeps them by statement and by list).  Callers get a copy
+ * of a target's description, one of its lists, never a pointer into the
+ * cache, which user code called back from a statement may invalidate.
  *
- * A target's statement is a template, written in full beside the function
- * that runs it, whose placeholders build_target_sql() fills in with the
- * quoted names of the moment.  The visibility expression is evaluated in C,
- * never pasted into a statement, read under the search path it was written
- * under (pg_catalog alone).  See doc/targets.md.
+ * A target has its own tag list and one per context, each a TagsTarget
+ * with its association table and counters; a target with a tenant column
+ * takes its tags from a tenant vocabulary, else from the shared tags.  The
+ * visibility expression is evaluated in C, never pasted into a statement,
+ * read under the search path it was written under (pg_catalog alone).
+ * See doc/targets.md.
  *
  *-------------------------------------------------------------------------
  */
@@ -57,11 +59,19 @@
 typedef struct TargetCacheEntry
 {
 	Oid			relid;			/* hash key */
-	TagsTarget	target;			/* its strings in targets_cxt */
+	TagsTarget	target;			/* its own list; strings in targets_cxt */
+	int			ncontexts;
+	TagsTarget *contexts;		/* its contexts' lists, in targets_cxt */
 	char	   *broken;			/* why the target cannot be used, or NULL */
 	Expr	   *visible_planned;	/* the visibility expression, planned,
 									 * once used */
 } TargetCacheEntry;
+
+/* Most columns a registry table is read by */
+#define TAGS_REGISTRY_MAX_COLUMNS 9
+
+/* Enters one row of a registry table into the cache */
+typedef void (*RegistryRowFunc) (Datum *values, bool *nulls);
 
 static HTAB *targets_cache = NULL;
 static MemoryContext targets_cxt = NULL;	/* holds it and what it points to */
@@ -69,23 +79,43 @@ static uint64 targets_generation = 0;	/* loads so far */
 static bool targets_valid = false;
 static Oid	targets_schema = InvalidOid;	/* the schema it was read from */
 static Oid	targets_registry = InvalidOid;	/* tag_targets there, if any */
+static Oid	contexts_registry = InvalidOid; /* tag_contexts there, if any */
+static Oid	vocabularies_registry = InvalidOid; /* tag_vocabularies */
+static TagsVocabulary shared_vocabulary;	/* the extension's tags */
+static TagsVocabulary *vocabularies = NULL; /* the tenant vocabularies */
+static int	nvocabularies = 0;
 
 static void invalidate_targets(Datum arg, Oid relid);
+static bool names_list(const TagsTarget *t, Oid relid);
 static void load_targets(void);
+static void read_registry(Oid registry, const char *const *names, int ncolumns,
+						  RegistryRowFunc add);
+static void add_vocabulary(Datum *values, bool *nulls);
+static void add_registered_target(Datum *values, bool *nulls);
+static void add_context(Datum *values, bool *nulls);
 static void add_target(Oid relid, Oid assoc, Oid counts, Oid deltas,
 					   const char *visible, const char *sort_column,
-					   bool builtin);
+					   bool builtin, const char *tenant_column,
+					   Oid vocabulary);
 static void forget_targets(void);
 static void visible_error_callback(void *arg);
-static const char *build_target_sql(const TagsStatement *stmt,
-									const char *template, const void *arg,
-									Oid *argtypes);
-static AttrNumber key_column_of(Relation rel);
+static AttrNumber key_column_of(Relation rel, AttrNumber tenant_att);
 static void check_not_broken(const TargetCacheEntry *entry);
 static TargetCacheEntry *target_entry(Oid relid);
 
 /*
- * Mark the cache stale if a relation it describes, or the registry, is
+ * Whether the relation relid is one of a list's tables
+ */
+static bool
+names_list(const TagsTarget *t, Oid relid)
+{
+	return relid == t->relid || relid == t->assoc || relid == t->counts ||
+		relid == t->deltas || relid == t->vocab.tags ||
+		relid == t->vocab.synonyms || relid == t->vocab.aliases;
+}
+
+/*
+ * Mark the cache stale if a relation it describes, or a registry table, is
  * invalidated; it is read again at the next lookup, never freed here,
  * where a caller further up the stack may be using it.
  */
@@ -97,7 +127,8 @@ invalidate_targets(Datum arg, Oid relid)
 
 	if (!targets_valid || targets_cache == NULL)
 		return;
-	if (!OidIsValid(relid) || relid == targets_registry)
+	if (!OidIsValid(relid) || relid == targets_registry ||
+		relid == contexts_registry || relid == vocabularies_registry)
 	{
 		targets_valid = false;
 		return;
@@ -105,15 +136,21 @@ invalidate_targets(Datum arg, Oid relid)
 	hash_seq_init(&status, targets_cache);
 	while ((entry = hash_seq_search(&status)) != NULL)
 	{
-		const TagsTarget *t = &entry->target;
+		int			i;
 
-		if (relid == t->relid || relid == t->assoc || relid == t->counts ||
-			relid == t->deltas || relid == t->registry)
+		if (names_list(&entry->target, relid))
 		{
 			targets_valid = false;
 			hash_seq_term(&status);
 			return;
 		}
+		for (i = 0; i < entry->ncontexts; i++)
+			if (names_list(&entry->contexts[i], relid))
+			{
+				targets_valid = false;
+				hash_seq_term(&status);
+				return;
+			}
 	}
 }
 
@@ -124,24 +161,62 @@ forget_targets(void)
 	if (targets_cache == NULL)
 		return;
 	tags_forget_target_plans();
-	/* the hash, the strings and the expressions */
+	/* the hash, the strings, the lists and the expressions */
 	MemoryContextDelete(targets_cxt);
 	targets_cxt = NULL;
 	targets_cache = NULL;
+	vocabularies = NULL;
+	nvocabularies = 0;
 }
 
 /*
- * Enter one registered target into the cache (load_targets()).  A target a
- * change to its table broke is entered with why, reported when it is used.
+ * Enter one tenant vocabulary (a row of tag_vocabularies: tags, synonyms,
+ * slug_aliases, tenant_type) into the cache
+ */
+static void
+add_vocabulary(Datum *values, bool *nulls)
+{
+	TagsVocabulary *v;
+
+	vocabularies = repalloc(vocabularies,
+							(nvocabularies + 1) * sizeof(TagsVocabulary));
+	v = &vocabularies[nvocabularies++];
+	v->tags = DatumGetObjectId(values[0]);
+	v->synonyms = DatumGetObjectId(values[1]);
+	v->aliases = DatumGetObjectId(values[2]);
+	v->tenant_type = DatumGetObjectId(values[3]);
+}
+
+/*
+ * Enter one row of tag_targets (target, association, counts, count_deltas,
+ * visible, sort_column, builtin, tenant_column, vocabulary) into the cache
+ */
+static void
+add_registered_target(Datum *values, bool *nulls)
+{
+	add_target(DatumGetObjectId(values[0]), DatumGetObjectId(values[1]),
+			   DatumGetObjectId(values[2]), DatumGetObjectId(values[3]),
+			   nulls[4] ? NULL : TextDatumGetCString(values[4]),
+			   NameStr(*DatumGetName(values[5])),
+			   DatumGetBool(values[6]),
+			   nulls[7] ? NULL : NameStr(*DatumGetName(values[7])),
+			   nulls[8] ? InvalidOid : DatumGetObjectId(values[8]));
+}
+
+/*
+ * Enter one target into the cache, with its own list.  A target a change
+ * to its table broke is entered with why, reported when it is used.
  */
 static void
 add_target(Oid relid, Oid assoc, Oid counts, Oid deltas, const char *visible,
-		   const char *sort_column, bool builtin)
+		   const char *sort_column, bool builtin, const char *tenant_column,
+		   Oid vocabulary)
 {
 	TargetCacheEntry *entry;
 	Relation	rel;
 	TagsTarget *t;
 	bool		found;
+	int			i;
 
 	rel = try_relation_open(relid, AccessShareLock);
 	if (rel == NULL)
@@ -149,6 +224,8 @@ add_target(Oid relid, Oid assoc, Oid counts, Oid deltas, const char *visible,
 	entry = hash_search(targets_cache, &relid, HASH_ENTER, &found);
 	entry->broken = NULL;
 	entry->visible_planned = NULL;
+	entry->ncontexts = 0;
+	entry->contexts = NULL;
 	t = &entry->target;
 	memset(t, 0, sizeof(TagsTarget));
 	t->relid = relid;
@@ -157,15 +234,27 @@ add_target(Oid relid, Oid assoc, Oid counts, Oid deltas, const char *visible,
 	t->counts = counts;
 	t->deltas = deltas;
 	t->builtin = builtin;
-	t->key_att = key_column_of(rel);
+	t->vocab = shared_vocabulary;
+	for (i = 0; i < nvocabularies; i++)
+		if (vocabularies[i].tags == vocabulary)
+			t->vocab = vocabularies[i];
+	if (tenant_column != NULL)
+		t->tenant_att = get_attnum(relid, tenant_column);
+	t->key_att = key_column_of(rel, t->tenant_att);
 	t->sort_att = get_attnum(relid, sort_column);
-	if (t->key_att <= 0 || t->sort_att <= 0)
+	if (t->key_att <= 0 || t->sort_att <= 0 ||
+		(tenant_column != NULL &&
+		 (t->tenant_att <= 0 || !TAGS_HAS_TENANTS(t))))
 	{
 		/* reported when the target is used (tags_find_target()) */
 		entry->broken = MemoryContextStrdup(targets_cxt,
-											t->key_att <= 0 ?
-											"its primary key is no longer a single column" :
-											psprintf("its sort column \"%s\" does not exist", sort_column));
+											t->sort_att <= 0 ?
+											psprintf("its sort column \"%s\" does not exist", sort_column) :
+											tenant_column != NULL && t->tenant_att <= 0 ?
+											psprintf("its tenant column \"%s\" does not exist", tenant_column) :
+											tenant_column != NULL && !TAGS_HAS_TENANTS(t) ?
+											"its tenant vocabulary no longer exists" :
+											"its primary key is no longer its key or its tenant and key");
 		relation_close(rel, AccessShareLock);
 		return;
 	}
@@ -181,27 +270,103 @@ add_target(Oid relid, Oid assoc, Oid counts, Oid deltas, const char *visible,
 }
 
 /*
- * Read the registry into the cache, in a snapshot taken now: what the last
- * invalidation announced is committed.  A schema of version 1.1 or older
- * has no registry: posts is its only target.  The registry is read directly, not
- * through SPI, so that loading the cache adds no statement to a call.
+ * Enter one row of tag_contexts (target, context, association, counts,
+ * count_deltas) into the cache: a list of its target, which comes first
+ */
+static void
+add_context(Datum *values, bool *nulls)
+{
+	Oid			relid = DatumGetObjectId(values[0]);
+	TargetCacheEntry *entry = hash_search(targets_cache, &relid, HASH_FIND,
+										  NULL);
+	TagsTarget *t;
+
+	if (entry == NULL)
+		return;					/* its target was dropped */
+	entry->contexts = entry->contexts == NULL ?
+		MemoryContextAlloc(targets_cxt, sizeof(TagsTarget)) :
+		repalloc(entry->contexts, (entry->ncontexts + 1) * sizeof(TagsTarget));
+	t = &entry->contexts[entry->ncontexts++];
+	*t = entry->target;
+	namestrcpy(&t->context, TextDatumGetCString(values[1]));
+	t->assoc = DatumGetObjectId(values[2]);
+	t->counts = DatumGetObjectId(values[3]);
+	t->deltas = DatumGetObjectId(values[4]);
+}
+
+/*
+ * Read every row of a registry table, its columns by name (a column the
+ * schema's version has not is NULL), and enter each with add.  Read
+ * directly, not through SPI, so that loading the cache adds no statement
+ * to a call, in a snapshot taken now: what the last invalidation announced
+ * is committed.
+ */
+static void
+read_registry(Oid registry, const char *const *names, int ncolumns,
+			  RegistryRowFunc add)
+{
+	Relation	rel;
+	TupleDesc	desc;
+	Snapshot	snapshot;
+	TableScanDesc scan;
+	HeapTuple	tuple;
+	int			atts[TAGS_REGISTRY_MAX_COLUMNS];
+	int			i;
+
+	Assert(ncolumns <= TAGS_REGISTRY_MAX_COLUMNS);
+	if (!OidIsValid(registry))
+		return;
+	rel = table_open(registry, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	for (i = 0; i < ncolumns; i++)
+		atts[i] = tags_column_of(desc, names[i]);
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	/* PostgreSQL 19 takes flags for the table AM; none here */
+#if PG_VERSION_NUM >= 190000
+	scan = table_beginscan(rel, snapshot, 0, NULL, SO_NONE);
+#else
+	scan = table_beginscan(rel, snapshot, 0, NULL);
+#endif
+	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Datum		values[TAGS_REGISTRY_MAX_COLUMNS];
+		bool		nulls[TAGS_REGISTRY_MAX_COLUMNS];
+
+		for (i = 0; i < ncolumns; i++)
+		{
+			values[i] = (Datum) 0;
+			nulls[i] = true;
+			if (atts[i] > 0)
+				values[i] = heap_getattr(tuple, atts[i], desc, &nulls[i]);
+		}
+		add(values, nulls);
+	}
+	table_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	table_close(rel, AccessShareLock);
+}
+
+/*
+ * Read the registry into the cache: the tenant vocabularies, the targets,
+ * then their contexts.  A schema of version 1.1 or older has no registry:
+ * posts is its only target.
  */
 static void
 load_targets(void)
 {
 	static bool registered = false;
-	HASHCTL		ctl;
-	Relation	registry;
-	TupleDesc	rdesc;
-	Snapshot	snapshot;
-	TableScanDesc scan;
-	HeapTuple	tuple;
-	int			atts[7];
-	static const char *const names[7] = {
-		"target", "association", "counts", "count_deltas", "visible",
-		"sort_column", "builtin"
+	static const char *const vocabulary_columns[] = {
+		"tags", "synonyms", "slug_aliases", "tenant_type"
 	};
-	int			i;
+	static const char *const target_columns[] = {
+		"target", "association", "counts", "count_deltas", "visible",
+		"sort_column", "builtin", "tenant_column", "vocabulary"
+	};
+	static const char *const context_columns[] = {
+		"target", "context", "association", "counts", "count_deltas"
+	};
+	HASHCTL		ctl;
+	MemoryContext old;
 
 	if (!registered)
 	{
@@ -219,44 +384,33 @@ load_targets(void)
 								HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	targets_schema = tags_schema();
 	targets_registry = tags_table_id("tag_targets");
-	if (!OidIsValid(targets_registry))
+	contexts_registry = tags_table_id("tag_contexts");
+	vocabularies_registry = tags_table_id("tag_vocabularies");
+	shared_vocabulary.tags = tags_table_id("tags");
+	shared_vocabulary.synonyms = tags_table_id("tag_synonyms");
+	shared_vocabulary.aliases = tags_table_id("tag_slug_aliases");
+	shared_vocabulary.tenant_type = InvalidOid;
+
+	old = MemoryContextSwitchTo(targets_cxt);
+	vocabularies = palloc(sizeof(TagsVocabulary));
+	nvocabularies = 0;
+	MemoryContextSwitchTo(old);
+	read_registry(vocabularies_registry, vocabulary_columns,
+				  lengthof(vocabulary_columns), add_vocabulary);
+	if (OidIsValid(targets_registry))
+		read_registry(targets_registry, target_columns,
+					  lengthof(target_columns), add_registered_target);
+	else
 	{
 		/* a schema older than 1.2: posts alone, as 1.2 registers it */
 		add_target(tags_table_id("posts"), tags_table_id("post_tags"),
 				   tags_table_id("tag_post_counts"),
 				   tags_table_id("tag_post_count_deltas"),
-				   TAGS_BUILTIN_VISIBLE, "created_at", true);
-		targets_valid = true;
-		return;
+				   TAGS_BUILTIN_VISIBLE, "created_at", true, NULL,
+				   InvalidOid);
 	}
-
-	registry = table_open(targets_registry, AccessShareLock);
-	rdesc = RelationGetDescr(registry);
-	for (i = 0; i < 7; i++)
-		atts[i] = tags_column_of(rdesc, names[i]);
-	snapshot = RegisterSnapshot(GetLatestSnapshot());
-	/* PostgreSQL 19 takes flags for the table AM; none here */
-#if PG_VERSION_NUM >= 190000
-	scan = table_beginscan(registry, snapshot, 0, NULL, SO_NONE);
-#else
-	scan = table_beginscan(registry, snapshot, 0, NULL);
-#endif
-	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
-	{
-		Datum		values[7];
-		bool		nulls[7];
-
-		for (i = 0; i < 7; i++)
-			values[i] = heap_getattr(tuple, atts[i], rdesc, &nulls[i]);
-		add_target(DatumGetObjectId(values[0]), DatumGetObjectId(values[1]),
-				   DatumGetObjectId(values[2]), DatumGetObjectId(values[3]),
-				   nulls[4] ? NULL : TextDatumGetCString(values[4]),
-				   NameStr(*DatumGetName(values[5])),
-				   DatumGetBool(values[6]));
-	}
-	table_endscan(scan);
-	UnregisterSnapshot(snapshot);
-	table_close(registry, AccessShareLock);
+	read_registry(contexts_registry, context_columns,
+				  lengthof(context_columns), add_context);
 	/* only whole: an error above leaves it to be read again */
 	targets_valid = true;
 }
@@ -289,8 +443,9 @@ check_not_broken(const TargetCacheEntry *entry)
 }
 
 /*
- * Fill *target with what the registry says of the table relid; false if it
- * is not a target.  The caller must be connected to SPI (tags_spi_connect).
+ * Fill *target with the own list of the table relid, as the registry says;
+ * false if it is not a target.  The caller must be connected to SPI
+ * (tags_spi_connect).
  */
 bool
 tags_find_target(Oid relid, TagsTarget *target)
@@ -357,7 +512,72 @@ tags_target_arg(FunctionCallInfo fcinfo, TagsTarget *target)
 }
 
 /*
- * The target whose association table is assoc; false if there is none.
+ * Switch *target, one of a target's lists, to the list named context (""
+ * or NULL: the target's own), keeping the call's tenant; 22023 if the
+ * target has no such context.
+ */
+void
+tags_use_context(TagsTarget *target, const char *context)
+{
+	TargetCacheEntry *entry;
+	bool		has_tenant = target->has_tenant;
+	Datum		tenant = target->tenant;
+	int			i;
+
+	if (context == NULL)
+		context = "";
+	if (strcmp(NameStr(target->context), context) == 0)
+		return;
+	entry = target_entry(target->relid);
+	if (entry == NULL)
+		elog(ERROR, "tag target %u changed during its use", target->relid);
+	if (context[0] == '\0')
+		*target = entry->target;
+	else
+	{
+		for (i = 0; i < entry->ncontexts; i++)
+			if (strcmp(NameStr(entry->contexts[i].context), context) == 0)
+				break;
+		if (i == entry->ncontexts)
+			ereport(ERROR,
+					errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					errmsg("table \"%s\" has no tag context \"%s\"",
+						   get_rel_name(target->relid), context),
+					errhint("Add it with tags_add_context(), or name one of the target's contexts."));
+		*target = entry->contexts[i];
+	}
+	target->has_tenant = has_tenant;
+	target->tenant = tenant;
+}
+
+/*
+ * Every list of the target relid, its own first, as a palloc'd array;
+ * *count is set.  The caller must be connected to SPI.
+ */
+TagsTarget *
+tags_target_lists(Oid relid, int *count)
+{
+	TargetCacheEntry *entry = target_entry(relid);
+	TagsTarget *lists;
+	int			i;
+
+	if (entry == NULL)
+	{
+		*count = 0;
+		return NULL;
+	}
+	check_not_broken(entry);
+	lists = palloc((entry->ncontexts + 1) * sizeof(TagsTarget));
+	lists[0] = entry->target;
+	for (i = 0; i < entry->ncontexts; i++)
+		lists[i + 1] = entry->contexts[i];
+	*count = entry->ncontexts + 1;
+	return lists;
+}
+
+/*
+ * The list whose association table is assoc, a target's own or a
+ * context's; false if there is none.
  */
 bool
 tags_find_target_by_association(Oid assoc, TagsTarget *target)
@@ -369,6 +589,9 @@ tags_find_target_by_association(Oid assoc, TagsTarget *target)
 		load_targets();
 	hash_seq_init(&status, targets_cache);
 	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		int			i;
+
 		if (entry->target.assoc == assoc)
 		{
 			check_not_broken(entry);
@@ -376,44 +599,61 @@ tags_find_target_by_association(Oid assoc, TagsTarget *target)
 			hash_seq_term(&status);
 			return true;
 		}
+		for (i = 0; i < entry->ncontexts; i++)
+			if (entry->contexts[i].assoc == assoc)
+			{
+				check_not_broken(entry);
+				*target = entry->contexts[i];
+				hash_seq_term(&status);
+				return true;
+			}
+	}
 	return false;
 }
 
 /*
- * Every target, the built-in posts first, as a palloc'd array; *count is
- * set.  Tag care and upkeep walk them in this order, so that two calls lock
- * the targets' rows in the same order.
+ * Every list of every target that takes its tags from the vocabulary whose
+ * tags table is vocabulary (every target, if InvalidOid), the built-in
+ * posts first, as a palloc'd array; *count is set.  Tag care and upkeep
+ * walk them in this order, so that two calls lock the targets' rows in the
+ * same order.
  */
 TagsTarget *
-tags_all_targets(int *count)
+tags_all_targets(Oid vocabulary, int *count)
 {
 	HASH_SEQ_STATUS status;
 	TargetCacheEntry *entry;
 	TagsTarget *targets;
-	bool		builtin = false;
-	int			n = 1;
+	int			size = 8;
+	int			n = 0;
 
 	if (!targets_current())
 		load_targets();
-	targets = palloc((hash_get_num_entries(targets_cache) + 1) *
-					 sizeof(TagsTarget));
+	targets = palloc(size * sizeof(TagsTarget));
 	hash_seq_init(&status, targets_cache);
 	while ((entry = hash_seq_search(&status)) != NULL)
 	{
+		int			i;
+
+		if (OidIsValid(vocabulary) && entry->target.vocab.tags != vocabulary)
+			continue;
 		check_not_broken(entry);
-		if (entry->target.builtin)
+		if (n + entry->ncontexts + 1 > size)
 		{
+			size = 2 * (n + entry->ncontexts + 1);
+			targets = repalloc(targets, size * sizeof(TagsTarget));
+		}
+		if (entry->target.builtin && n > 0)
+		{
+			/* posts first */
+			memmove(targets + 1, targets, n * sizeof(TagsTarget));
 			targets[0] = entry->target;
-			builtin = true;
 		}
 		else
-			targets[n++] = entry->target;
-	}
-	if (!builtin)
-	{
-		/* a registry whose row of posts someone deleted by hand */
-		memmove(targets, targets + 1, (n - 1) * sizeof(TagsTarget));
-		n--;
+			targets[n] = entry->target;
+		n++;
+		for (i = 0; i < entry->ncontexts; i++)
+			targets[n++] = entry->contexts[i];
 	}
 	*count = n;
 	return targets;
@@ -421,8 +661,9 @@ tags_all_targets(int *count)
 
 /*
  * The built-in target posts, which every schema has (at versions older
- * than 1.2 without a registry): what the 1.0 functions work on.  The
- * caller must be connected to SPI.
+ * than 1.2 without a registry): what the 1.0 functions work on, and the
+ * shared tags' target when a function about tags is told none.  The caller
+ * must be connected to SPI.
  */
 void
 tags_builtin_target(TagsTarget *target)
@@ -431,115 +672,54 @@ tags_builtin_target(TagsTarget *target)
 }
 
 /*
- * Run a statement of a target as tags_execute() runs a statement of the
- * extension's own tables: its plan is kept by the plan cache for the
- * target, and made again when the target's tables change.
+ * The vocabulary whose tags table is tags, as a TagsTarget of no target
+ * (relid InvalidOid) that names only it: what the trigger on a tags table
+ * works with.  False if no vocabulary has that table.
  */
-uint64
-tags_target_execute(const TagsTarget *target, const TagsStatement *stmt,
-					Datum *values, const char *nulls, bool latest,
-					bool read_only, long count)
+bool
+tags_find_vocabulary(Oid tags, TagsTarget *vocabulary)
 {
-	TargetCacheEntry *entry;
+	int			i;
 
 	if (!targets_current())
 		load_targets();
-	entry = hash_search(targets_cache, &target->relid, HASH_FIND, NULL);
-	if (entry == NULL)
-		ereport(ERROR,
-				errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				errmsg("table \"%s\" is no longer a tag target",
-					   get_rel_name(target->relid) ?
-					   get_rel_name(target->relid) : "?"));
-	return tags_execute_for_target(stmt, target->relid, build_target_sql,
-								   &entry->target, values, nulls, latest,
-								   read_only, count);
-}
-
-/* An item's key as text, for messages */
-char *
-tags_item_text(const TagsTarget *target, Datum key)
-{
-	Oid			out_func;
-	bool		is_varlena;
-
-	getTypeOutputInfo(target->key_type, &out_func, &is_varlena);
-	return OidOutputFunctionCall(out_func, key);
+	memset(vocabulary, 0, sizeof(TagsTarget));
+	if (tags == shared_vocabulary.tags)
+	{
+		vocabulary->vocab = shared_vocabulary;
+		return true;
+	}
+	for (i = 0; i < nvocabularies; i++)
+		if (vocabularies[i].tags == tags)
+		{
+			vocabulary->vocab = vocabularies[i];
+			return true;
+		}
+	return false;
 }
 
 /*
- * An item as messages name it: "item 7 of table "articles"", or, on posts,
- * "post 42", as 1.0 named its posts
+ * The list *target describes as the cache has it now, for building its
+ * statements; NULL if the target is gone.  For a vocabulary alone, the
+ * caller's own copy serves.
  */
-char *
-tags_item_name(const TagsTarget *target, Datum key)
+const TagsTarget *
+tags_cached_list(const TagsTarget *target)
 {
-	if (target->builtin)
-		return psprintf("post %s", tags_item_text(target, key));
-	return psprintf("item %s of table \"%s\"", tags_item_text(target, key),
-					get_rel_name(target->relid));
-}
-
-/*
- * The schema-qualified, quoted name of a relation
- */
-char *
-tags_qualified_name(Oid relid)
-{
-	char	   *relname = get_rel_name(relid);
-	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
-
-	if (relname == NULL || nspname == NULL)
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	return quote_qualified_identifier(nspname, relname);
-}
-
-/*
- * The text of a target's statement (arg is the TagsTarget), for the plan
- * cache: its template (stmt's sql, or its sql_1_0) with the names of the target's tables and columns of
- * the moment put in, quoted:
- *	  @extschema@	the extension's schema
- *	  @target@		the target table, t in every statement
- *	  @key@			its primary key column
- *	  @assoc@		its association table, a
- *	  @item@		the association's item column (item_id; post_id)
- *	  @visible@		its copy of the item's visibility (item_visible)
- *	  @sort@		its copy of the item's sort value (item_sort)
- *	  @counts@, @count@  the folded counts and their column (item_count)
- *	  @deltas@		the pending count deltas
- * A parameter of type ITEM_KEY_TYPE or ITEM_SORT_TYPE takes the type of the
- * target's key or sort column, one of ITEM_KEY_ARRAY_TYPE or
- * ITEM_SORT_ARRAY_TYPE an array of it.
- */
-static const char *
-build_target_sql(const TagsStatement *stmt, const char *template,
-				 const void *arg, Oid *argtypes)
-{
-	const TagsTarget *t = arg;
-	char	   *sql;
+	TargetCacheEntry *entry;
 	int			i;
 
-	for (i = 0; i < stmt->nargs; i++)
-		argtypes[i] = stmt->argtypes[i] == ITEM_KEY_TYPE ? t->key_type :
-			stmt->argtypes[i] == ITEM_SORT_TYPE ? t->sort_type :
-			stmt->argtypes[i] == ITEM_KEY_ARRAY_TYPE ? get_array_type(t->key_type) :
-			stmt->argtypes[i] == ITEM_SORT_ARRAY_TYPE ? get_array_type(t->sort_type) :
-			stmt->argtypes[i];
-
-	sql = tags_substitute(template, "@extschema@",
-						  quote_identifier(get_namespace_name(tags_schema())));
-	sql = tags_substitute(sql, "@target@", tags_qualified_name(t->relid));
-	sql = tags_substitute(sql, "@key@",
-						  quote_identifier(get_attname(t->relid, t->key_att,
-													   false)));
-	sql = tags_substitute(sql, "@assoc@", tags_qualified_name(t->assoc));
-	sql = tags_substitute(sql, "@counts@", tags_qualified_name(t->counts));
-	sql = tags_substitute(sql, "@deltas@", tags_qualified_name(t->deltas));
-	sql = tags_substitute(sql, "@item@", TAGS_ITEM_COLUMN(t->builtin));
-	sql = tags_substitute(sql, "@visible@", TAGS_VISIBLE_COLUMN(t->builtin));
-	sql = tags_substitute(sql, "@sort@", TAGS_SORT_COLUMN(t->builtin));
-	sql = tags_substitute(sql, "@count@", TAGS_COUNT_COLUMN(t->builtin));
-	return sql;
+	if (!OidIsValid(target->relid))
+		return target;
+	entry = target_entry(target->relid);
+	if (entry == NULL)
+		return NULL;
+	if (entry->target.assoc == target->assoc)
+		return &entry->target;
+	for (i = 0; i < entry->ncontexts; i++)
+		if (entry->contexts[i].assoc == target->assoc)
+			return &entry->contexts[i];
+	return NULL;
 }
 
 /*
@@ -702,9 +882,15 @@ tags_cook_visible(Relation rel, const char *source, bool check)
 	return expr;
 }
 
-/* The single column of the primary key of rel, or 0 */
+
+/*
+ * The column of rel's primary key that is its key within the tenant: the
+ * key's one column, or, with a tenant column tenant_att, the other of the
+ * two (tenant, key) or the one if the tenant is not part of it.  0 if the
+ * key has another shape.
+ */
 static AttrNumber
-key_column_of(Relation rel)
+key_column_of(Relation rel, AttrNumber tenant_att)
 {
 	Oid			index = tags_primary_key_index(rel);
 	HeapTuple	tuple;
@@ -717,7 +903,13 @@ key_column_of(Relation rel)
 	if (!HeapTupleIsValid(tuple))
 		elog(ERROR, "cache lookup failed for index %u", index);
 	form = (Form_pg_index) GETSTRUCT(tuple);
-	if (form->indnkeyatts == 1)
+	if (form->indnkeyatts == 1 && form->indkey.values[0] != tenant_att)
+		att = form->indkey.values[0];
+	else if (form->indnkeyatts == 2 && tenant_att > 0 &&
+			 form->indkey.values[0] == tenant_att)
+		att = form->indkey.values[1];
+	else if (form->indnkeyatts == 2 && tenant_att > 0 &&
+			 form->indkey.values[1] == tenant_att)
 		att = form->indkey.values[0];
 	ReleaseSysCache(tuple);
 	return att;

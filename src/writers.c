@@ -53,7 +53,8 @@ static void remove_tags(FunctionCallInfo fcinfo, const TagsTarget *target,
 /* The item $1 as a row, locked against our writers */
 static const TagsStatement stmt_item_lock = {
 	"item_lock",
-	"SELECT t FROM @target@ t WHERE t.@key@ OPERATOR(pg_catalog.=) $1"
+	"SELECT t FROM @target@ t"
+	" WHERE @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) $1"
 	" FOR NO KEY UPDATE OF t",
 	1, {ITEM_KEY_TYPE}, 0, SPI_OK_SELECT
 };
@@ -62,7 +63,7 @@ static const TagsStatement stmt_item_lock = {
 static const TagsStatement stmt_item_tag_ids = {
 	"item_tag_ids",
 	"SELECT a.tag_id, a.position FROM @assoc@ a"
-	" WHERE a.@item@ OPERATOR(pg_catalog.=) $1"
+	" WHERE @tenant:a@ a.@item@ OPERATOR(pg_catalog.=) $1"
 	" ORDER BY a.tag_id",
 	1, {ITEM_KEY_TYPE}, 0, SPI_OK_SELECT
 };
@@ -141,24 +142,24 @@ static const TagsStatement stmt_item_tags_apply = {
 	"item_tags_apply",
 	"WITH removed AS ("
 	"    DELETE FROM @assoc@ a"
-	"    WHERE $3 AND a.@item@ OPERATOR(pg_catalog.=) $1"
+	"    WHERE $3 AND @tenant:a@ a.@item@ OPERATOR(pg_catalog.=) $1"
 	"      AND a.tag_id OPERATOR(pg_catalog.<>) ALL ($2)"
 	"), moved AS ("
 	"    UPDATE @assoc@ a"
 	"    SET position = pg_catalog.array_position($2, a.tag_id)"
-	"    WHERE a.@item@ OPERATOR(pg_catalog.=) $1"
+	"    WHERE @tenant:a@ a.@item@ OPERATOR(pg_catalog.=) $1"
 	"      AND a.tag_id OPERATOR(pg_catalog.=) ANY ($2)"
 	"      AND (a.position IS NULL"
 	"           OR a.position OPERATOR(pg_catalog.<>)"
 	"              pg_catalog.array_position($2, a.tag_id))"
 	")"
-	" INSERT INTO @assoc@ AS a (@item@, tag_id, position)"
-	" SELECT $1, w.tag_id, w.position::pg_catalog.int4"
+	" INSERT INTO @assoc@ AS a (@tenant_column@@item@, tag_id, position)"
+	" SELECT @tenant_value@$1, w.tag_id, w.position::pg_catalog.int4"
 	" FROM pg_catalog.unnest($2) WITH ORDINALITY AS w(tag_id, position)"
 	" WHERE w.tag_id OPERATOR(pg_catalog.<>) ALL (ARRAY("
 	"    SELECT old.tag_id FROM @assoc@ old"
-	"    WHERE old.@item@ OPERATOR(pg_catalog.=) $1))"
-	" ON CONFLICT (@item@, tag_id)"
+	"    WHERE @tenant:old@ old.@item@ OPERATOR(pg_catalog.=) $1))"
+	" ON CONFLICT (@tenant_column@@item@, tag_id)"
 	" DO UPDATE SET position = excluded.position",
 	3, {ITEM_KEY_TYPE, INT4ARRAYOID, BOOLOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_INSERT
 };
@@ -199,16 +200,20 @@ check_tag_limit(const TagsTarget *target, Datum key, int count)
 
 /*
  * What item_set_tags() and its kin do first: set up the result, connect to
- * SPI, and read the target and item arguments (22004, 22023, 22P02,
- * 22003).  Returns the item's key.
+ * SPI, and read the target, item, tenant and context arguments (22004,
+ * 22023, 22P02, 22003).  Returns the item's key.
  */
 static Datum
 begin_item_write(FunctionCallInfo fcinfo, TagsTarget *target)
 {
+	Datum		key;
+
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	tags_target_arg(fcinfo, target);
-	return tags_item_arg(fcinfo, 1, target);
+	key = tags_item_arg(fcinfo, 1, target);
+	tags_scope_args(fcinfo, 3, 4, target);
+	return key;
 }
 
 /*
@@ -242,7 +247,7 @@ set_tags(FunctionCallInfo fcinfo, const TagsTarget *target, Datum key,
 		Datum	   *ids = palloc(Max(list->count, 1) * sizeof(Datum));
 		int			i;
 
-		tags_resolve_tags(list, true);
+		tags_resolve_tags(target, list, true);
 		tags_sort_by_first(list);
 		check_tag_limit(target, key, tags_keep_first_of_each_tag(list));
 		for (i = 0; i < list->count; i++)
@@ -261,7 +266,8 @@ set_tags(FunctionCallInfo fcinfo, const TagsTarget *target, Datum key,
 }
 
 /*
- * item_set_tags(target regclass, item, names text[]) RETURNS SETOF tags
+ * item_set_tags(target regclass, item, names text[], tenant tag_tenant,
+ *				 context text) RETURNS SETOF tags
  *
  * Makes the item's tags exactly these, in this order, and returns them.
  * NULL names leave the tags as they are (an update that does not mention
@@ -302,10 +308,10 @@ static const TagsStatement stmt_item_tags_locked = {
 	"item_tags_locked",
 	"SELECT tg.* FROM @target@ t"
 	" JOIN @assoc@ a ON a.@item@ OPERATOR(pg_catalog.=) t.@key@"
-	" CROSS JOIN LATERAL (SELECT tg.* FROM @extschema@.tags tg"
-	"                     WHERE tg.id OPERATOR(pg_catalog.=) a.tag_id"
+	" CROSS JOIN LATERAL (SELECT tg.* FROM @tags@ tg"
+	"                     WHERE @tenant:tg@ tg.id OPERATOR(pg_catalog.=) a.tag_id"
 	"                     FOR KEY SHARE OF tg) tg"
-	" WHERE t.@key@ OPERATOR(pg_catalog.=) $1"
+	" WHERE @target_tenant:t@ @tenant:a@ t.@key@ OPERATOR(pg_catalog.=) $1"
 	" ORDER BY a.position NULLS LAST, tg.id",
 	1, {ITEM_KEY_TYPE}, 0, SPI_OK_SELECT
 };
@@ -355,7 +361,7 @@ add_tags(FunctionCallInfo fcinfo, const TagsTarget *target, Datum key,
 			int			nids;
 			int			id_att;
 
-			tags_resolve_tags(list, true);
+			tags_resolve_tags(target, list, true);
 			tags_sort_by_first(list);
 
 			/*
@@ -390,7 +396,8 @@ add_tags(FunctionCallInfo fcinfo, const TagsTarget *target, Datum key,
 }
 
 /*
- * item_add_tags(target regclass, item, names text[]) RETURNS SETOF tags
+ * item_add_tags(target regclass, item, names text[], tenant tag_tenant,
+ *				 context text) RETURNS SETOF tags
  *
  * Adds the names the item lacks at the end of its list; returns them all.
  */
@@ -428,12 +435,12 @@ post_add_tags(PG_FUNCTION_ARGS)
 static const TagsStatement stmt_item_tags_remove = {
 	"item_tags_remove",
 	"DELETE FROM @assoc@ a"
-	" WHERE a.@item@ OPERATOR(pg_catalog.=) $1"
-	"   AND a.tag_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT (SELECT tg.id FROM @extschema@.tags tg"
-	"              WHERE tg.name OPERATOR(pg_catalog.=) n.name"
+	" WHERE @tenant:a@ a.@item@ OPERATOR(pg_catalog.=) $1"
+	"   AND a.tag_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT (SELECT tg.id FROM @tags@ tg"
+	"              WHERE @tenant:tg@ tg.name OPERATOR(pg_catalog.=) n.name"
 	"              UNION ALL"
-	"              SELECT s.tag_id FROM @extschema@.tag_synonyms s"
-	"              WHERE s.name OPERATOR(pg_catalog.=) n.name"
+	"              SELECT s.tag_id FROM @synonyms@ s"
+	"              WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name"
 	"              LIMIT 1)"
 	"      FROM pg_catalog.unnest($2) AS n(name)))",
 	2, {ITEM_KEY_TYPE, TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_DELETE,
@@ -475,7 +482,8 @@ remove_tags(FunctionCallInfo fcinfo, const TagsTarget *target, Datum key,
 }
 
 /*
- * item_remove_tags(target regclass, item, names text[]) RETURNS SETOF tags
+ * item_remove_tags(target regclass, item, names text[], tenant tag_tenant,
+ *					context text) RETURNS SETOF tags
  *
  * Removes these from the item (the tags stay); returns the rest.
  */
