@@ -1,5 +1,6 @@
--- 1.0 and 1.1, with data, updated to the default version (1.2): the
--- objects equal a fresh install's, and the data is intact
+-- 1.0, 1.1 and 1.2, with data (1.2 with targets), updated to the default
+-- version (1.3): the objects equal a fresh install's, and the data is
+-- intact
 
 -- every test starts from empty tables
 TRUNCATE posts, tags, post_tags, tag_synonyms, tag_slug_aliases RESTART IDENTITY;
@@ -160,6 +161,77 @@ UNION ALL
 SELECT name FROM item_set_tags('posts', 3, ARRAY['Rust', 'py']);
 SELECT name, item_count FROM tag_item_counts('posts');
 SELECT title FROM items_by_tag(NULL::posts, 'python');
+
+-- 1.2 with targets and data, updated to 1.3
+DROP EXTENSION tags CASCADE;
+CREATE EXTENSION tags VERSION '1.2';
+SELECT extversion FROM pg_extension WHERE extname = 'tags';
+INSERT INTO posts (title, status) VALUES ('One', 'published'), ('Two', 'published');
+SELECT count(*) FROM post_set_tags(1, ARRAY['Python', 'PostgreSQL']);
+CREATE TABLE up_articles (id bigint PRIMARY KEY, status text NOT NULL,
+                          published_at timestamptz NOT NULL);
+SELECT tags_enable('up_articles', 'status = ''published''', 'published_at');
+CREATE TABLE up_words (word text PRIMARY KEY);
+SELECT tags_enable('up_words');
+INSERT INTO up_articles VALUES (1, 'published', '2026-01-01'), (2, 'draft', '2026-02-01'),
+                               (3, 'published', '2026-03-01');
+INSERT INTO up_words VALUES ('alpha'), ('beta');
+SELECT count(*) FROM item_set_tags('up_articles', 1, ARRAY['Python', 'Go']);
+SELECT count(*) FROM item_set_tags('up_articles', 2, ARRAY['Go']);
+SELECT count(*) FROM item_set_tags('up_articles', 3, ARRAY['Rust', 'Python']);
+SELECT count(*) FROM item_set_tags('up_words', 'alpha', ARRAY['Greek']);
+SELECT name FROM tag_add_synonym('golang', 'go');
+SELECT tag_merge('rust', 'python');
+-- the targets' rows, and their counts, beside the built-in data
+CREATE FUNCTION pg_temp.target_data() RETURNS TABLE (what text, line text)
+LANGUAGE sql AS $$
+SELECT 'targets', target || ' ' || association || ' ' || counts || ' ' || count_deltas
+       || ' ' || coalesce(visible, '-') || ' ' || sort_column FROM tag_targets
+UNION ALL SELECT 'up_articles_tags', row(a.*)::text FROM up_articles_tags a
+UNION ALL SELECT 'up_words_tags', row(a.*)::text FROM up_words_tags a
+UNION ALL SELECT 'up_articles counts', row(c.*)::text FROM tag_item_counts('up_articles') c
+UNION ALL SELECT 'up_words counts', row(c.*)::text FROM tag_item_counts('up_words') c
+UNION ALL SELECT 'synonyms', row(s.*)::text FROM tag_synonyms s
+UNION ALL SELECT 'aliases', row(a.*)::text FROM tag_slug_aliases a
+$$;
+DROP TABLE before;
+CREATE TEMP TABLE before AS
+SELECT * FROM pg_temp.data() UNION ALL SELECT * FROM pg_temp.target_data();
+SELECT count(*) FROM before;
+ALTER EXTENSION tags UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'tags';
+
+-- the same objects as a fresh install, line for line, but for the
+-- targets' own tables (up_*) and their registrations
+SELECT 'only after the update' AS missing, line FROM pg_temp.objects() AS o(line)
+WHERE line !~ '\mup_'
+EXCEPT ALL SELECT 'only after the update', line FROM fresh
+UNION ALL
+(SELECT 'only in a fresh install', line FROM fresh
+ EXCEPT ALL SELECT 'only in a fresh install', line FROM pg_temp.objects() AS o(line));
+
+-- the data as it was, the targets' too
+DROP TABLE after;
+CREATE TEMP TABLE after AS
+SELECT * FROM pg_temp.data() UNION ALL SELECT * FROM pg_temp.target_data();
+(SELECT * FROM before EXCEPT ALL SELECT * FROM after)
+UNION ALL
+(SELECT * FROM after EXCEPT ALL SELECT * FROM before);
+
+-- the targets of 1.2 take 1.3's arguments: a context, added now; and a
+-- tenant target beside them
+SELECT tags_add_context('up_articles', 'topics');
+SELECT name FROM item_set_tags('up_articles', 3, ARRAY['Databases'], context => 'topics');
+SELECT name FROM item_get_tags('up_articles', 3);
+SELECT name, item_count FROM tag_item_counts('up_articles', context => 'topics');
+SELECT name FROM item_add_tags('up_words', 'beta', ARRAY['golang']);
+CREATE TABLE up_notes (account_id bigint NOT NULL, id bigint NOT NULL,
+                       PRIMARY KEY (account_id, id));
+SELECT tags_enable('up_notes', tenant_column => 'account_id');
+INSERT INTO up_notes VALUES (1, 1);
+SELECT name, slug FROM item_set_tags('up_notes', 1, ARRAY['Python'], tenant => 1);
+DROP TABLE up_articles, up_words, up_notes CASCADE;
+DROP TABLE tenant_tags, tenant_tag_synonyms, tenant_tag_slug_aliases;
 
 -- a 1.1 posts with a column of the user's: the update says that dumps
 -- lose it (and the guard of 1.2 would have refused it)

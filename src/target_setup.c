@@ -573,6 +573,17 @@ static const TagsStatement stmt_target_add = {
 	0, SPI_OK_INSERT
 };
 
+/* The same in a schema still at version 1.2, which has no tenants */
+static const TagsStatement stmt_target_add_1_2 = {
+	"target_add_1_2",
+	"INSERT INTO @extschema@.tag_targets"
+	" (target, association, counts, count_deltas, visible, sort_column)"
+	" VALUES ($1::pg_catalog.regclass, $2::pg_catalog.regclass,"
+	"         $3::pg_catalog.regclass, $4::pg_catalog.regclass, $5,"
+	"         $6::pg_catalog.name)",
+	6, {OIDOID, OIDOID, OIDOID, OIDOID, TEXTOID, TEXTOID}, 0, SPI_OK_INSERT
+};
+
 /*
  * Register a context: $1 the target, $2 the context, $3 its association
  * table, $4 its counts, $5 its deltas
@@ -760,7 +771,11 @@ tags_enable(PG_FUNCTION_ARGS)
 		nulls[6] = 'n';
 		nulls[7] = 'n';
 	}
-	tags_execute(&stmt_target_add, params, nulls, false, 0);
+	/* a schema at 1.2 (its SQL functions take no tenant): no tenants */
+	if (OidIsValid(tags_table_id("tag_contexts")))
+		tags_execute(&stmt_target_add, params, nulls, false, 0);
+	else
+		tags_execute(&stmt_target_add_1_2, params, nulls, false, 0);
 	for (i = 0; i < ncontexts; i++)
 		add_context(&shape, TextDatumGetCString(context_names[i]));
 	tags_restore_user(&saved);
@@ -929,6 +944,27 @@ static const TagsStatement stmt_targets_dropped = {
 	0, {InvalidOid}, 0, SPI_OK_SELECT
 };
 
+/* The same in a schema still at version 1.2: targets alone */
+static const TagsStatement stmt_targets_dropped_1_2 = {
+	"targets_dropped_1_2",
+	"WITH dropped AS MATERIALIZED ("
+	"    SELECT pg_catalog.array_agg(d.objid) AS oids"
+	"    FROM pg_catalog.pg_event_trigger_dropped_objects() d"
+	"    WHERE d.classid OPERATOR(pg_catalog.=)"
+	"          'pg_catalog.pg_class'::pg_catalog.regclass"
+	"      AND d.objsubid OPERATOR(pg_catalog.=) 0"
+	")"
+	" DELETE FROM @extschema@.tag_targets r USING dropped d"
+	" WHERE NOT r.builtin"
+	"   AND (r.target::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"
+	"        OR r.association::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"
+	"        OR r.counts::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"
+	"        OR r.count_deltas::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids))"
+	" RETURNING r.target::pg_catalog.oid, r.association::pg_catalog.oid,"
+	"           r.counts::pg_catalog.oid, r.count_deltas::pg_catalog.oid",
+	0, {InvalidOid}, 0, SPI_OK_DELETE_RETURNING
+};
+
 /*
  * tags_drop_targets() RETURNS event_trigger, ON sql_drop
  *
@@ -957,7 +993,10 @@ tags_drop_targets(PG_FUNCTION_ARGS)
 		PG_RETURN_VOID();
 	}
 	tags_become_owner(&saved);
-	nrows = tags_execute(&stmt_targets_dropped, NULL, NULL, false, 0);
+	if (OidIsValid(tags_table_id("tag_contexts")))
+		nrows = tags_execute(&stmt_targets_dropped, NULL, NULL, false, 0);
+	else
+		nrows = tags_execute(&stmt_targets_dropped_1_2, NULL, NULL, false, 0);
 	gone = palloc((nrows * 4 + 1) * sizeof(Oid));
 	for (row = 0; row < nrows; row++)
 	{
