@@ -516,33 +516,27 @@ static const TagsStatement stmt_deltas_tenants = {
  * if it was told none) into its folded counts: see fold_counts().  Takes
  * the folding locks, waiting for them if wait, else skipping a tenant
  * whose lock another holds.  Returns the number of tags whose folded count
- * changed, or -1 if nothing was folded for want of the lock.  The caller
- * must be connected to SPI, as the target's owner.
+ * changed.  The caller must be connected to SPI, as the target's owner.
  */
 int64
 tags_fold_item_counts(const TagsTarget *target, bool wait)
 {
-	uint64		ntenants;
-	char	  **tenants;
+	TagsTarget *tenants;
+	int			ntenants;
 	int64		total = 0;
-	uint64		i;
+	int			i;
 
-	if (!TAGS_HAS_TENANTS(target) || target->has_tenant)
-		return fold_counts(target, wait);
-	ntenants = tags_target_execute(target, &stmt_deltas_tenants, NULL, NULL,
-								   true, false, 0);
-	tenants = palloc((ntenants + 1) * sizeof(char *));
-	for (i = 0; i < ntenants; i++)
-		tenants[i] = SPI_getvalue(SPI_tuptable->vals[i],
-								  SPI_tuptable->tupdesc, 1);
+	if (target->has_tenant)
+	{
+		ntenants = 1;
+		tenants = unconstify(TagsTarget *, target);
+	}
+	else
+		tenants = tags_each_tenant(target, &stmt_deltas_tenants, &ntenants);
 	for (i = 0; i < ntenants; i++)
 	{
-		TagsTarget	tenant_target = *target;
-		int64		n;
+		int64		n = fold_counts(&tenants[i], wait);
 
-		tags_set_tenant(&tenant_target, CStringGetTextDatum(tenants[i]),
-						TEXTOID);
-		n = fold_counts(&tenant_target, wait);
 		if (n > 0)
 			total += n;
 	}

@@ -86,32 +86,13 @@ rebuild_target(const TagsTarget *target)
 {
 	TagsSavedUser saved;
 	TagsTarget *tenants;
-	uint64		ntenants = 1;
-	uint64		i;
+	int			ntenants;
+	int			i;
 
 	tags_become_target_owner(target, &saved);
 	tags_target_execute(target, &stmt_item_rebuild_lock, NULL, NULL, false, false,
 						0);
-	if (TAGS_HAS_TENANTS(target))
-	{
-		char	  **names;
-
-		ntenants = tags_target_execute(target, &stmt_item_tenants, NULL, NULL,
-									   false, false, 0);
-		names = palloc((ntenants + 1) * sizeof(char *));
-		for (i = 0; i < ntenants; i++)
-			names[i] = SPI_getvalue(SPI_tuptable->vals[i],
-									SPI_tuptable->tupdesc, 1);
-		tenants = palloc((ntenants + 1) * sizeof(TagsTarget));
-		for (i = 0; i < ntenants; i++)
-		{
-			tenants[i] = *target;
-			tags_set_tenant(&tenants[i], CStringGetTextDatum(names[i]),
-							TEXTOID);
-		}
-	}
-	else
-		tenants = unconstify(TagsTarget *, target);
+	tenants = tags_each_tenant(target, &stmt_item_tenants, &ntenants);
 	for (i = 0; i < ntenants; i++)
 		copy_items(&tenants[i]);
 	/* what the copies changed is in the deltas: all of it is counted anew */

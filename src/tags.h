@@ -309,6 +309,8 @@ extern uint64 tags_vocabulary_execute(const TagsTarget *target,
 									  bool latest, bool read_only,
 									  long count);
 extern void tags_set_tenant(TagsTarget *target, Datum value, Oid type);
+extern TagsTarget *tags_each_tenant(const TagsTarget *target,
+									const TagsStatement *stmt, int *count);
 extern char *tags_tenant_text(const TagsTarget *target);
 extern char *tags_item_text(const TagsTarget *target, Datum key);
 extern char *tags_item_name(const TagsTarget *target, Datum key);

@@ -268,6 +268,43 @@ tags_set_tenant(TagsTarget *target, Datum value, Oid type)
 	target->has_tenant = true;
 }
 
+/*
+ * One copy of target per tenant the statement stmt lists (its first column,
+ * as text), each told its tenant, as a palloc'd array; *count is set.  On
+ * a target without tenants, target itself.  For the upkeep that spans
+ * tenants and works a tenant at a time.  The caller must be connected to
+ * SPI.
+ */
+TagsTarget *
+tags_each_tenant(const TagsTarget *target, const TagsStatement *stmt,
+				 int *count)
+{
+	TagsTarget *tenants;
+	uint64		n;
+	uint64		i;
+
+	if (!TAGS_HAS_TENANTS(target))
+	{
+		tenants = palloc(sizeof(TagsTarget));
+		tenants[0] = *target;
+		*count = 1;
+		return tenants;
+	}
+	n = tags_target_execute(target, stmt, NULL, NULL, true, false, 0);
+	tenants = palloc((n + 1) * sizeof(TagsTarget));
+	for (i = 0; i < n; i++)
+	{
+		tenants[i] = *target;
+		tags_set_tenant(&tenants[i],
+						CStringGetTextDatum(SPI_getvalue(SPI_tuptable->vals[i],
+														 SPI_tuptable->tupdesc,
+														 1)),
+						TEXTOID);
+	}
+	*count = (int) n;
+	return tenants;
+}
+
 /* The call's tenant of target, as text, for messages */
 char *
 tags_tenant_text(const TagsTarget *target)
