@@ -509,15 +509,7 @@ item_changed(FunctionCallInfo fcinfo, const char *function)
 		if (TAGS_HAS_TENANTS(&target))
 		{
 			bool		isnull;
-			Datum		old_tenant = heap_getattr(trigdata->tg_trigtuple,
-												  target.tenant_att, desc,
-												  &isnull);
 
-			if (!isnull &&
-				(!keys_equal(&target, params[0], old_key) ||
-				 !tenants_equal(&target, trigdata->tg_trigtuple,
-								trigdata->tg_newtuple, desc)))
-				check_untagged_before_move(&target, old_tenant, old_key);
 			tags_set_tenant(&target,
 							heap_getattr(trigdata->tg_newtuple,
 										 target.tenant_att, desc, &isnull),
@@ -525,6 +517,23 @@ item_changed(FunctionCallInfo fcinfo, const char *function)
 		}
 		tags_target_execute(&target, &stmt_item_lock_all, params, NULL, false,
 							false, 0);
+		if (TAGS_HAS_TENANTS(&target))
+		{
+			bool		isnull;
+			Datum		old_tenant = heap_getattr(trigdata->tg_trigtuple,
+												  target.tenant_att, desc,
+												  &isnull);
+
+			/*
+			 * after the lock, which waits for the transactions that may be
+			 * inserting an association of the item: their rows are seen
+			 */
+			if (!isnull &&
+				(!keys_equal(&target, params[0], old_key) ||
+				 !tenants_equal(&target, trigdata->tg_trigtuple,
+								trigdata->tg_newtuple, desc)))
+				check_untagged_before_move(&target, old_tenant, old_key);
+		}
 		/* into the associations of each of the target's lists */
 		lists = tags_target_lists(target.relid, &nlists);
 		for (i = 0; i < nlists; i++)
