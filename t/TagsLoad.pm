@@ -133,6 +133,11 @@ A new, initialized cluster in UTF8 with the C locale, which logs errors
 (with their statement) and lock waits but not every statement.
 %params go to init().
 
+With TAGS_EXTENSION_DESTDIR set, the cluster loads the extension from that
+private install (make install DESTDIR=...) through the Debian server's
+extension_destdir, as t/007_targets_dump.pl does; unset, it loads the one
+installed in the server, as make test does.
+
 =cut
 
 sub new_node
@@ -148,6 +153,9 @@ log_min_error_statement = error
 log_lock_waits = on
 max_connections = 30
 });
+	$node->append_conf('postgresql.conf',
+		"extension_destdir = '$ENV{TAGS_EXTENSION_DESTDIR}'")
+	  if $ENV{TAGS_EXTENSION_DESTDIR};
 	return $node;
 }
 
@@ -704,6 +712,204 @@ sub run_pgbench_and_check
 	IPC::Run::run(\@cmd, '>', \$stdout, '2>', \$stderr);
 	check_pgbench_output($stdout, $stderr, $? >> 8);
 	return;
+}
+
+=pod
+
+What the dump tests share: restoring a database every way doc/tables.md
+says it may be restored, and rendering two databases as lines to compare.
+
+=item TagsLoad::dump_and_restore($node, $db, $dir)
+
+pg_dump of database $db into $dir in plain format, restored with psql into
+dst_plain, and in custom format, restored with pg_restore into dst_custom
+and, into dst_data, schema first, then data only with --disable-triggers,
+followed by tags_rebuild() for what the triggers did not keep.  Each step
+is a test that it exits with 0 and writes nothing on stderr (psql's
+stdout, the dump's own SELECTs, is not looked at).  Returns the three
+databases' names.
+
+=cut
+
+sub dump_and_restore
+{
+	my ($node, $db, $dir) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+
+	$node->command_checks_all(
+		[ 'pg_dump', '--no-sync', '-Fp', '-f', "$dir/$db.sql", $db ],
+		0, [qr/^$/], [qr/^$/], "pg_dump of $db in plain format");
+	$node->command_checks_all(
+		[ 'pg_dump', '--no-sync', '-Fc', '-f', "$dir/$db.dump", $db ],
+		0, [qr/^$/], [qr/^$/], "pg_dump of $db in custom format");
+
+	$node->safe_psql('postgres', "CREATE DATABASE $_")
+	  foreach ('dst_plain', 'dst_custom', 'dst_data');
+	$node->command_checks_all(
+		[
+			'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1',
+			'-f', "$dir/$db.sql", '-d', 'dst_plain'
+		],
+		0, [qr//], [qr/^$/], 'dst_plain: the plain dump restores with psql');
+	$node->command_checks_all(
+		[ 'pg_restore', '--exit-on-error', '-d', 'dst_custom', "$dir/$db.dump" ],
+		0, [qr/^$/], [qr/^$/],
+		'dst_custom: the custom dump restores with pg_restore');
+	$node->command_checks_all(
+		[
+			'pg_restore', '--exit-on-error', '--schema-only',
+			'-d', 'dst_data', "$dir/$db.dump"
+		],
+		0, [qr/^$/], [qr/^$/],
+		'dst_data: the schema of the custom dump restores');
+	$node->command_checks_all(
+		[
+			'pg_restore', '--exit-on-error', '--data-only',
+			'--disable-triggers', '-d', 'dst_data', "$dir/$db.dump"
+		],
+		0, [qr/^$/], [qr/^$/],
+		'dst_data: its data restores with --disable-triggers');
+	$node->command_checks_all(
+		[ 'psql', '-X', '-q', '-c', 'SELECT tags_rebuild()', '-d', 'dst_data' ],
+		0, [qr//], [qr/^$/],
+		'dst_data: tags_rebuild() after the data-only restore');
+	return ('dst_plain', 'dst_custom', 'dst_data');
+}
+
+=pod
+
+=item TagsLoad::snapshot($node, $db, \%sql)
+
+Runs each query of %sql in $db and returns a hash of the same keys whose
+values are the lines of its answer, one per row in the query's order: two
+databases' snapshots are compared with is_deeply.
+
+=cut
+
+sub snapshot
+{
+	my ($node, $db, $sql) = @_;
+	my %snap;
+	foreach my $what (keys %$sql)
+	{
+		$snap{$what} = [ split /\n/, $node->safe_psql($db, $sql->{$what}) ];
+	}
+	return \%snap;
+}
+
+=pod
+
+=item TagsLoad::definition_sql($schema)
+
+Queries that render the definition of every table and sequence of
+$schema, one line per object: for TagsLoad::snapshot().  columns: type,
+collation other than the type's, NOT NULL, default, identity; constraints
+and indexes as PostgreSQL deparses them; triggers with their state (a
+restore with --disable-triggers must switch them back); relations with
+their kind, owner, storage options, row-level security and the extension
+they belong to; sequence_parameters: each sequence's, and its owning column.
+
+=cut
+
+sub definition_sql
+{
+	my ($schema) = @_;
+	my $ns = "'$schema'::regnamespace";
+	return {
+		columns => qq{
+SELECT c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+       || CASE WHEN a.attcollation <> t.typcollation
+               THEN ' collate ' || a.attcollation::regcollation::text ELSE '' END
+       || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+       || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
+       || CASE a.attidentity WHEN 'a' THEN ' identity always'
+                             WHEN 'd' THEN ' identity by default' ELSE '' END
+FROM pg_class AS c
+JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+JOIN pg_type AS t ON t.oid = a.atttypid
+LEFT JOIN pg_attrdef AS d ON d.adrelid = c.oid AND d.adnum = a.attnum
+WHERE c.relnamespace = $ns AND c.relkind IN ('r', 'p', 'v')
+ORDER BY c.relname, a.attnum},
+		constraints => qq{
+SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+FROM pg_constraint WHERE connamespace = $ns ORDER BY 1},
+		indexes => qq{
+SELECT indexdef FROM pg_indexes WHERE schemaname = '$schema' ORDER BY 1},
+		triggers => qq{
+SELECT g.tgrelid::regclass || ' ' || pg_get_triggerdef(g.oid) || ' ' || g.tgenabled::text
+FROM pg_trigger AS g JOIN pg_class AS c ON c.oid = g.tgrelid
+WHERE c.relnamespace = $ns AND NOT g.tgisinternal ORDER BY 1},
+		relations => qq{
+SELECT c.relname || ' ' || c.relkind::text || ' ' || pg_get_userbyid(c.relowner)
+       || ' ' || coalesce(array_to_string(c.reloptions, ','), '-')
+       || ' rls ' || c.relrowsecurity
+       || coalesce((SELECT ' extension ' || e.extname
+                    FROM pg_depend AS x JOIN pg_extension AS e ON e.oid = x.refobjid
+                    WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid
+                      AND x.refclassid = 'pg_extension'::regclass
+                      AND x.deptype = 'e'), '')
+FROM pg_class AS c
+WHERE c.relnamespace = $ns AND c.relkind IN ('r', 'p', 'v', 'S')
+ORDER BY 1},
+		sequence_parameters => qq{
+SELECT s.sequencename || ' ' || s.data_type || ' ' || s.start_value || ' '
+       || s.min_value || ' ' || s.max_value || ' ' || s.increment_by || ' '
+       || s.cycle || ' ' || s.cache_size || coalesce(
+    (SELECT ' owned by ' || x.refobjid::regclass || '.' || a.attname
+     FROM pg_depend AS x
+     JOIN pg_attribute AS a ON a.attrelid = x.refobjid AND a.attnum = x.refobjsubid
+     WHERE x.classid = 'pg_class'::regclass
+       AND x.objid = format('%I.%I', s.schemaname, s.sequencename)::regclass
+       AND x.refclassid = 'pg_class'::regclass AND x.deptype IN ('a', 'i')), '')
+FROM pg_sequences AS s WHERE s.schemaname = '$schema' ORDER BY 1},
+	};
+}
+
+=pod
+
+=item TagsLoad::rows_sql($node, $db, $schema)
+
+For every table of $schema in $db, a query that renders its rows, each as
+its text form, in text order: the key is "rows of <table>".  For
+TagsLoad::snapshot(); a test replaces the query of a table whose rows may
+rightly differ.
+
+=cut
+
+sub rows_sql
+{
+	my ($node, $db, $schema) = @_;
+	my %sql;
+	foreach my $table (
+		split /\n/,
+		$node->safe_psql(
+			$db, qq{
+SELECT c.relname FROM pg_class AS c
+WHERE c.relnamespace = '$schema'::regnamespace AND c.relkind IN ('r', 'p')
+ORDER BY 1}))
+	{
+		$sql{"rows of $table"} =
+		  qq{SELECT x::text FROM "$schema"."$table" AS x ORDER BY 1};
+	}
+	return \%sql;
+}
+
+=pod
+
+=item TagsLoad::sequences_sql($schema)
+
+A query that renders where each sequence of $schema stands (its last
+value, NULL before the first, and so the value the next nextval() gives):
+for TagsLoad::snapshot().
+
+=cut
+
+sub sequences_sql
+{
+	my ($schema) = @_;
+	return qq{
+SELECT sequencename || ' ' || coalesce(last_value::text, 'unused')
+FROM pg_sequences WHERE schemaname = '$schema' ORDER BY 1};
 }
 
 1;
