@@ -861,7 +861,6 @@ my @steps = (
 		'0|0|0'
 	],);
 
-my %answers;
 foreach my $db ('src', @restored)
 {
 	foreach my $refusal (@refused)
@@ -879,19 +878,12 @@ foreach my $db ('src', @restored)
 		my ($name, $sql, $expected) = @$step;
 		my $got = $node->safe_psql($db, $sql);
 
-		# expected: the answer written in the step
+		# expected: the answer written in the step, the same in the source
+		# and in every restored database
 		is($got, $expected, "$db: $name");
-		push @{ $answers{$db} }, "$name: $got";
 	}
 
 	check_oracle($db, 'after the writes');
-}
-
-foreach my $db (@restored)
-{
-	# expected: the restored database answers every step as the source
-	is_deeply($answers{$db}, $answers{src},
-		"$db: keeps working as the source does");
 }
 
 $node->stop;
