@@ -121,6 +121,30 @@ SELECT pg_catalog.pg_extension_config_dump('tag_contexts', '');
 
 GRANT SELECT ON tag_contexts TO PUBLIC;
 
+-- An item without a sort value (a nullable sort column) sorts as the
+-- lowest value of the column's type: -infinity for numeric, which a copy
+-- of type numeric(p, s), as 1.2 made them, cannot hold.  The copies lose
+-- their modifier (no rewrite).
+DO $$
+DECLARE
+    copy record;
+BEGIN
+    FOR copy IN
+        SELECT t.association
+        FROM tag_targets t
+        JOIN pg_catalog.pg_attribute a
+          ON a.attrelid OPERATOR(pg_catalog.=) t.association
+         AND a.attname OPERATOR(pg_catalog.=) 'item_sort'
+        WHERE NOT t.builtin
+          AND a.atttypid OPERATOR(pg_catalog.=) 'pg_catalog.numeric'::pg_catalog.regtype
+          AND a.atttypmod OPERATOR(pg_catalog.<>) -1
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN item_sort TYPE pg_catalog.numeric',
+                                  copy.association);
+    END LOOP;
+END
+$$;
+
 --
 -- Targets, with tenants and contexts
 --

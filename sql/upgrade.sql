@@ -176,6 +176,10 @@ SELECT tags_enable('up_words');
 INSERT INTO up_articles VALUES (1, 'published', '2026-01-01'), (2, 'draft', '2026-02-01'),
                                (3, 'published', '2026-03-01');
 INSERT INTO up_words VALUES ('alpha'), ('beta');
+CREATE TABLE up_prices (id bigint PRIMARY KEY, price numeric(10, 2) NOT NULL);
+SELECT tags_enable('up_prices', sort_column => 'price');
+INSERT INTO up_prices VALUES (1, 99999999.99);
+SELECT count(*) FROM item_set_tags('up_prices', 1, ARRAY['Dear']);
 SELECT count(*) FROM item_set_tags('up_articles', 1, ARRAY['Python', 'Go']);
 SELECT count(*) FROM item_set_tags('up_articles', 2, ARRAY['Go']);
 SELECT count(*) FROM item_set_tags('up_articles', 3, ARRAY['Rust', 'Python']);
@@ -225,12 +229,20 @@ SELECT name FROM item_set_tags('up_articles', 3, ARRAY['Databases'], context => 
 SELECT name FROM item_get_tags('up_articles', 3);
 SELECT name, item_count FROM tag_item_counts('up_articles', context => 'topics');
 SELECT name FROM item_add_tags('up_words', 'beta', ARRAY['golang']);
+-- 1.2 copied a numeric(p, s) sort column with its modifier; 1.3 lets the
+-- column take NULLs, copied as -infinity, which the update made room for
+SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+WHERE attrelid = 'up_prices_tags'::regclass AND attname = 'item_sort';
+ALTER TABLE up_prices ALTER COLUMN price DROP NOT NULL;
+INSERT INTO up_prices VALUES (2, NULL);
+SELECT count(*) FROM item_set_tags('up_prices', 2, ARRAY['Dear']);
+SELECT id, price FROM items_by_tag(NULL::up_prices, 'dear');
 CREATE TABLE up_notes (account_id bigint NOT NULL, id bigint NOT NULL,
                        PRIMARY KEY (account_id, id));
 SELECT tags_enable('up_notes', tenant_column => 'account_id');
 INSERT INTO up_notes VALUES (1, 1);
 SELECT name, slug FROM item_set_tags('up_notes', 1, ARRAY['Python'], tenant => 1);
-DROP TABLE up_articles, up_words, up_notes CASCADE;
+DROP TABLE up_articles, up_words, up_notes, up_prices CASCADE;
 DROP TABLE tenant_tags, tenant_tag_synonyms, tenant_tag_slug_aliases;
 
 -- a 1.1 posts with a column of the user's: the update says that dumps

@@ -178,7 +178,8 @@ static const TagsStatement stmt_item_of_any_tenant = {
 /*
  * Raise 23503 if an association names an item of another tenant than its
  * own: a target whose key alone is its primary key has a foreign key on
- * the key alone, which would let it pass.
+ * the key alone, which would let it pass.  (A target whose key is
+ * (tenant, key) needs no such look, whose foreign key sees the tenant.)
  */
 static void
 check_item_of_tenant(const TagsTarget *target, Datum key)
@@ -334,7 +335,8 @@ copy_item(FunctionCallInfo fcinfo, const char *function, bool builtin)
 		}
 		else
 		{
-			if (target.has_tenant)
+			/* the foreign key on the key alone would not see the tenant */
+			if (target.has_tenant && !target.tenant_in_key)
 				check_item_of_tenant(&target, key);
 			values[0] = BoolGetDatum(false);
 			values[1] = SPI_datumTransfer(tags_lowest_sort(&target), typbyval,
@@ -408,25 +410,30 @@ static const TagsStatement stmt_item_copy_stale = {
 
 /*
  * The associations of the items $1 whose copy differs from $2 (their
- * visibility) and $3 (their sort values), arrays side by side, get them.
- * Planned at each run, for the batch's size.
+ * visibility) and $3 (their sort values), arrays side by side, get them;
+ * the items run from $4 to $5, in key order, which bounds the scan of the
+ * association table.  Planned at each run, for the batch's size.
  */
 static const TagsStatement stmt_items_copy_to_tags = {
 	"items_copy_to_tags",
 	"UPDATE @assoc@ a SET @visible@ = v.visible, @sort@ = v.sort"
 	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
 	"                 pg_catalog.unnest($3)) AS v(item, visible, sort)"
-	" WHERE @tenant:a@ a.@item@ OPERATOR(pg_catalog.=) v.item"
+	" WHERE @tenant:a@ a.@item@ OPERATOR(pg_catalog.>=) $4"
+	"   AND a.@item@ OPERATOR(pg_catalog.<=) $5"
+	"   AND a.@item@ OPERATOR(pg_catalog.=) v.item"
 	"   AND (a.@visible@ OPERATOR(pg_catalog.<>) v.visible"
 	"        OR a.@sort@ OPERATOR(pg_catalog.<>) v.sort)",
-	3, {ITEM_KEY_ARRAY_TYPE, BOOLARRAYOID, ITEM_SORT_ARRAY_TYPE},
+	5, {ITEM_KEY_ARRAY_TYPE, BOOLARRAYOID, ITEM_SORT_ARRAY_TYPE,
+	ITEM_KEY_TYPE, ITEM_KEY_TYPE},
 	CURSOR_OPT_CUSTOM_PLAN, SPI_OK_UPDATE
 };
 
 /*
- * Copy items into their associations: params are $1 the items, $2 their
- * visibility, $3 their sort values, as arrays (for tags_rebuild()).  The
- * caller must be connected to SPI, as the target's owner.
+ * Copy items into their associations: params are $1 the items, in key
+ * order, $2 their visibility, $3 their sort values, as arrays, $4 the
+ * first item and $5 the last (for tags_rebuild()).  The caller must be
+ * connected to SPI, as the target's owner.
  */
 void
 tags_copy_items_into_associations(const TagsTarget *target, Datum *params)

@@ -504,43 +504,60 @@ static const TagsStatement stmt_item_deltas_fold = {
 	0, {InvalidOid}, 0, SPI_OK_INSERT_RETURNING
 };
 
-/* The tenants that have pending deltas, as text */
-static const TagsStatement stmt_deltas_tenants = {
-	"deltas_tenants",
-	"SELECT DISTINCT d.tenant::pg_catalog.text FROM @deltas@ d",
-	0, {InvalidOid}, 0, SPI_OK_SELECT
+/*
+ * Fold the deltas of every tenant of a tenant target's list into the
+ * counts, in one statement, in tenant and tag order; returns the rows it
+ * changed
+ */
+static const TagsStatement stmt_item_deltas_fold_all = {
+	"item_deltas_fold_all",
+	"WITH folded AS ("
+	"    DELETE FROM @deltas@ d RETURNING d.tenant, d.tag_id, d.delta"
+	")"
+	" INSERT INTO @counts@ AS c (tenant, tag_id, @count@)"
+	" SELECT f.tenant, f.tag_id, pg_catalog.sum(f.delta) FROM folded f"
+	" GROUP BY f.tenant, f.tag_id"
+	" ORDER BY f.tenant, f.tag_id"
+	" ON CONFLICT (tenant, tag_id) DO UPDATE"
+	" SET @count@ = c.@count@ OPERATOR(pg_catalog.+) excluded.@count@"
+	" RETURNING c.tag_id",
+	0, {InvalidOid}, 0, SPI_OK_INSERT_RETURNING
+};
+
+/* Drop every count of a tenant target's list that is zero */
+static const TagsStatement stmt_item_counts_drop_all_zeros = {
+	"item_counts_drop_all_zeros",
+	"DELETE FROM @counts@ c WHERE c.@count@ OPERATOR(pg_catalog.=) 0",
+	0, {InvalidOid}, 0, SPI_OK_DELETE
 };
 
 /*
  * Fold a target's pending deltas (of the call's tenant, or of every tenant
- * if it was told none) into its folded counts: see fold_counts().  Takes
- * the folding locks, waiting for them if wait, else skipping a tenant
- * whose lock another holds.  Returns the number of tags whose folded count
- * changed.  The caller must be connected to SPI, as the target's owner.
+ * if it was told none) into its folded counts: see fold_counts().  The
+ * upkeep that folds every tenant of a tenant target does it in one
+ * statement under the list's folding lock, not under each tenant's lock,
+ * which would hold as many locks as there are tenants.  Returns the number
+ * of tags whose folded count changed (none if wait is false and another
+ * holds the lock).  The caller must be connected to SPI, as the target's
+ * owner.
  */
 int64
 tags_fold_item_counts(const TagsTarget *target, bool wait)
 {
-	TagsTarget *tenants;
-	int			ntenants;
-	int64		total = 0;
-	int			i;
+	int64		nrows;
 
-	if (target->has_tenant)
+	if (!TAGS_HAS_TENANTS(target) || target->has_tenant)
 	{
-		ntenants = 1;
-		tenants = unconstify(TagsTarget *, target);
+		nrows = fold_counts(target, wait);
+		return nrows > 0 ? nrows : 0;
 	}
-	else
-		tenants = tags_each_tenant(target, &stmt_deltas_tenants, &ntenants);
-	for (i = 0; i < ntenants; i++)
-	{
-		int64		n = fold_counts(&tenants[i], wait);
-
-		if (n > 0)
-			total += n;
-	}
-	return total;
+	if (!tags_lock_folding(target, wait))
+		return 0;
+	nrows = (int64) tags_target_execute(target, &stmt_item_deltas_fold_all,
+										NULL, NULL, false, false, 0);
+	tags_target_execute(target, &stmt_item_counts_drop_all_zeros, NULL, NULL,
+						false, false, 0);
+	return nrows;
 }
 
 /*

@@ -44,16 +44,20 @@ static int64 item_count(const TagsTarget *target, Datum tag);
 /*
  * Whether the counters may answer for the caller: it may read the target,
  * its association table and the tags, and row-level security hides no row
- * of the target from it.  Else the items are counted live, as the caller,
+ * of any of them from it.  Else the items are counted live, as the caller,
  * by the join the counters stand for.
  */
 bool
 tags_item_counters_answer(const TagsTarget *target)
 {
-	return pg_class_aclcheck(target->relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
-		pg_class_aclcheck(target->assoc, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
-		pg_class_aclcheck(target->vocab.tags, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
-		check_enable_rls(target->relid, InvalidOid, true) != RLS_ENABLED;
+	const Oid	tables[3] = {target->relid, target->assoc, target->vocab.tags};
+	int			i;
+
+	for (i = 0; i < lengthof(tables); i++)
+		if (pg_class_aclcheck(tables[i], GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
+			check_enable_rls(tables[i], InvalidOid, true) == RLS_ENABLED)
+			return false;
+	return true;
 }
 
 /* Every tag with its item count, by the counters, most used first */

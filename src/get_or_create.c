@@ -27,11 +27,19 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 
 #include "tags.h"
 
 PG_FUNCTION_INFO_V1(tags_get_or_create);
+
+/*
+ * Rounds of inserting and reading a name again after which a name neither
+ * inserted nor read is taken to be kept out, not deleted by a concurrent
+ * transaction between two rounds
+ */
+#define TAGS_MAX_INSERT_ROUNDS 10
 
 static int	compare_slug_name(const void *a, const void *b);
 static int	take_rows(TagList *list);
@@ -97,8 +105,11 @@ take_rows(TagList *list)
 		bool		isnull;
 
 		if (entry == NULL)
-			elog(ERROR, "tag \"%s\" was not asked for",
-				 SPI_getvalue(tuple, desc, asked_att));
+			ereport(ERROR,
+					errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					errmsg("tag \"%s\" was not asked for",
+						   SPI_getvalue(tuple, desc, asked_att)),
+					errdetail("A trigger on the tags table changed the name of a tag being created."));
 		if (entry->tuple != NULL)
 			continue;
 		entry->id = DatumGetInt32(SPI_getbinval(tuple, desc, id_att, &isnull));
@@ -236,6 +247,7 @@ tags_resolve_tags(const TagsTarget *target, TagList *list, bool lock)
 	const char **strings;
 	int			nmissing = 0;
 	Datum		params[2];
+	int			round;
 	int			i;
 
 	if (list->count == 0)
@@ -270,9 +282,12 @@ tags_resolve_tags(const TagsTarget *target, TagList *list, bool lock)
 	 * inserted meanwhile is skipped, and read once that transaction has
 	 * committed.  If yet another transaction deleted it in between, it is
 	 * missing again, and inserted again with the slug picked for it, which
-	 * the locks keep free.
+	 * the locks keep free; a name that is neither inserted nor read a few
+	 * rounds running is one a trigger or a row-level security policy on the
+	 * tags table keeps out (a tenant vocabulary is the application's table,
+	 * which may have them).
 	 */
-	for (;;)
+	for (round = 0;; round++)
 	{
 		int			still = 0;
 
@@ -306,11 +321,16 @@ tags_resolve_tags(const TagsTarget *target, TagList *list, bool lock)
 		 * transaction committed after the snapshot; no name can be missing
 		 * here, so a loop would never end.
 		 */
-		if (IsolationUsesXactSnapshot())
-			for (i = 0; i < nmissing; i++)
-				if (missing[i]->tuple == NULL)
-					elog(ERROR, "tag \"%s\" is neither insertable nor visible",
-						 missing[i]->name);
+		for (i = 0; i < nmissing; i++)
+			if (missing[i]->tuple == NULL &&
+				(IsolationUsesXactSnapshot() ||
+				 round >= TAGS_MAX_INSERT_ROUNDS))
+				ereport(ERROR,
+						errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						errmsg("tag \"%s\" could not be created or read",
+							   missing[i]->name),
+						errdetail("Its row was neither inserted nor visible: a trigger or a row-level security policy on table \"%s\" skips or hides it.",
+								  get_rel_name(target->vocab.tags)));
 	}
 }
 

@@ -250,10 +250,9 @@ static const TagsStatement stmt_item_tags_in_use = {
 };
 
 /*
- * Keep those of the tag ids that no item of the lists of targets but the
- * first has, judged in a new snapshot as their owners; returns how many
- * are kept.  The first list's associations are judged by the statements
- * of tags_prune() themselves.
+ * Keep those of the tag ids that no item of the lists of targets has,
+ * judged in a new snapshot as their owners, whom row-level security on an
+ * association table hides nothing from; returns how many are kept.
  */
 static int
 keep_unused_by_targets(const TagsTarget *targets, int ntargets, Datum *ids,
@@ -261,7 +260,7 @@ keep_unused_by_targets(const TagsTarget *targets, int ntargets, Datum *ids,
 {
 	int			t;
 
-	for (t = 1; t < ntargets && count > 0; t++)
+	for (t = 0; t < ntargets && count > 0; t++)
 	{
 		TagsSavedUser saved;
 		Datum		param;
@@ -300,9 +299,10 @@ keep_unused_by_targets(const TagsTarget *targets, int ntargets, Datum *ids,
 /*
  * The tags on no item of the list, created at least $1 ago, locked FOR
  * UPDATE; a tag a writer is attaching is locked FOR KEY SHARE by it, and
- * skipped.  Whether a tag is on no item is judged again, after the lock,
- * by stmt_prune_delete.  Run on the first list of the vocabulary (posts',
- * for the shared tags).
+ * skipped.  Run on the first list of the vocabulary (posts', for the
+ * shared tags), as the caller, it only narrows the candidates: whether a
+ * tag is on no item of any list is judged after the lock, as the lists'
+ * owners (keep_unused_by_targets()), and again by stmt_prune_delete.
  */
 static const TagsStatement stmt_prune_candidates = {
 	"prune_candidates",

@@ -774,7 +774,8 @@ read_related(const TagsTarget *target, Datum key, int32 lim)
  *
  * The visible items of the row's table that share the most tags with it;
  * an item that does not exist has none.  On a tenant target, the row's
- * tenant is the call's: a tenant argument must be the same (22023).
+ * tenant is the call's: a tenant argument, or tags.tenant, must be the
+ * same (22023).
  */
 Datum
 items_related(PG_FUNCTION_ARGS)
@@ -809,7 +810,8 @@ items_related(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					errmsg("the tenant of item must not be null"));
-		if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
+		if ((PG_NARGS() > 2 && !PG_ARGISNULL(2)) ||
+			(tags_tenant != NULL && tags_tenant[0] != '\0'))
 		{
 			TagsTarget	told = target;
 			TagsTarget	own = target;

@@ -22,7 +22,9 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 #include "tags.h"
 
@@ -117,6 +119,10 @@ copy_items(const TagsTarget *target)
 	Datum	   *keys = palloc(TAGS_REBUILD_BATCH * sizeof(Datum));
 	Datum	   *visibles = palloc(TAGS_REBUILD_BATCH * sizeof(Datum));
 	Datum	   *sorts = palloc(TAGS_REBUILD_BATCH * sizeof(Datum));
+	MemoryContext outer = CurrentMemoryContext;
+	MemoryContext batch = AllocSetContextCreate(CurrentMemoryContext,
+												"tags rebuild batch",
+												ALLOCSET_DEFAULT_SIZES);
 	int16		key_len;
 	bool		key_byval;
 	char		key_align;
@@ -135,7 +141,7 @@ copy_items(const TagsTarget *target)
 		SPITupleTable *rows;
 		uint64		nrows;
 		uint64		row;
-		Datum		params[3];
+		Datum		params[5];
 
 		CHECK_FOR_INTERRUPTS();
 		nrows = tags_target_execute(target, &stmt_item_rows_after, after,
@@ -143,6 +149,8 @@ copy_items(const TagsTarget *target)
 		if (nrows == 0)
 			break;
 		rows = SPI_tuptable;
+		/* what a batch reads and makes, freed once it is copied */
+		MemoryContextSwitchTo(batch);
 		for (row = 0; row < nrows; row++)
 		{
 			TagsItemCopy item;
@@ -157,7 +165,10 @@ copy_items(const TagsTarget *target)
 			visibles[row] = BoolGetDatum(item.visible);
 			sorts[row] = item.sort;
 		}
-		/* $1 the items, $2 their visibility, $3 their sort values */
+		/*
+		 * $1 the items, $2 their visibility, $3 their sort values, $4 and $5
+		 * the first and the last item
+		 */
 		params[0] = PointerGetDatum(construct_array(keys, (int) nrows,
 													target->key_type, key_len,
 													key_byval, key_align));
@@ -168,13 +179,18 @@ copy_items(const TagsTarget *target)
 													target->sort_type,
 													sort_len, sort_byval,
 													sort_align));
+		params[3] = keys[0];
+		params[4] = keys[nrows - 1];
+		MemoryContextSwitchTo(outer);
 		after[0] = datumCopy(keys[nrows - 1], key_byval, key_len);
 		after_nulls[0] = ' ';
 		tags_copy_items_into_associations(target, params);
 		SPI_freetuptable(rows);
+		MemoryContextReset(batch);
 		if (nrows < TAGS_REBUILD_BATCH)
 			break;
 	}
+	MemoryContextDelete(batch);
 }
 
 /*
@@ -192,12 +208,18 @@ tags_rebuild(PG_FUNCTION_ARGS)
 {
 	int			ntargets;
 	TagsTarget *targets;
+	int			nestlevel;
 	int			i;
 
 	tags_spi_connect(fcinfo);
+	/* each batch's statement is planned anew: not worth compiling */
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	targets = tags_all_targets(InvalidOid, &ntargets);
 	for (i = 0; i < ntargets; i++)
 		rebuild_target(&targets[i]);
+	AtEOXact_GUC(true, nestlevel);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

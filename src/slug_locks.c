@@ -211,10 +211,11 @@ tags_lock_direct_writes(const TagsTarget *target)
 }
 
 /*
- * Take the folding lock of the counters of a target's list (of the call's
- * tenant), to the end of the transaction; if not wait, only if no other
- * transaction holds it.  posts' is the lock of 1.0, which had no target.
- * Returns whether it was taken.
+ * Take the folding lock of the counters of a target's list, of the call's
+ * tenant (or of the whole list, for the upkeep that folds every tenant's),
+ * to the end of the transaction; if not wait, only if no other transaction
+ * holds it.  posts' is the lock of 1.0, which had no target.  Returns
+ * whether it was taken.
  */
 bool
 tags_lock_folding(const TagsTarget *target, bool wait)
@@ -222,7 +223,7 @@ tags_lock_folding(const TagsTarget *target, bool wait)
 	Datum		key1 = Int32GetDatum(TAGS_FOLD_LOCK_SPACE);
 	Datum		key2;
 
-	if (TAGS_HAS_TENANTS(target))
+	if (target->has_tenant)
 		key2 = Int32GetDatum((int32) tenant_key(target, target->assoc));
 	else
 		key2 = Int32GetDatum(target->builtin ? 0 : (int32) target->assoc);

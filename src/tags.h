@@ -186,6 +186,7 @@ typedef struct TagsTarget
 	AttrNumber	sort_att;		/* the column pages sort by */
 	Oid			sort_type;
 	AttrNumber	tenant_att;		/* the tenant column, or 0 */
+	bool		tenant_in_key;	/* the primary key is (tenant, key) */
 	TagsVocabulary vocab;
 	char	   *visible;		/* the visibility expression, or NULL; in the
 								 * cache, which a copy may only test for NULL */

@@ -206,7 +206,8 @@ drop_own_alias(FunctionCallInfo fcinfo, const TagsTarget *vocabulary,
 /*
  * tags_before_write() RETURNS trigger
  *
- * BEFORE INSERT OR UPDATE OF name, slug ON tags FOR EACH ROW.  Stores the
+ * BEFORE INSERT OR UPDATE OF name, slug ON tags (and OF tenant, name, slug
+ * on a tenant vocabulary's) FOR EACH ROW.  Stores the
  * normalized name, and gives a row whose slug is NULL the first free slug
  * derived from it.  A given slug is kept as it is (the CHECK constraint
  * judges it), and so is the slug of a renamed tag, so links stay valid;
@@ -232,6 +233,7 @@ tags_before_write(PG_FUNCTION_ARGS)
 	int			ncolumns = 0;
 	TagsTarget	vocabulary;
 	bool		found;
+	bool		moved = false;
 
 	tags_check_before_row_trigger(fcinfo, "tags_before_write");
 
@@ -248,16 +250,26 @@ tags_before_write(PG_FUNCTION_ARGS)
 				errmsg("function \"tags_before_write\" must be fired on the tags table of a vocabulary of extension \"tags\""));
 	if (TAGS_HAS_TENANTS(&vocabulary))
 	{
-		Datum		tenant = heap_getattr(tuple,
-										  tags_trigger_column(trigdata->tg_relation,
-															  "tenant",
-															  "tags_before_write"),
-										  desc, &isnull);
+		int			tenant_att = tags_trigger_column(trigdata->tg_relation,
+													 "tenant",
+													 "tags_before_write");
+		Datum		tenant = heap_getattr(tuple, tenant_att, desc, &isnull);
+		Form_pg_attribute attr = TupleDescAttr(desc, tenant_att - 1);
 
 		/* a NULL tenant is for the NOT NULL constraint to reject */
 		if (isnull)
 			return PointerGetDatum(tuple);
 		tags_set_tenant(&vocabulary, tenant, vocabulary.vocab.tenant_type);
+		/* a tag that moves to another tenant brings it a name and a slug */
+		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		{
+			bool		old_null;
+			Datum		old_tenant = heap_getattr(trigdata->tg_trigtuple,
+												  tenant_att, desc, &old_null);
+
+			moved = old_null ||
+				!datumIsEqual(old_tenant, tenant, attr->attbyval, attr->attlen);
+		}
 	}
 	name_att = SPI_fnumber(desc, "name");
 	slug_att = SPI_fnumber(desc, "slug");
@@ -308,7 +320,7 @@ tags_before_write(PG_FUNCTION_ARGS)
 		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 			drop_own_alias(fcinfo, &vocabulary, values[ncolumns - 1], id);
 	}
-	else if (!ours && slug_changed(trigdata, slug_att))
+	else if (!ours && (moved || slug_changed(trigdata, slug_att)))
 	{
 		/* keep get-or-create from picking this slug meanwhile */
 		tags_lock_direct_writes(&vocabulary);
@@ -318,7 +330,7 @@ tags_before_write(PG_FUNCTION_ARGS)
 						   heap_getattr(tuple, id_att, desc, &isnull));
 	}
 
-	if (!ours && name_changed(trigdata, name_att, normalized))
+	if (!ours && (moved || name_changed(trigdata, name_att, normalized)))
 	{
 		/* keep a synonym of this name from being added meanwhile */
 		tags_lock_direct_writes(&vocabulary);

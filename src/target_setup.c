@@ -384,7 +384,7 @@ make_vocabulary(TargetShape *shape)
 					 " UNIQUE (tenant, slug))",
 					 tables[0], format_type_be_qualified(type)));
 	run_ddl(psprintf("CREATE TRIGGER tags_before_write"
-					 " BEFORE INSERT OR UPDATE OF name, slug ON %s"
+					 " BEFORE INSERT OR UPDATE OF tenant, name, slug ON %s"
 					 " FOR EACH ROW EXECUTE FUNCTION %s.tags_before_write()",
 					 tables[0], ext));
 	run_ddl(psprintf("CREATE TABLE %s ("
@@ -426,7 +426,9 @@ make_vocabulary(TargetShape *shape)
 /*
  * Make a list of shape's target, its own (context NULL) or a context's:
  * its association table and counters, with their triggers, owned by the
- * target's owner; tables gets their oids.  The caller runs as the
+ * target's owner; tables gets their oids.  The copy of the sort value has
+ * the column's type without its modifier: a numeric(p, s) cannot hold the
+ * -infinity an item without a value sorts as.  The caller runs as the
  * extension's owner.
  */
 static void
@@ -504,8 +506,7 @@ make_list(TargetShape *shape, const char *context, Oid *tables)
 					 assoc, tenant_column,
 					 format_type_with_typemod(key_attr->atttypid,
 											  key_attr->atttypmod),
-					 format_type_with_typemod(sort_attr->atttypid,
-											  sort_attr->atttypmod),
+					 format_type_be(sort_attr->atttypid),
 					 tenant_first, item_key, tag_key));
 	run_ddl(psprintf("CREATE INDEX ON %s"
 					 " (%stag_id, item_visible, item_sort, item_id)",
@@ -891,10 +892,35 @@ tags_disable(PG_FUNCTION_ARGS)
 }
 
 /*
+ * In the sql_drop event trigger: a target that stays, and uses a tenant
+ * vocabulary a table of which the DROP took
+ */
+static const TagsStatement stmt_vocabulary_still_used = {
+	"vocabulary_still_used",
+	"WITH dropped AS MATERIALIZED ("
+	"    SELECT pg_catalog.array_agg(d.objid) AS oids"
+	"    FROM pg_catalog.pg_event_trigger_dropped_objects() d"
+	"    WHERE d.classid OPERATOR(pg_catalog.=)"
+	"          'pg_catalog.pg_class'::pg_catalog.regclass"
+	"      AND d.objsubid OPERATOR(pg_catalog.=) 0"
+	")"
+	" SELECT r.target::pg_catalog.oid"
+	" FROM dropped d, @extschema@.tag_vocabularies v"
+	" JOIN @extschema@.tag_targets r ON r.vocabulary OPERATOR(pg_catalog.=) v.tags"
+	" WHERE (v.tags::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"
+	"        OR v.synonyms::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"
+	"        OR v.slug_aliases::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids))"
+	"   AND NOT (r.target::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"
+	"            OR r.association::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids))"
+	" LIMIT 1",
+	0, {InvalidOid}, 0, SPI_OK_SELECT
+};
+
+/*
  * In the sql_drop event trigger: forget the tenant vocabularies a DROP took
- * a table of, then the targets a DROP took any of the four tables of, or
- * whose vocabulary it took, then the contexts a DROP took a table of, or
- * whose target is forgotten; returning every table of what was forgotten,
+ * a table of (none of their targets stays: see stmt_vocabulary_still_used),
+ * then the targets a DROP took any of the four tables of, then the
+ * contexts a DROP took a table of, or whose target is forgotten; returning every table of what was forgotten,
  * with the target whose trigger goes (or NULL).  The rows of the registry
  * are those the last forgotten ones leave.
  */
@@ -918,9 +944,7 @@ static const TagsStatement stmt_targets_dropped = {
 	"      AND (r.target::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"
 	"           OR r.association::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"
 	"           OR r.counts::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"
-	"           OR r.count_deltas::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"
-	"           OR r.vocabulary OPERATOR(pg_catalog.=) ANY"
-	"              (SELECT v.tags FROM vocabularies v))"
+	"           OR r.count_deltas::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids))"
 	"    RETURNING r.target, r.association, r.counts, r.count_deltas"
 	"), contexts AS ("
 	"    DELETE FROM @extschema@.tag_contexts x USING dropped d"
@@ -968,11 +992,12 @@ static const TagsStatement stmt_targets_dropped_1_2 = {
 /*
  * tags_drop_targets() RETURNS event_trigger, ON sql_drop
  *
- * Forgets each target whose table, association table or vocabulary was
- * dropped, each context whose tables were, and each vocabulary whose
- * tables were, and drops what is left of them: the trigger on the target,
- * the association tables, the counters, the vocabulary's tables.  Runs as
- * the extension's owner.
+ * Forgets each target whose table or association table was dropped, each
+ * context whose tables were, and each vocabulary whose tables were, and
+ * drops what is left of them: the trigger on the target, the association
+ * tables, the counters, the vocabulary's tables.  A table of a vocabulary
+ * that a target which stays still uses cannot be dropped (2BP01): its
+ * tags are every tenant's.  Runs as the extension's owner.
  */
 Datum
 tags_drop_targets(PG_FUNCTION_ARGS)
@@ -993,6 +1018,21 @@ tags_drop_targets(PG_FUNCTION_ARGS)
 		PG_RETURN_VOID();
 	}
 	tags_become_owner(&saved);
+	if (OidIsValid(tags_table_id("tag_contexts")) &&
+		tags_execute(&stmt_vocabulary_still_used, NULL, NULL, false, 0) > 0)
+	{
+		bool		isnull;
+		Oid			target = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+															SPI_tuptable->tupdesc,
+															1, &isnull));
+
+		ereport(ERROR,
+				errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				errmsg("cannot drop a table of the tenant vocabulary of table \"%s\"",
+					   get_rel_name(target) ? get_rel_name(target) : "?"),
+				errdetail("The vocabulary holds the tags of every tenant of the tag targets that use it."),
+				errhint("Disable those targets with tags_disable() first, or drop them too."));
+	}
 	if (OidIsValid(tags_table_id("tag_contexts")))
 		nrows = tags_execute(&stmt_targets_dropped, NULL, NULL, false, 0);
 	else

@@ -347,11 +347,11 @@ tags_item_name(const TagsTarget *target, Datum key)
 }
 
 /*
- * The lowest value of the target's sort column's type, in the current
- * memory context: what an association copies of an item without a sort
- * value (a nullable sort column, 1.3), which pages list after every item
- * with one, and of an item that does not exist (its foreign key then
- * reports it).
+ * The lowest value of the target's sort column's type (the key's, for a
+ * target sorted by its key), in the current memory context: what an
+ * association copies of an item without a sort value (a nullable sort
+ * column, 1.3), which pages list after every item with one, and of an item
+ * that does not exist (its foreign key then reports it).
  */
 Datum
 tags_lowest_sort(const TagsTarget *target)
@@ -370,6 +370,14 @@ tags_lowest_sort(const TagsTarget *target)
 			break;
 		case INT8OID:
 			lowest = "-9223372036854775808";
+			break;
+		case UUIDOID:
+			/* a key sorted by itself */
+			lowest = "00000000-0000-0000-0000-000000000000";
+			break;
+		case TEXTOID:
+		case VARCHAROID:
+			lowest = "";
 			break;
 		default:
 			/* date, the time stamps, numeric and the floats */

@@ -99,9 +99,11 @@ static void add_target(Oid relid, Oid assoc, Oid counts, Oid deltas,
 					   Oid vocabulary);
 static void forget_targets(void);
 static void visible_error_callback(void *arg);
-static AttrNumber key_column_of(Relation rel, AttrNumber tenant_att);
+static AttrNumber key_column_of(Relation rel, AttrNumber tenant_att,
+								bool *tenant_in_key);
 static void check_not_broken(const TargetCacheEntry *entry);
 static TargetCacheEntry *target_entry(Oid relid);
+static void report_gone(Oid relid);
 
 /*
  * Whether the relation relid is one of a list's tables
@@ -240,7 +242,7 @@ add_target(Oid relid, Oid assoc, Oid counts, Oid deltas, const char *visible,
 			t->vocab = vocabularies[i];
 	if (tenant_column != NULL)
 		t->tenant_att = get_attnum(relid, tenant_column);
-	t->key_att = key_column_of(rel, t->tenant_att);
+	t->key_att = key_column_of(rel, t->tenant_att, &t->tenant_in_key);
 	t->sort_att = get_attnum(relid, sort_column);
 	if (t->key_att <= 0 || t->sort_att <= 0 ||
 		(tenant_column != NULL &&
@@ -485,6 +487,20 @@ target_entry(Oid relid)
 	return hash_search(targets_cache, &relid, HASH_FIND, NULL);
 }
 
+/*
+ * Raise 55000: the target a call is using was disabled, or changed, while
+ * it ran (by user code called back, or a transaction that committed)
+ */
+static void
+report_gone(Oid relid)
+{
+	ereport(ERROR,
+			errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			errmsg("table \"%s\" is no longer a tag target, or changed",
+				   get_rel_name(relid) ? get_rel_name(relid) : "?"),
+			errdetail("It was disabled or changed while a function used it."));
+}
+
 /* tags_find_target(), or 22023 if the table is not a target */
 void
 tags_get_target(Oid relid, TagsTarget *target)
@@ -530,7 +546,7 @@ tags_use_context(TagsTarget *target, const char *context)
 		return;
 	entry = target_entry(target->relid);
 	if (entry == NULL)
-		elog(ERROR, "tag target %u changed during its use", target->relid);
+		report_gone(target->relid);
 	if (context[0] == '\0')
 		*target = entry->target;
 	else
@@ -745,7 +761,7 @@ tags_item_visible(const TagsTarget *target, HeapTuple tuple, TupleDesc desc)
 		load_targets();
 	entry = hash_search(targets_cache, &target->relid, HASH_FIND, NULL);
 	if (entry == NULL || entry->target.visible == NULL)
-		elog(ERROR, "tag target %u changed during its use", target->relid);
+		report_gone(target->relid);
 	generation = targets_generation;
 	if (entry->visible_planned == NULL)
 	{
@@ -886,11 +902,11 @@ tags_cook_visible(Relation rel, const char *source, bool check)
 /*
  * The column of rel's primary key that is its key within the tenant: the
  * key's one column, or, with a tenant column tenant_att, the other of the
- * two (tenant, key) or the one if the tenant is not part of it.  0 if the
- * key has another shape.
+ * two (tenant, key), which sets *tenant_in_key, or the one if the tenant is
+ * not part of it.  0 if the key has another shape.
  */
 static AttrNumber
-key_column_of(Relation rel, AttrNumber tenant_att)
+key_column_of(Relation rel, AttrNumber tenant_att, bool *tenant_in_key)
 {
 	Oid			index = tags_primary_key_index(rel);
 	HeapTuple	tuple;
@@ -903,6 +919,7 @@ key_column_of(Relation rel, AttrNumber tenant_att)
 	if (!HeapTupleIsValid(tuple))
 		elog(ERROR, "cache lookup failed for index %u", index);
 	form = (Form_pg_index) GETSTRUCT(tuple);
+	*tenant_in_key = form->indnkeyatts == 2;
 	if (form->indnkeyatts == 1 && form->indkey.values[0] != tenant_att)
 		att = form->indkey.values[0];
 	else if (form->indnkeyatts == 2 && tenant_att > 0 &&
