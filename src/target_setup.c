@@ -79,6 +79,7 @@ static char *list_table_name(Relation rel, const char *context,
 static Oid	make_vocabulary(TargetShape *shape);
 static Oid	vocabulary_of(Oid namespace, Oid tenant_type);
 static void make_list(TargetShape *shape, const char *context, Oid *tables);
+static char *sort_copy_type(Form_pg_attribute sort_attr);
 static void run_ddl(const char *sql);
 
 /*
@@ -283,6 +284,20 @@ list_table_name(Relation rel, const char *context, const char *suffix)
 				errdetail("The names of its tables, such as \"%s\", must fit in %d bytes.",
 						  name, NAMEDATALEN - 1));
 	return name;
+}
+
+/*
+ * The type of the copies of the sort column (item_sort): the column's,
+ * with its modifier, but for numeric, whose modifier could not hold the
+ * -infinity that stands for an item without a value
+ * (tags_lowest_sort())
+ */
+static char *
+sort_copy_type(Form_pg_attribute sort_attr)
+{
+	if (sort_attr->atttypid == NUMERICOID)
+		return format_type_be(sort_attr->atttypid);
+	return format_type_with_typemod(sort_attr->atttypid, sort_attr->atttypmod);
 }
 
 /* Run a utility statement built with quoted names, which takes no values */
@@ -506,7 +521,7 @@ make_list(TargetShape *shape, const char *context, Oid *tables)
 					 assoc, tenant_column,
 					 format_type_with_typemod(key_attr->atttypid,
 											  key_attr->atttypmod),
-					 format_type_be(sort_attr->atttypid),
+					 sort_copy_type(sort_attr),
 					 tenant_first, item_key, tag_key));
 	run_ddl(psprintf("CREATE INDEX ON %s"
 					 " (%stag_id, item_visible, item_sort, item_id)",
