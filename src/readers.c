@@ -448,18 +448,30 @@ posts_by_tag_after(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The id of the tag whose name, or one of whose synonyms, is n.name (in the
+ * tenant's vocabulary), or NULL
+ */
+#define TAG_ID_OF_NAME \
+	"(SELECT tg.id FROM @tags@ tg" \
+	"  WHERE @tenant:tg@ tg.name OPERATOR(pg_catalog.=) n.name" \
+	"  UNION ALL" \
+	"  SELECT s.tag_id FROM @synonyms@ s" \
+	"  WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name" \
+	"  LIMIT 1)"
+
+/* The ids of the tags the names of the text[] names are, as an int4[] */
+#define TAG_IDS_OF_NAMES(names) \
+	"ARRAY(SELECT " TAG_ID_OF_NAME \
+	"      FROM pg_catalog.unnest(" names ") AS n(name))"
+
+/*
  * The distinct tag ids the names $1 resolve to, NULL for an unknown name,
  * least used first, by the counters
  */
 static const TagsStatement stmt_item_tagged_ids_by_use = {
 	"item_tagged_ids_by_use",
 	"WITH k AS MATERIALIZED ("
-	"    SELECT DISTINCT (SELECT tg.id FROM @tags@ tg"
-	"                     WHERE @tenant:tg@ tg.name OPERATOR(pg_catalog.=) n.name"
-	"                     UNION ALL"
-	"                     SELECT s.tag_id FROM @synonyms@ s"
-	"                     WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name"
-	"                     LIMIT 1) AS id"
+	"    SELECT DISTINCT " TAG_ID_OF_NAME " AS id"
 	"    FROM pg_catalog.unnest($1) AS n(name))"
 	" SELECT k.id FROM k"
 	" ORDER BY COALESCE((SELECT c.@count@ FROM @counts@ c"
@@ -475,12 +487,7 @@ static const TagsStatement stmt_item_tagged_ids_by_use = {
 static const TagsStatement stmt_item_tagged_ids_by_use_live = {
 	"item_tagged_ids_by_use_live",
 	"SELECT k.id FROM ("
-	"    SELECT DISTINCT (SELECT tg.id FROM @tags@ tg"
-	"                     WHERE @tenant:tg@ tg.name OPERATOR(pg_catalog.=) n.name"
-	"                     UNION ALL"
-	"                     SELECT s.tag_id FROM @synonyms@ s"
-	"                     WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name"
-	"                     LIMIT 1) AS id"
+	"    SELECT DISTINCT " TAG_ID_OF_NAME " AS id"
 	"    FROM pg_catalog.unnest($1) AS n(name)) k"
 	" ORDER BY (SELECT pg_catalog.count(*)"
 	"           FROM (SELECT FROM @assoc@ a"
@@ -532,63 +539,41 @@ tag_ids_by_use(const TagsTarget *target, Datum names)
 /*
  * items_tagged()'s 'all' page: the items of the tag ($1)[1], least used,
  * read off its index in page order, each kept if its associations x (read
- * through the primary key) have every tag of $1 and none of the names $2;
- * offset $3, limit $4.  The read stops when the page is full.  Generic:
- * that plan is right for a tag on ten items or on a hundred thousand,
- * which only the counts tell apart.
+ * through the primary key) have every tag of $1 and none of the names $2,
+ * and meet the condition "also" on the count of them; offset $3, limit
+ * $4.  The read stops when the page is full.  Generic: that plan is right
+ * for a tag on ten items or on a hundred thousand, which only the counts
+ * tell apart.
  */
+#define TAGGED_EVERY(also) \
+	"SELECT t.* FROM @assoc@ a" \
+	" JOIN @target@ t" \
+	"   ON @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) a.@item@" \
+	" WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) ($1)[1] AND a.@visible@" \
+	"   AND (SELECT pg_catalog.count(*) FILTER" \
+	"               (WHERE x.tag_id OPERATOR(pg_catalog.=) ANY ($1))" \
+	"               OPERATOR(pg_catalog.=) pg_catalog.cardinality($1)" \
+	"           AND pg_catalog.count(*) FILTER" \
+	"               (WHERE x.tag_id OPERATOR(pg_catalog.=)" \
+	"                      ANY (" TAG_IDS_OF_NAMES("$2") "))" \
+	"               OPERATOR(pg_catalog.=) 0" \
+	also \
+	"        FROM @assoc@ x" \
+	"        WHERE @tenant:x@ x.@item@ OPERATOR(pg_catalog.=) a.@item@)" \
+	" ORDER BY a.@sort@ DESC, a.@item@ DESC" \
+	" OFFSET $3 LIMIT $4"
+
 static const TagsStatement stmt_item_tagged_all = {
 	"item_tagged_all",
-	"SELECT t.* FROM @assoc@ a"
-	" JOIN @target@ t"
-	"   ON @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) a.@item@"
-	" WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) ($1)[1] AND a.@visible@"
-	"   AND (SELECT pg_catalog.count(*) FILTER"
-	"               (WHERE x.tag_id OPERATOR(pg_catalog.=) ANY ($1))"
-	"               OPERATOR(pg_catalog.=) pg_catalog.cardinality($1)"
-	"           AND pg_catalog.count(*) FILTER"
-	"               (WHERE x.tag_id OPERATOR(pg_catalog.=)"
-	"                      ANY (ARRAY(SELECT (SELECT tg.id FROM @tags@ tg"
-	"              WHERE @tenant:tg@ tg.name OPERATOR(pg_catalog.=) n.name"
-	"              UNION ALL"
-	"              SELECT s.tag_id FROM @synonyms@ s"
-	"              WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name"
-	"              LIMIT 1)"
-	"      FROM pg_catalog.unnest($2) AS n(name))))"
-	"               OPERATOR(pg_catalog.=) 0"
-	"        FROM @assoc@ x"
-	"        WHERE @tenant:x@ x.@item@ OPERATOR(pg_catalog.=) a.@item@)"
-	" ORDER BY a.@sort@ DESC, a.@item@ DESC"
-	" OFFSET $3 LIMIT $4",
+	TAGGED_EVERY(""),
 	4, {INT4ARRAYOID, TEXTARRAYOID, INT8OID, INT8OID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
 };
 
 /* 'exact': the same, with no other tag */
 static const TagsStatement stmt_item_tagged_exact = {
 	"item_tagged_exact",
-	"SELECT t.* FROM @assoc@ a"
-	" JOIN @target@ t"
-	"   ON @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) a.@item@"
-	" WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) ($1)[1] AND a.@visible@"
-	"   AND (SELECT pg_catalog.count(*) FILTER"
-	"               (WHERE x.tag_id OPERATOR(pg_catalog.=) ANY ($1))"
-	"               OPERATOR(pg_catalog.=) pg_catalog.cardinality($1)"
-	"           AND pg_catalog.count(*) FILTER"
-	"               (WHERE x.tag_id OPERATOR(pg_catalog.=)"
-	"                      ANY (ARRAY(SELECT (SELECT tg.id FROM @tags@ tg"
-	"              WHERE @tenant:tg@ tg.name OPERATOR(pg_catalog.=) n.name"
-	"              UNION ALL"
-	"              SELECT s.tag_id FROM @synonyms@ s"
-	"              WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name"
-	"              LIMIT 1)"
-	"      FROM pg_catalog.unnest($2) AS n(name))))"
-	"               OPERATOR(pg_catalog.=) 0"
-	"           AND pg_catalog.count(*) OPERATOR(pg_catalog.=)"
-	"               pg_catalog.cardinality($1)"
-	"        FROM @assoc@ x"
-	"        WHERE @tenant:x@ x.@item@ OPERATOR(pg_catalog.=) a.@item@)"
-	" ORDER BY a.@sort@ DESC, a.@item@ DESC"
-	" OFFSET $3 LIMIT $4",
+	TAGGED_EVERY("           AND pg_catalog.count(*) OPERATOR(pg_catalog.=)"
+				 "               pg_catalog.cardinality($1)"),
 	4, {INT4ARRAYOID, TEXTARRAYOID, INT8OID, INT8OID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
 };
 
@@ -605,24 +590,12 @@ static const TagsStatement stmt_item_tagged_any = {
 	" (SELECT a.@item@ AS item, pg_catalog.count(*) AS matched,"
 	"         pg_catalog.max(a.@sort@) AS sort"
 	"  FROM @assoc@ a"
-	"  WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT (SELECT tg.id FROM @tags@ tg"
-	"              WHERE @tenant:tg@ tg.name OPERATOR(pg_catalog.=) n.name"
-	"              UNION ALL"
-	"              SELECT s.tag_id FROM @synonyms@ s"
-	"              WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name"
-	"              LIMIT 1)"
-	"      FROM pg_catalog.unnest($1) AS n(name)))"
+	"  WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) ANY (" TAG_IDS_OF_NAMES("$1") ")"
 	"    AND a.@visible@"
 	"    AND NOT EXISTS (SELECT FROM @assoc@ x"
 	"                    WHERE @tenant:x@ x.@item@ OPERATOR(pg_catalog.=) a.@item@"
 	"                      AND x.tag_id OPERATOR(pg_catalog.=)"
-	"                          ANY (ARRAY(SELECT (SELECT tg.id FROM @tags@ tg"
-	"              WHERE @tenant:tg@ tg.name OPERATOR(pg_catalog.=) n.name"
-	"              UNION ALL"
-	"              SELECT s.tag_id FROM @synonyms@ s"
-	"              WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name"
-	"              LIMIT 1)"
-	"      FROM pg_catalog.unnest($2) AS n(name))))"
+	"                          ANY (" TAG_IDS_OF_NAMES("$2") "))"
 	"  GROUP BY a.@item@"
 	"  ORDER BY matched DESC, sort DESC, item DESC) m"
 	" CROSS JOIN LATERAL (SELECT t.* FROM @target@ t"
