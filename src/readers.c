@@ -448,23 +448,6 @@ posts_by_tag_after(PG_FUNCTION_ARGS)
 }
 
 /*
- * The id of the tag whose name, or one of whose synonyms, is n.name (in the
- * tenant's vocabulary), or NULL
- */
-#define TAG_ID_OF_NAME \
-	"(SELECT tg.id FROM @tags@ tg" \
-	"  WHERE @tenant:tg@ tg.name OPERATOR(pg_catalog.=) n.name" \
-	"  UNION ALL" \
-	"  SELECT s.tag_id FROM @synonyms@ s" \
-	"  WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name" \
-	"  LIMIT 1)"
-
-/* The ids of the tags the names of the text[] names are, as an int4[] */
-#define TAG_IDS_OF_NAMES(names) \
-	"ARRAY(SELECT " TAG_ID_OF_NAME \
-	"      FROM pg_catalog.unnest(" names ") AS n(name))"
-
-/*
  * The distinct tag ids the names $1 resolve to, NULL for an unknown name,
  * least used first, by the counters
  */

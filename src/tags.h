@@ -125,6 +125,23 @@ typedef struct TagsStatement
 } TagsStatement;
 
 /*
+ * In a target's statement template: the id of the tag whose name, or one
+ * of whose synonyms, is n.name (in the tenant's vocabulary), or NULL
+ */
+#define TAG_ID_OF_NAME \
+	"(SELECT tg.id FROM @tags@ tg" \
+	"  WHERE @tenant:tg@ tg.name OPERATOR(pg_catalog.=) n.name" \
+	"  UNION ALL" \
+	"  SELECT s.tag_id FROM @synonyms@ s" \
+	"  WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name" \
+	"  LIMIT 1)"
+
+/* The ids of the tags the names of the text[] names are, as an int4[] */
+#define TAG_IDS_OF_NAMES(names) \
+	"ARRAY(SELECT " TAG_ID_OF_NAME \
+	"      FROM pg_catalog.unnest(" names ") AS n(name))"
+
+/*
  * Makes a target's statement from its template (stmt's sql, or sql_1_0 for
  * a schema at version 1.0): its text, its parameter types (room for
  * TAGS_MAX_ARGS + 1) and their number

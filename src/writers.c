@@ -436,13 +436,7 @@ static const TagsStatement stmt_item_tags_remove = {
 	"item_tags_remove",
 	"DELETE FROM @assoc@ a"
 	" WHERE @tenant:a@ a.@item@ OPERATOR(pg_catalog.=) $1"
-	"   AND a.tag_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT (SELECT tg.id FROM @tags@ tg"
-	"              WHERE @tenant:tg@ tg.name OPERATOR(pg_catalog.=) n.name"
-	"              UNION ALL"
-	"              SELECT s.tag_id FROM @synonyms@ s"
-	"              WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) n.name"
-	"              LIMIT 1)"
-	"      FROM pg_catalog.unnest($2) AS n(name)))",
+	"   AND a.tag_id OPERATOR(pg_catalog.=) ANY (" TAG_IDS_OF_NAMES("$2") ")",
 	2, {ITEM_KEY_TYPE, TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_DELETE,
 	/* at version 1.0, posts only */
 	"DELETE FROM @assoc@ a"
