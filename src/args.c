@@ -431,6 +431,17 @@ tags_tagged_args(FunctionCallInfo fcinfo, int first, TagsTaggedArgs *args)
 	args->limit = page_size;
 }
 
+/* The table (regclass) argument 0, target, which must not be NULL (22004) */
+Oid
+tags_target_oid_arg(FunctionCallInfo fcinfo)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("target must not be null"));
+	return PG_GETARG_OID(0);
+}
+
 /* The text argument argno, which must not be NULL (22004) */
 const char *
 tags_text_arg(FunctionCallInfo fcinfo, int argno, const char *what)

@@ -303,6 +303,7 @@ extern void tags_check_page_size(int32 page_size);
 extern int32 tags_lim_arg(FunctionCallInfo fcinfo, int argno);
 extern void tags_tagged_args(FunctionCallInfo fcinfo, int first,
 							 TagsTaggedArgs *args);
+extern Oid	tags_target_oid_arg(FunctionCallInfo fcinfo);
 extern const char *tags_text_arg(FunctionCallInfo fcinfo, int argno,
 								 const char *what);
 extern char *tags_name_arg(FunctionCallInfo fcinfo, int argno);

@@ -682,11 +682,7 @@ tags_enable(PG_FUNCTION_ARGS)
 	char		nulls[9] = "        ";
 	int			i;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				errmsg("target must not be null"));
-	relid = PG_GETARG_OID(0);
+	relid = tags_target_oid_arg(fcinfo);
 	tags_spi_connect(fcinfo);
 
 	memset(&shape, 0, sizeof(shape));
@@ -820,11 +816,7 @@ tags_add_context(PG_FUNCTION_ARGS)
 	TagsTarget *lists;
 	int			i;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				errmsg("target must not be null"));
-	relid = PG_GETARG_OID(0);
+	relid = tags_target_oid_arg(fcinfo);
 	context = tags_text_arg(fcinfo, 1, "context");
 	tags_spi_connect(fcinfo);
 	memset(&shape, 0, sizeof(shape));
@@ -878,11 +870,7 @@ tags_disable(PG_FUNCTION_ARGS)
 	TagsTarget	target;
 	TagsSavedUser saved;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				errmsg("target must not be null"));
-	relid = PG_GETARG_OID(0);
+	relid = tags_target_oid_arg(fcinfo);
 	tags_spi_connect(fcinfo);
 	if (!tags_find_registration(relid, &target))
 		ereport(ERROR,
@@ -907,18 +895,25 @@ tags_disable(PG_FUNCTION_ARGS)
 }
 
 /*
+ * In the sql_drop event trigger: the oids of the tables the DROP took, as
+ * the array "oids" of the one row of "dropped"
+ */
+#define DROPPED_TABLES \
+	"WITH dropped AS MATERIALIZED (" \
+	"    SELECT pg_catalog.array_agg(d.objid) AS oids" \
+	"    FROM pg_catalog.pg_event_trigger_dropped_objects() d" \
+	"    WHERE d.classid OPERATOR(pg_catalog.=)" \
+	"          'pg_catalog.pg_class'::pg_catalog.regclass" \
+	"      AND d.objsubid OPERATOR(pg_catalog.=) 0" \
+	")"
+
+/*
  * In the sql_drop event trigger: a target that stays, and uses a tenant
  * vocabulary a table of which the DROP took
  */
 static const TagsStatement stmt_vocabulary_still_used = {
 	"vocabulary_still_used",
-	"WITH dropped AS MATERIALIZED ("
-	"    SELECT pg_catalog.array_agg(d.objid) AS oids"
-	"    FROM pg_catalog.pg_event_trigger_dropped_objects() d"
-	"    WHERE d.classid OPERATOR(pg_catalog.=)"
-	"          'pg_catalog.pg_class'::pg_catalog.regclass"
-	"      AND d.objsubid OPERATOR(pg_catalog.=) 0"
-	")"
+	DROPPED_TABLES
 	" SELECT r.target::pg_catalog.oid"
 	" FROM dropped d, @extschema@.tag_vocabularies v"
 	" JOIN @extschema@.tag_targets r ON r.vocabulary OPERATOR(pg_catalog.=) v.tags"
@@ -926,7 +921,9 @@ static const TagsStatement stmt_vocabulary_still_used = {
 	"        OR v.synonyms::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"
 	"        OR v.slug_aliases::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids))"
 	"   AND NOT (r.target::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"
-	"            OR r.association::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids))"
+	"            OR r.association::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"
+	"            OR r.counts::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"
+	"            OR r.count_deltas::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids))"
 	" LIMIT 1",
 	0, {InvalidOid}, 0, SPI_OK_SELECT
 };
@@ -935,19 +932,14 @@ static const TagsStatement stmt_vocabulary_still_used = {
  * In the sql_drop event trigger: forget the tenant vocabularies a DROP took
  * a table of (none of their targets stays: see stmt_vocabulary_still_used),
  * then the targets a DROP took any of the four tables of, then the
- * contexts a DROP took a table of, or whose target is forgotten; returning every table of what was forgotten,
- * with the target whose trigger goes (or NULL).  The rows of the registry
+ * contexts a DROP took a table of, or whose target is forgotten; returns
+ * every table of what was forgotten, with the target whose trigger goes
+ * (or NULL).  The rows of the registry
  * are those the last forgotten ones leave.
  */
 static const TagsStatement stmt_targets_dropped = {
 	"targets_dropped",
-	"WITH dropped AS MATERIALIZED ("
-	"    SELECT pg_catalog.array_agg(d.objid) AS oids"
-	"    FROM pg_catalog.pg_event_trigger_dropped_objects() d"
-	"    WHERE d.classid OPERATOR(pg_catalog.=)"
-	"          'pg_catalog.pg_class'::pg_catalog.regclass"
-	"      AND d.objsubid OPERATOR(pg_catalog.=) 0"
-	"), vocabularies AS ("
+	DROPPED_TABLES ", vocabularies AS ("
 	"    DELETE FROM @extschema@.tag_vocabularies v USING dropped d"
 	"    WHERE v.tags::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"
 	"       OR v.synonyms::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"
@@ -986,13 +978,7 @@ static const TagsStatement stmt_targets_dropped = {
 /* The same in a schema still at version 1.2: targets alone */
 static const TagsStatement stmt_targets_dropped_1_2 = {
 	"targets_dropped_1_2",
-	"WITH dropped AS MATERIALIZED ("
-	"    SELECT pg_catalog.array_agg(d.objid) AS oids"
-	"    FROM pg_catalog.pg_event_trigger_dropped_objects() d"
-	"    WHERE d.classid OPERATOR(pg_catalog.=)"
-	"          'pg_catalog.pg_class'::pg_catalog.regclass"
-	"      AND d.objsubid OPERATOR(pg_catalog.=) 0"
-	")"
+	DROPPED_TABLES
 	" DELETE FROM @extschema@.tag_targets r USING dropped d"
 	" WHERE NOT r.builtin"
 	"   AND (r.target::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (d.oids)"

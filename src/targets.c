@@ -520,11 +520,7 @@ tags_get_target(Oid relid, TagsTarget *target)
 void
 tags_target_arg(FunctionCallInfo fcinfo, TagsTarget *target)
 {
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				errmsg("target must not be null"));
-	tags_get_target(PG_GETARG_OID(0), target);
+	tags_get_target(tags_target_oid_arg(fcinfo), target);
 }
 
 /*
