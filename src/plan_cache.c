@@ -38,6 +38,7 @@
 #include "storage/bufmgr.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/plancache.h"
@@ -268,18 +269,29 @@ watch_relations(KeptPlan *kept)
 
 /*
  * Whether a relation of a kept plan has grown more than TAGS_REPLAN_GROWTH
- * times since the plan was made (see doc/plans.md)
+ * times since the plan was made (see doc/plans.md).  Such a relation's
+ * relcache entry is invalidated as well, at the end of the command and in
+ * every backend at commit, so that PostgreSQL's own kept plans that use it
+ * (the foreign-key checks above all, which ri_triggers.c keeps for the
+ * life of the backend) are made anew from its size too.
  */
 static bool
 plan_outgrown(const KeptPlan *kept)
 {
+	bool		outgrown = false;
 	int			i;
 
 	for (i = 0; i < kept->nrels; i++)
-		if (relation_blocks(kept->relids[i]) >
-			TAGS_REPLAN_GROWTH * Max(kept->blocks[i], 1))
-			return true;
-	return false;
+	{
+		BlockNumber then = Max(kept->blocks[i], 1);
+
+		if (relation_blocks(kept->relids[i]) > TAGS_REPLAN_GROWTH * then)
+		{
+			CacheInvalidateRelcacheByRelid(kept->relids[i]);
+			outgrown = true;
+		}
+	}
+	return outgrown;
 }
 
 /*
