@@ -5,9 +5,11 @@
 # app.articles answers as the built-in posts, times the workloads with
 # pgbench (the posts workloads also on the target, workloads/target/), runs
 # the workloads of a long-lived connection (long_lived.sh) and of bulk SQL
-# writes (bulk_insert.sh), prints the table, then measures cost against
-# scale and draws the chart.  BENCH_ONLY (a comma list of main, long, bulk;
-# all by default) runs only some of them.
+# writes (bulk_insert.sh), times the writes against a second reference, the
+# first with a counter cache (reference_counter.sql), prints the tables,
+# then measures cost against scale and draws the chart.  BENCH_ONLY (a
+# comma list of main, counter, long, bulk; all by default) runs only some
+# of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,14 +19,18 @@ SCALE=${SCALE:-1000000}
 SECS=${BENCH_SECS:-10}
 CSECS=${COUNTS_SECS:-15}
 SSECS=${SCALE_SECS:-5}
+# the separate runs of a comparison in alternation (pgb_rounds)
+ROUNDS=${BENCH_ROUNDS:-3}
 ONLY=${BENCH_ONLY:-all}
 # want PART: whether BENCH_ONLY asks for it
 want() { [ "$ONLY" = all ] || [[ ",$ONLY," == *",$1,"* ]]; }
+# the parts that time the data set of build_db
+data_wanted() { want main || want counter; }
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$R"
 RAW=$R/pgbench.log
-! want main || : > "$RAW"
+! data_wanted || : > "$RAW"
 t0=$(date +%s)
 
 if [ "$SCALE" -lt 1000 ]; then
@@ -72,7 +78,7 @@ build_db() {
 		FROM (SELECT t.id, t.name, count(*) AS n FROM ext.tags t
 		      JOIN ext.post_tags pt ON pt.tag_id = t.id
 		      GROUP BY t.id ORDER BY n DESC, t.id LIMIT 5) h")
-	printf 'data: %d posts (%d visible), %d tags, %d associations, built in %.0f s (%s for the three copies)\n' \
+	printf 'data: %d posts (%d visible), %d tags, %d associations, built in %.0f s (%s for all the copies)\n' \
 		"$NPOSTS" "$NPUB" "$NTAGS" "$NASSOC" "$(echo "$(date +%s.%N) - $s" | bc)" "$DBSIZE"
 	printf '      popular tag %s on %d visible posts, rare tag %s on %d, median tag %d\n' \
 		"$POPULAR" "$POPN" "$RARE" "$RAREN" "$MEDN"
@@ -140,13 +146,52 @@ pgb_pair() {
 		"$name" "$c" "$secs" "$le" "$la" "$PAIR"
 }
 
+# median X...: the median, nan if any is nan
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ if ($1 == "nan" || $1 == "") bad = 1; v[NR] = $1 + 0 }
+		END { if (bad || NR == 0) print "nan"
+		      else if (NR % 2) print v[(NR + 1) / 2]
+		      else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# pgb_rounds DB NAME WORKLOAD SECS CLIENTS SCHEMA...: separate pgbench runs
+# of the workload on each schema in turn, $ROUNDS times over (ABCABC...),
+# so that a drift of the machine's load meets each alike, and each meets
+# only itself (at 8 clients, its own contention); sets RL[SCHEMA] and
+# RT[SCHEMA] to the median latency and tps of its runs, RF[SCHEMA] to its
+# failed transactions in all (or error)
+declare -A RL RT RF
+pgb_rounds() {
+	local db=$1 name=$2 w=$3 secs=$4 c=$5 r s
+	local -A lats tpss
+	shift 5
+	for s in "$@"; do lats[$s]= tpss[$s]= RF[$s]=0; done
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for s in "$@"; do
+			pgb "$db" "$name ($r/$ROUNDS)" "$s" "$w" "$secs" "$c"
+			lats[$s]+=" $LAT" tpss[$s]+=" $TPS"
+			if [ "$FAIL" = error ] || [ "${RF[$s]}" = error ]; then
+				RF[$s]=error
+			else
+				RF[$s]=$((RF[$s] + FAIL))
+			fi
+		done
+	done
+	for s in "$@"; do
+		# shellcheck disable=SC2086
+		RL[$s]=$(median ${lats[$s]})
+		# shellcheck disable=SC2086
+		RT[$s]=$(median ${tpss[$s]})
+	done
+}
+
 {
-	echo "tags benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(want main && echo "SCALE=$SCALE" || echo "BENCH_ONLY=$ONLY")"
+	echo "tags benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(data_wanted && echo "SCALE=$SCALE")$( [ "$ONLY" = all ] || echo " BENCH_ONLY=$ONLY")"
 	echo "machine: $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(free -g | awk '/^Mem:/ {print $2 " GB RAM"}'), PostgreSQL $(psql -X -At -c 'SHOW server_version')"
 	free -g
 } | tee "$WORK/head.txt"
 
-if want main; then
+if data_wanted; then
 	echo "== building the data set"
 	build_db bench "$SCALE"
 	export PGDATABASE=bench
@@ -165,6 +210,13 @@ if want main; then
 		echo "the target's answers DIFFER: stopping before any timing" >&2
 		exit 1
 	fi
+	echo "== checking that the reference with a counter cache answers as the reference, and counts"
+	if psqlq -f $B/check_counter.sql >/dev/null; then
+		echo "answers agree"
+	else
+		echo "the counter-cache reference's answers DIFFER: stopping before any timing" >&2
+		exit 1
+	fi
 
 	# a deep page of the popular tag: the one after its DEEPth post (or as deep
 	# as it goes), and that post, where the keyset form starts
@@ -177,9 +229,11 @@ if want main; then
 	DEEP_ROW=$(psqlq -At -c "SET timezone = 'UTC';
 		SELECT quote_literal(a::text) FROM app.articles a WHERE a.id = $DEEP_ID")
 	DEEP_ROW_SED=$(printf '%s' "$DEEP_ROW" | sed -e 's/[\/&]/\\&/g')
+fi
 
+declare -A L T F P
+if want main; then
 	echo "== timing (pgbench, log in $RAW)"
-	declare -A L T F
 	# each workload on ext, then on app (its target twin), then on ref, so
 	# that a twin runs right after the built-in it is compared with
 	for s in ext app ref; do
@@ -226,7 +280,6 @@ if want main; then
 		L[related.$s]=$LAT
 	done
 	# the target against the built-in in one run each (see pgb_pair)
-	declare -A P
 	pgb_pair bench tag_counts tag_counts "$CSECS"; P[counts]=$PAIR
 	pgb_pair bench "tag_counts(10)" tag_counts_top "$SECS"; P[top]=$PAIR
 	pgb_pair bench page_popular page_popular "$SECS"; P[popular]=$PAIR
@@ -262,6 +315,38 @@ if want main; then
 	pgb_pair bench "disjoint tags c8" disjoint "$SECS" 8; P[disjoint]=$PAIR
 fi
 
+# the writes against the reference with a counter cache (refc) and the bare
+# one (ref): post_set_tags (ext) and item_set_tags (app, its target twin),
+# the set_tags workload at 1 and 8 clients, separate runs in alternation
+# (pgb_rounds: at 8 clients each meets its own contention, which is what a
+# counter cache adds); the counter cache without the lock order that keeps
+# it from deadlocking, once at 8 clients; then the counter checked against
+# a live count
+declare -A CL CT CF
+COUNTER_CHECK=
+if want counter; then
+	echo "== writes against a counter cache (pgbench, $ROUNDS rounds, log in $RAW)"
+	for c in 1 8; do
+		pgb_rounds bench "set_tags c$c" set_tags "$SECS" "$c" ext app refc ref
+		for s in ext app refc ref; do
+			CL[$c.$s]=${RL[$s]} CT[$c.$s]=${RT[$s]} CF[$c.$s]=${RF[$s]}
+		done
+	done
+	# the counter cache without its lock order (for information)
+	PGOPTIONS="${PGOPTIONS:-} -c bench.counter_lock_order=off" \
+		pgb bench "set_tags c8, no lock order" refc set_tags "$SECS" 8
+	CT[naive]=$TPS CF[naive]=$FAIL
+	COUNTER_CHECK=$(psqlq -At -c "
+		SELECT count(*)
+		FROM refc.tags t
+		LEFT JOIN (SELECT pt.tag_id, count(*) AS n
+		           FROM refc.post_tags pt JOIN refc.posts p ON p.id = pt.post_id
+		           WHERE p.status = 'published' AND p.deleted_at IS NULL
+		           GROUP BY pt.tag_id) l ON l.tag_id = t.id
+		WHERE t.post_count <> coalesce(l.n, 0)")
+	echo "counter cache after the writes: $COUNTER_CHECK tags with a wrong count"
+fi
+
 # the workloads in databases of their own: they leave their numbers in
 # $R/*.env (nan when the run failed)
 LONG_EARLY=nan LONG_LATE=nan LONG_RATIO=nan LONG_OLD=nan LONG_FRESH=nan
@@ -278,13 +363,14 @@ if want bulk; then
 	[ ! -f "$R/bulk_insert.env" ] || . "$R/bulk_insert.env"
 fi
 
-# row LABEL EXT REF RATIO OP GOAL: one line of the table
+# row LABEL EXT REF RATIO OP GOAL [FAILED]: one line of the table (of
+# $ROWS_OUT, the first table's by default)
 rows=$WORK/rows.txt
 : > "$rows"
 row() {
-	local met
+	local met out=${ROWS_OUT:-$rows}
 	if [ "$5" = - ]; then
-		printf '%s|%s|%s|%s|—|—\n' "$1" "$2" "$3" "$(awk -v r="$4" 'BEGIN { printf (r == "nan" ? "nan" : "%.2f×"), r }')" >> "$rows"
+		printf '%s|%s|%s|%s|—|—\n' "$1" "$2" "$3" "$(awk -v r="$4" 'BEGIN { printf (r == "nan" ? "nan" : "%.2f×"), r }')" >> "$out"
 		return
 	elif [ "$4" = nan ] || [ -z "$4" ]; then
 		met=no
@@ -294,7 +380,7 @@ row() {
 		met=no
 	fi
 	[ "${7:-0}" = 0 ] || met="no (${7} failed)"
-	printf '%s|%s|%s|%s|%s %s×|%s\n' "$1" "$2" "$3" "$(awk -v r="$4" 'BEGIN { printf (r == "nan" ? "nan" : "%.2f×"), r }')" "$5" "$6" "$met" >> "$rows"
+	printf '%s|%s|%s|%s|%s %s×|%s\n' "$1" "$2" "$3" "$(awk -v r="$4" 'BEGIN { printf (r == "nan" ? "nan" : "%.2f×"), r }')" "$5" "$6" "$met" >> "$out"
 }
 
 if want main; then
@@ -393,22 +479,51 @@ if want main; then
 	tgoal "hot ÷ disjoint tags, 8 clients" "$(ratio "${T[hot]}" "${T[disjoint]}")" "$(ratio "${T[hot.app]}" "${T[disjoint.app]}")" ">=" 0.70
 fi
 
+# the writes against the counter cache, and against the bare reference:
+# ratios as in the first table (reference latency ÷ extension latency at 1
+# client, extension tps ÷ reference tps at 8), on the medians of pgb_rounds
+crows=$WORK/crows.txt
+: > "$crows"
+if want counter; then
+	ccheck=0
+	[ "$COUNTER_CHECK" = 0 ] || ccheck="counter check"
+	for c in 1 8; do
+		if [ "$c" = 1 ]; then
+			unit=ms clients="1 client" e=${CL[1.ext]} a=${CL[1.app]} rc=${CL[1.refc]} rb=${CL[1.ref]}
+			re=$(ratio "$rc" "$e") ra=$(ratio "$rc" "$a") be=$(ratio "$rb" "$e") ba=$(ratio "$rb" "$a") cb=$(ratio "$rb" "$rc")
+		else
+			unit=tps clients="8 clients" e=${CT[8.ext]} a=${CT[8.app]} rc=${CT[8.refc]} rb=${CT[8.ref]}
+			re=$(ratio "$e" "$rc") ra=$(ratio "$a" "$rc") be=$(ratio "$e" "$rb") ba=$(ratio "$a" "$rb") cb=$(ratio "$rc" "$rb")
+		fi
+		fe=${CF[$c.ext]} fa=${CF[$c.app]}
+		ROWS_OUT=$crows row "post_set_tags(4) ÷ counter cache, $clients" "$($unit "$e")" "$($unit "$rc") (refc)" "$re" ">=" 1.3 "$fe"
+		ROWS_OUT=$crows row "item_set_tags(4) ÷ counter cache, $clients" "$($unit "$a")" "$($unit "$rc") (refc)" "$ra" ">=" 1.3 "$fa"
+		ROWS_OUT=$crows row "post_set_tags(4) ÷ bare reference, $clients" "$($unit "$e")" "$($unit "$rb") (ref)" "$be" ">=" 1 "$fe"
+		ROWS_OUT=$crows row "item_set_tags(4) ÷ bare reference, $clients" "$($unit "$a")" "$($unit "$rb") (ref)" "$ba" ">=" 1 "$fa"
+		ROWS_OUT=$crows row "counter cache ÷ bare reference, $clients" "$($unit "$rc") (refc)" "$($unit "$rb") (ref)" "$cb" -
+	done
+	ROWS_OUT=$crows row "counter cache without lock order, 8 clients" "$(tps "${CT[naive]}") (${CF[naive]} failed)" "$(tps "${CT[8.refc]}") (refc)" "$(ratio "${CT[naive]}" "${CT[8.refc]}")" -
+	[ "$ccheck" = 0 ] || ROWS_OUT=$crows row "counter cache after the writes" "$COUNTER_CHECK tags wrong" "—" nan ">=" 1 "$ccheck"
+fi
+
 table=$WORK/table.txt
 {
 	echo
 	cat "$WORK/head.txt"
-	! want main || echo "data: $NPOSTS posts ($NPUB visible), $NTAGS tags, $NASSOC associations; popular tag $POPULAR on $POPN visible posts, rare tag $RARE on $RAREN"
-	! want main || echo "ratio: how many times faster the extension is (reference latency ÷ extension latency at 1 client, extension tps ÷ reference tps at 8 clients)"
-	echo
-	{
-		echo "workload|extension|reference|ratio|goal|met?"
-		echo "--------|---------|---------|-----|----|----"
-		cat "$rows"
-	} | column -t -s '|' -o ' | '
-	met=$(grep -c '|yes$' "$rows" || true)
-	total=$(grep -c -E '\|(yes|no.*)$' "$rows" || true)
-	echo
-	echo "$met of $total goals met (rows without a goal are for information)"
+	! data_wanted || echo "data: $NPOSTS posts ($NPUB visible), $NTAGS tags, $NASSOC associations; popular tag $POPULAR on $POPN visible posts, rare tag $RARE on $RAREN"
+	! data_wanted || echo "ratio: how many times faster the extension is (reference latency ÷ extension latency at 1 client, extension tps ÷ reference tps at 8 clients)"
+	if [ -s "$rows" ]; then
+		echo
+		{
+			echo "workload|extension|reference|ratio|goal|met?"
+			echo "--------|---------|---------|-----|----|----"
+			cat "$rows"
+		} | column -t -s '|' -o ' | '
+		met=$(grep -c '|yes$' "$rows" || true)
+		total=$(grep -c -E '\|(yes|no.*)$' "$rows" || true)
+		echo
+		echo "$met of $total goals met (rows without a goal are for information)"
+	fi
 	if [ -s "$trows" ]; then
 		echo
 		echo "the same workloads on a registered target, app.articles (bigint key, visible: status = 'published' AND deleted_at IS NULL,"
@@ -425,6 +540,23 @@ table=$WORK/table.txt
 		total=$(grep -c -E '\|(yes|no.*)$' "$trows" || true)
 		echo
 		echo "$met of $total target goals met"
+	fi
+	if [ -s "$crows" ]; then
+		echo
+		echo "writes against a second reference, refc: the reference with the counter cache of acts-as-taggable-on and WordPress, a per-tag"
+		echo "count of visible posts kept by a row trigger on its association table (and one on posts for a change of visibility;"
+		echo "reference_counter.sql), and against the bare reference, ref; the set_tags workload, post_set_tags on ext and item_set_tags on"
+		echo "app.articles; separate runs in alternation, $ROUNDS of each, medians; ratios as above"
+		echo
+		{
+			echo "workload|extension|reference|ratio|goal|met?"
+			echo "--------|---------|---------|-----|----|----"
+			cat "$crows"
+		} | column -t -s '|' -o ' | '
+		met=$(grep -c '|yes$' "$crows" || true)
+		total=$(grep -c -E '\|(yes|no.*)$' "$crows" || true)
+		echo
+		echo "$met of $total counter-cache goals met"
 	fi
 } > "$table"
 cat "$table"
