@@ -2,8 +2,10 @@
 -- the extension (schema ext), row for row in the reference (schema ref) and
 -- in the reference with a counter cache (schema refc,
 -- reference_counter.sql), and in a registered target, app.articles
--- (data_target.sql).
--- psql -v scale=N -v ntags=M -f bench/data.sql
+-- (data_target.sql); given tenants_many, also in two tenant targets
+-- (data_tenants.sql).
+-- psql -v scale=N -v ntags=M [-v tenants_few=N -v tenants_many=N
+--      -v tenant_vocab=N] -f bench/data.sql
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 SET work_mem = '512MB';
@@ -85,6 +87,11 @@ SELECT setval(pg_get_serial_sequence('ref.tags', 'id'), :ntags);
 
 -- the same rows and associations in a table of the application's own
 \ir data_target.sql
+
+-- the same items, spread over tenants
+\if :{?tenants_many}
+\ir data_tenants.sql
+\endif
 
 VACUUM (ANALYZE);
 CHECKPOINT;

@@ -6,10 +6,11 @@
 # pgbench (the posts workloads also on the target, workloads/target/), runs
 # the workloads of a long-lived connection (long_lived.sh) and of bulk SQL
 # writes (bulk_insert.sh), times the writes against a second reference, the
-# first with a counter cache (reference_counter.sql), prints the tables,
-# then measures cost against scale and draws the chart.  BENCH_ONLY (a
-# comma list of main, counter, long, bulk; all by default) runs only some
-# of them.
+# first with a counter cache (reference_counter.sql), and the calls of a
+# tenant on two tenant targets (data_tenants.sql, workloads/tenant/),
+# prints the tables, then measures cost against scale and draws the chart.
+# BENCH_ONLY (a comma list of main, counter, tenants, long, bulk; all by
+# default) runs only some of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +26,12 @@ ONLY=${BENCH_ONLY:-all}
 # want PART: whether BENCH_ONLY asks for it
 want() { [ "$ONLY" = all ] || [[ ",$ONLY," == *",$1,"* ]]; }
 # the parts that time the data set of build_db
-data_wanted() { want main || want counter; }
+data_wanted() { want main || want counter || want tenants; }
+# the tenant targets: few and many tenants (many: at most one a hundred
+# items, so that a tenant has 100 items at any SCALE, as at 1 000 000)
+TENANTS_FEW=${BENCH_TENANTS_FEW:-10}
+TENANTS_MANY=${BENCH_TENANTS_MANY:-10000}
+[ "$TENANTS_MANY" -le $((SCALE / 100)) ] || TENANTS_MANY=$((SCALE / 100))
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$R"
@@ -42,18 +48,23 @@ psqlq() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.4f", a / b }'; }
 ms() { awk -v x="$1" 'BEGIN { printf (x == "nan" ? "nan" : "%.3f ms"), x }'; }
 tps() { awk -v x="$1" 'BEGIN { printf (x == "nan" ? "nan" : "%.0f tps"), x }'; }
+thousands() { sed -E ':a; s/([0-9])([0-9]{3})($| )/\1 \2\3/; ta' <<<"$1"; }
 
-# build_db DB POSTS: data set in a new database; sets NPOSTS NTAGS DBASE
-# POPULAR RARE HOT for it
+# build_db DB POSTS [tenants]: data set in a new database (with the tenant
+# targets if told so); sets NPOSTS NTAGS DBASE POPULAR RARE HOT for it (and
+# VOCAB, the names every tenant has)
 build_db() {
-	local db=$1 s
+	local db=$1 s tenants=()
 	NPOSTS=$2
 	NTAGS=$((NPOSTS / 100))
 	DBASE=$((NTAGS / 2 > 0 ? NTAGS / 2 : 1))
+	VOCAB=$((NTAGS < 100 ? NTAGS : 100))
+	[ "${3:-}" != tenants ] || tenants=(-v tenants_few="$TENANTS_FEW" \
+		-v tenants_many="$TENANTS_MANY" -v tenant_vocab="$VOCAB")
 	PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists "$db"
 	createdb -T template0 -E UTF8 --locale=C "$db"
 	s=$(date +%s.%N)
-	PGDATABASE=$db psqlq -v scale="$NPOSTS" -v ntags="$NTAGS" -f $B/data.sql >/dev/null
+	PGDATABASE=$db psqlq -v scale="$NPOSTS" -v ntags="$NTAGS" "${tenants[@]}" -f $B/data.sql >/dev/null
 	local info loads
 	info=$(PGDATABASE=$db psqlq -At -F ' ' <<-'SQL'
 		WITH c AS (
@@ -86,21 +97,42 @@ build_db() {
 		SELECT format('associations loaded: ext.post_tags %s s (with the draws), app.articles_tags %s s',
 		              round(max(secs) FILTER (WHERE what = 'ext.post_tags')::numeric, 1),
 		              round(max(secs) FILTER (WHERE what = 'app.articles_tags')::numeric, 1))
+		         || CASE WHEN count(*) FILTER (WHERE what LIKE 'tenants%') > 0 THEN
+		            format(', tenants_few.articles_tags %s s, tenants_many.articles_tags %s s',
+		              round(max(secs) FILTER (WHERE what = 'tenants_few.articles_tags')::numeric, 1),
+		              round(max(secs) FILTER (WHERE what = 'tenants_many.articles_tags')::numeric, 1))
+		            ELSE '' END
 		FROM bench_load_times")
 	echo "      $loads"
+	if [ ${#tenants[@]} -gt 0 ]; then
+		read -r TAGS_FEW TAGS_MANY <<<"$(PGDATABASE=$db psqlq -At -F ' ' -c "
+			SELECT (SELECT count(*) FROM tenants_few.tenant_tags),
+			       (SELECT count(*) FROM tenants_many.tenant_tags)")"
+		printf '      tenants: %d items over %d tenants (%d tags in their vocabularies) and over %d (%d tags)\n' \
+			"$NPOSTS" "$TENANTS_FEW" "$TAGS_FEW" "$TENANTS_MANY" "$TAGS_MANY"
+	fi
 }
 
 # pgb DB NAME SCHEMA WORKLOAD SECS CLIENTS: sets LAT (ms) TPS FAIL.  Schema
-# app is the registered target: the workload's twin in workloads/target/
+# app is the registered target: the workload's twin in workloads/target/;
+# a workload tenant/W (workloads/tenant/W.sql) is the same file for every
+# schema, a tenant target's (tenants_few, tenants_many: @TENANT@ is the
+# random tenant :t, @NTENANTS@ their number) or app's (tenant NULL, one
+# tenant), and @VOCAB@ the names every tenant has
 # script SCHEMA WORKLOAD: the workload's file for the schema, with its
 # values filled in, in $WORK (its path in SCRIPT)
 script() {
-	local s=$1 w=$2 src=$B/workloads/$2.sql
-	[ "$s" != app ] || src=$B/workloads/target/$w.sql
-	SCRIPT=$WORK/$w.$s.sql
+	local s=$1 w=$2 src=$B/workloads/$2.sql n=1 tenant=NULL
+	[ "$s" != app ] || [[ "$w" == tenant/* ]] || src=$B/workloads/target/$w.sql
+	case $s in
+	tenants_few) n=$TENANTS_FEW tenant=:t ;;
+	tenants_many) n=$TENANTS_MANY tenant=:t ;;
+	esac
+	SCRIPT=$WORK/${w//\//_}.$s.sql
 	sed -e "s/@S@/$s/g" -e "s/@POPULAR@/$POPULAR/g" -e "s/@RARE@/$RARE/g" \
 		-e "s/@HOT@/$HOT/g" -e "s/@DEEP@/$DEEP/g" -e "s/@DEEP_AT@/$DEEP_AT/g" \
-		-e "s/@DEEP_ID@/$DEEP_ID/g" -e "s/@DEEP_ROW@/${DEEP_ROW_SED:-NULL}/g" "$src" > "$SCRIPT"
+		-e "s/@DEEP_ID@/$DEEP_ID/g" -e "s/@DEEP_ROW@/${DEEP_ROW_SED:-NULL}/g" \
+		-e "s/@NTENANTS@/$n/g" -e "s/@TENANT@/$tenant/g" -e "s/@VOCAB@/${VOCAB:-1}/g" "$src" > "$SCRIPT"
 }
 pgb() {
 	local db=$1 name=$2 s=$3 w=$4 secs=$5 c=$6 f out rc=0
@@ -144,6 +176,39 @@ pgb_pair() {
 	PAIR=$(ratio "$le" "$la")
 	printf '  %-34s ext+app interleaved %d client(s) %3d s: %10s ms %10s ms  target ÷ built-in %s\n' \
 		"$name" "$c" "$secs" "$le" "$la" "$PAIR"
+}
+
+# pgb_mix DB NAME WORKLOAD SECS CLIENTS SCHEMA...: one pgbench run of the
+# workload on each schema, one script a schema, drawn at random transaction
+# by transaction, so that all meet the same load of the machine; sets
+# MIX[SCHEMA] to its latency (ms), nan if the run failed, and MIXFAIL to
+# the failed transactions of all
+declare -A MIX
+pgb_mix() {
+	local db=$1 name=$2 w=$3 secs=$4 c=$5 files=() s out rc=0 i=0 lats
+	shift 5
+	for s in "$@"; do
+		script "$s" "$w"
+		files+=(-f "$SCRIPT")
+	done
+	out=$(PGDATABASE=$db pgbench -n "${files[@]}" -T "$secs" -c "$c" -j $((c < 2 ? 1 : 2)) \
+		-D nposts="$NPOSTS" -D ntags="$NTAGS" -D dbase="$DBASE" 2>&1) || rc=$?
+	{ echo "=== $db $name $* interleaved ($c clients, $secs s) exit $rc"; echo "$out"; } >> "$RAW"
+	# per script: "SQL script N: FILE", then " - latency average = X ms"
+	read -r -a lats <<<"$(awk -v n="$#" '/^SQL script [0-9]+:/ { k = $3 + 0 }
+		/^ - latency average = / && k { v[k] = $5 }
+		END { for (i = 1; i <= n; i++) printf "%s ", (i in v ? v[i] : "nan") }' <<<"$out")"
+	MIXFAIL=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")
+	MIXFAIL=${MIXFAIL:-0}
+	[ "$rc" -eq 0 ] || { echo "  $name $*: pgbench failed (exit $rc), see $RAW" >&2; MIXFAIL=error; }
+	for s in "$@"; do
+		MIX[$s]=${lats[i]}
+		[ "$rc" -eq 0 ] || MIX[$s]=nan
+		i=$((i + 1))
+	done
+	printf '  %-34s interleaved %d client(s) %3d s:' "$name" "$c" "$secs"
+	for s in "$@"; do printf ' %s %s ms' "$s" "${MIX[$s]}"; done
+	printf '  failed %s\n' "$MIXFAIL"
 }
 
 # median X...: the median, nan if any is nan
@@ -193,7 +258,7 @@ pgb_rounds() {
 
 if data_wanted; then
 	echo "== building the data set"
-	build_db bench "$SCALE"
+	if want tenants; then build_db bench "$SCALE" tenants; else build_db bench "$SCALE"; fi
 	export PGDATABASE=bench
 
 	echo "== checking that the extension and the reference agree"
@@ -216,6 +281,15 @@ if data_wanted; then
 	else
 		echo "the counter-cache reference's answers DIFFER: stopping before any timing" >&2
 		exit 1
+	fi
+	if want tenants; then
+		echo "== checking that each tenant of the tenant targets answers as app.articles' items of the tenant"
+		if psqlq -f $B/check_tenants.sql >/dev/null; then
+			echo "answers agree"
+		else
+			echo "the tenant targets' answers DIFFER: stopping before any timing" >&2
+			exit 1
+		fi
 	fi
 
 	# a deep page of the popular tag: the one after its DEEPth post (or as deep
@@ -347,6 +421,52 @@ if want counter; then
 	echo "counter cache after the writes: $COUNTER_CHECK tags with a wrong count"
 fi
 
+# a tenant's calls on the tenant targets (tenants_few, tenants_many) and the
+# same calls on app.articles, one vocabulary (workloads/tenant/): at 1
+# client the three in one pgbench run (pgb_mix), at 8 separate runs in
+# alternation (pgb_rounds); the reads first, from folded counts (the
+# writes before left app.articles some pending deltas), and the counts
+# again after the writes, for information
+declare -A TN
+if want tenants; then
+	echo "== a tenant's calls (pgbench, log in $RAW)"
+	# every target from folded counts and vacuumed counters, as autovacuum
+	# leaves them
+	psqlq -c "SELECT ext.tags_fold_counts()" >/dev/null
+	psqlq -c "VACUUM (ANALYZE) app.articles_tag_counts, app.articles_tag_count_deltas,
+		tenants_few.articles_tag_counts, tenants_few.articles_tag_count_deltas,
+		tenants_many.articles_tag_counts, tenants_many.articles_tag_count_deltas"
+	TARGETS=(app tenants_few tenants_many)
+	pgb_mix bench "tag_item_counts(10)" tenant/counts_top "$SECS" 1 "${TARGETS[@]}"
+	for s in "${TARGETS[@]}"; do TN[top.$s]=${MIX[$s]}; done
+	TN[top.fail]=$MIXFAIL
+	pgb_mix bench "items_by_tag(tag 1) p1" tenant/page_popular "$SECS" 1 "${TARGETS[@]}"
+	for s in "${TARGETS[@]}"; do TN[page.$s]=${MIX[$s]}; done
+	TN[page.fail]=$MIXFAIL
+	pgb_mix bench "item_set_tags(4) c1" tenant/set_tags "$SECS" 1 "${TARGETS[@]}"
+	for s in "${TARGETS[@]}"; do TN[set1.$s]=${MIX[$s]}; done
+	TN[set1.fail]=$MIXFAIL
+	pgb_rounds bench "item_set_tags(4) c8" tenant/set_tags "$SECS" 8 "${TARGETS[@]}"
+	TN[set8.fail]=0
+	for s in "${TARGETS[@]}"; do
+		TN[set8.$s]=${RT[$s]}
+		if [ "${RF[$s]}" = error ] || [ "${TN[set8.fail]}" = error ]; then
+			TN[set8.fail]=error
+		else
+			TN[set8.fail]=$((TN[set8.fail] + RF[$s]))
+		fi
+	done
+	PENDING=$(psqlq -At -F ' ' -c "
+		SELECT (SELECT count(*) FROM app.articles_tag_count_deltas),
+		       (SELECT count(*) FROM tenants_few.articles_tag_count_deltas),
+		       (SELECT count(*) FROM tenants_many.articles_tag_count_deltas),
+		       (SELECT count(DISTINCT tenant) FROM tenants_many.articles_tag_count_deltas)")
+	read -r PEND_APP PEND_FEW PEND_MANY PEND_MANY_TENANTS <<<"$PENDING"
+	echo "pending deltas after the writes: app.articles $PEND_APP, tenants_few $PEND_FEW, tenants_many $PEND_MANY (of $PEND_MANY_TENANTS tenants)"
+	pgb_mix bench "tag_item_counts(10) after writes" tenant/counts_top "$SECS" 1 "${TARGETS[@]}"
+	for s in "${TARGETS[@]}"; do TN[after.$s]=${MIX[$s]}; done
+fi
+
 # the workloads in databases of their own: they leave their numbers in
 # $R/*.env (nan when the run failed)
 LONG_EARLY=nan LONG_LATE=nan LONG_RATIO=nan LONG_OLD=nan LONG_FRESH=nan
@@ -364,7 +484,8 @@ if want bulk; then
 fi
 
 # row LABEL EXT REF RATIO OP GOAL [FAILED]: one line of the table (of
-# $ROWS_OUT, the first table's by default)
+# $ROWS_OUT, the first table's by default).  OP >=, <=, or within: between
+# 1/GOAL and GOAL
 rows=$WORK/rows.txt
 : > "$rows"
 row() {
@@ -374,7 +495,7 @@ row() {
 		return
 	elif [ "$4" = nan ] || [ -z "$4" ]; then
 		met=no
-	elif awk -v r="$4" -v g="$6" -v op="$5" 'BEGIN { exit !(op == ">=" ? r >= g : r <= g) }'; then
+	elif awk -v r="$4" -v g="$6" -v op="$5" 'BEGIN { exit !(op == ">=" ? r >= g : op == "<=" ? r <= g : r >= 1 / g && r <= g) }'; then
 		met=yes
 	else
 		met=no
@@ -506,6 +627,41 @@ if want counter; then
 	[ "$ccheck" = 0 ] || ROWS_OUT=$crows row "counter cache after the writes" "$COUNTER_CHECK tags wrong" "—" nan ">=" 1 "$ccheck"
 fi
 
+# a tenant's calls: RATIO of two targets = the second's latency ÷ the
+# first's at 1 client, the first's tps ÷ the second's at 8 (the first's
+# speed against the second's).  Goals: the many tenants' within 1.2× of the
+# few's, and each within 10 % of one vocabulary's (>= 0.90)
+nrows=$WORK/nrows.txt
+: > "$nrows"
+if want tenants; then
+	fn=$(thousands "$TENANTS_FEW") mn=$(thousands "$TENANTS_MANY")
+	for k in top page set1 set8; do
+		case $k in
+		top) label="tag_item_counts(10), 1 client" ;;
+		page) label="items_by_tag(tag 1) p1, 1 client" ;;
+		set1) label="item_set_tags(4), 1 client" ;;
+		set8) label="item_set_tags(4), 8 clients" ;;
+		esac
+		a=${TN[$k.app]} f=${TN[$k.tenants_few]} m=${TN[$k.tenants_many]}
+		if [ "$k" = set8 ]; then
+			unit=tps mf=$(ratio "$m" "$f") fa=$(ratio "$f" "$a") ma=$(ratio "$m" "$a")
+		else
+			unit=ms mf=$(ratio "$f" "$m") fa=$(ratio "$a" "$f") ma=$(ratio "$a" "$m")
+		fi
+		ROWS_OUT=$nrows row "$label: $mn ÷ $fn tenants" "$($unit "$m") ($mn)" "$($unit "$f") ($fn)" "$mf" within 1.2 "${TN[$k.fail]}"
+		ROWS_OUT=$nrows row "$label: $fn tenants ÷ one vocabulary" "$($unit "$f") ($fn)" "$($unit "$a") (app)" "$fa" ">=" 0.90 "${TN[$k.fail]}"
+		ROWS_OUT=$nrows row "$label: $mn tenants ÷ one vocabulary" "$($unit "$m") ($mn)" "$($unit "$a") (app)" "$ma" ">=" 0.90 "${TN[$k.fail]}"
+	done
+	for s in app tenants_few tenants_many; do
+		case $s in
+		app) n="one vocabulary" ;;
+		tenants_few) n="$fn tenants" ;;
+		tenants_many) n="$mn tenants" ;;
+		esac
+		ROWS_OUT=$nrows row "tag_item_counts(10) after the writes, $n" "$(ms "${TN[after.$s]}")" "$(ms "${TN[top.$s]}") (before)" "$(ratio "${TN[top.$s]}" "${TN[after.$s]}")" -
+	done
+fi
+
 table=$WORK/table.txt
 {
 	echo
@@ -557,6 +713,27 @@ table=$WORK/table.txt
 		total=$(grep -c -E '\|(yes|no.*)$' "$crows" || true)
 		echo
 		echo "$met of $total counter-cache goals met"
+	fi
+	if [ -s "$nrows" ]; then
+		echo
+		if want tenants; then
+			echo "a tenant's calls: the same items as app.articles over $fn tenants (tenants_few.articles) and over $mn (tenants_many.articles),"
+			echo "key (tenant_id, id), each tenant's tags its own ($TAGS_FEW and $TAGS_MANY tags in all); a random tenant a call, and the same calls"
+			echo "on app.articles, one vocabulary (tenant NULL): tag_item_counts(10), the first page of tag 1, item_set_tags of $VOCAB names every"
+			echo "tenant has (workloads/tenant/); at 1 client the three in one pgbench run, at 8 separate runs in alternation ($ROUNDS each, medians);"
+			echo "ratio A ÷ B: B's latency ÷ A's at 1 client, A's tps ÷ B's at 8 (A's speed against B's)"
+			echo "pending deltas after the writes: app.articles $PEND_APP, tenants_few $PEND_FEW, tenants_many $PEND_MANY (of $PEND_MANY_TENANTS tenants)"
+		fi
+		echo
+		{
+			echo "workload|tenants|against|ratio|goal|met?"
+			echo "--------|-------|-------|-----|----|----"
+			cat "$nrows"
+		} | column -t -s '|' -o ' | '
+		met=$(grep -c '|yes$' "$nrows" || true)
+		total=$(grep -c -E '\|(yes|no.*)$' "$nrows" || true)
+		echo
+		echo "$met of $total tenant goals met (rows without a goal are for information)"
 	fi
 } > "$table"
 cat "$table"
