@@ -4,13 +4,14 @@
 # extension and the reference agree, and that the registered target
 # app.articles answers as the built-in posts, times the workloads with
 # pgbench (the posts workloads also on the target, workloads/target/), runs
-# the workloads of a long-lived connection (long_lived.sh) and of bulk SQL
-# writes (bulk_insert.sh), times the writes against a second reference, the
-# first with a counter cache (reference_counter.sql), and the calls of a
-# tenant on two tenant targets (data_tenants.sql, workloads/tenant/),
-# prints the tables, then measures cost against scale and draws the chart.
-# BENCH_ONLY (a comma list of main, counter, tenants, long, bulk; all by
-# default) runs only some of them.
+# the workloads of a long-lived connection (long_lived.sh, on the built-in
+# posts and on a tenant target) and of bulk SQL writes (bulk_insert.sh),
+# times the writes against a second reference, the first with a counter
+# cache (reference_counter.sql), and the calls of a tenant on two tenant
+# targets (data_tenants.sql, workloads/tenant/), prints the tables, then
+# measures cost against scale and draws the chart.  BENCH_ONLY (a comma
+# list of main, counter, tenants, long, long_tenant, bulk; all by default)
+# runs only some of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -476,6 +477,15 @@ if want long; then
 	$B/long_lived.sh || echo "long-lived connection: failed, see $R/long_lived.log" >&2
 	[ ! -f "$R/long_lived.env" ] || . "$R/long_lived.env"
 fi
+LONGT_EARLY=nan LONGT_LATE=nan LONGT_RATIO=nan LONGT_OLD=nan LONGT_FRESH=nan
+LONGT_LOOKUP_RATIO=nan LONGT_COUNTS_OLD=nan LONGT_COUNTS_FRESH=nan LONGT_COUNTS_RATIO=nan
+LONGT_PAGE_OLD=nan LONGT_PAGE_FRESH=nan LONGT_PAGE_RATIO=nan
+LONGT_EARLY_TAGS=? LONGT_LATE_TAGS=? LONGT_CAPPED=no LONGT_FAIL=0
+if want long_tenant; then
+	rm -f "$R/long_lived_tenant.env"
+	$B/long_lived.sh tenant || echo "long-lived connection on a tenant target: failed, see $R/long_lived_tenant.log" >&2
+	[ ! -f "$R/long_lived_tenant.env" ] || . "$R/long_lived_tenant.env"
+fi
 BULK_INSERT=nan BULK_GOC=nan BULK_RATIO=nan BULK_CHECK=ok BULK_NAMES=${BULK_NAMES:-20000}
 if want bulk; then
 	rm -f "$R/bulk_insert.env"
@@ -661,6 +671,15 @@ if want tenants; then
 		ROWS_OUT=$nrows row "tag_item_counts(10) after the writes, $n" "$(ms "${TN[after.$s]}")" "$(ms "${TN[top.$s]}") (before)" "$(ratio "${TN[top.$s]}" "${TN[after.$s]}")" -
 	done
 fi
+# the long-lived connection on a tenant target (long_lived.sh tenant)
+if want long_tenant; then
+	capped=
+	[ "$LONGT_CAPPED" = no ] || capped=", capped"
+	ROWS_OUT=$nrows row "tenant conn.: call at $LONGT_LATE_TAGS ÷ $LONGT_EARLY_TAGS tags$capped" "$(ms "$LONGT_LATE")" "$(ms "$LONGT_EARLY") (early)" "$LONGT_RATIO" "<=" 1.5 "$LONGT_FAIL"
+	ROWS_OUT=$nrows row "tenant lookup(5) median, old ÷ fresh conn." "$(ms "$LONGT_OLD")" "$(ms "$LONGT_FRESH") (fresh)" "$LONGT_LOOKUP_RATIO" "<=" 1.2 "$LONGT_FAIL"
+	ROWS_OUT=$nrows row "tenant counts(10) median, old ÷ fresh conn." "$(ms "$LONGT_COUNTS_OLD")" "$(ms "$LONGT_COUNTS_FRESH") (fresh)" "$LONGT_COUNTS_RATIO" "<=" 1.2 "$LONGT_FAIL"
+	ROWS_OUT=$nrows row "tenant page median, old ÷ fresh conn." "$(ms "$LONGT_PAGE_OLD")" "$(ms "$LONGT_PAGE_FRESH") (fresh)" "$LONGT_PAGE_RATIO" "<=" 1.2 "$LONGT_FAIL"
+fi
 
 table=$WORK/table.txt
 {
@@ -724,6 +743,7 @@ table=$WORK/table.txt
 			echo "ratio A ÷ B: B's latency ÷ A's at 1 client, A's tps ÷ B's at 8 (A's speed against B's)"
 			echo "pending deltas after the writes: app.articles $PEND_APP, tenants_few $PEND_FEW, tenants_many $PEND_MANY (of $PEND_MANY_TENANTS tenants)"
 		fi
+		! want long_tenant || echo "tenant conn.: the long-lived connection on a tenant target of ${LONG_TENANTS:-100} tenants (long_lived.sh tenant, results/long_lived_tenant.txt)"
 		echo
 		{
 			echo "workload|tenants|against|ratio|goal|met?"
