@@ -4,7 +4,8 @@
 # tags = SCALE/100.  Durations: BENCH_SECS (default 10) per pgbench run,
 # COUNTS_SECS (default 15) for tag_counts(), SCALE_SECS (default 5) for the
 # smaller scale points.  Results in bench/results/.  BENCH_ONLY=long,bulk
-# (a comma list of main, long, bulk) runs only those parts (see inner.sh).
+# (a comma list of main, counter, tenants, long, long_tenant, bulk) runs
+# only those parts (see inner.sh).
 # BENCH_DESTDIR=DIR installs the extension under DIR (make install
 # DESTDIR=DIR) instead of into the server, and the cluster loads it from
 # there (extension_destdir); PGPORT picks the cluster's port.
