@@ -18,6 +18,12 @@
 -- uses).  The associations go in as app.articles_tags' do: one INSERT ...
 -- SELECT in (item, position) order, through the triggers and foreign keys,
 -- then tags_fold_counts().  bench_load_times keeps how long each took.
+--
+-- Each step commits: the extension takes a transaction-level advisory lock
+-- for each tenant whose tags it writes (the slug choice) and for each
+-- tenant whose deltas it folds, so that one transaction that did all of it
+-- for 10 000 tenants would need some 20 000 locks, more than the lock table
+-- holds (max_locks_per_transaction, run.sh).
 
 DROP SCHEMA IF EXISTS tenants_few CASCADE;
 DROP SCHEMA IF EXISTS tenants_many CASCADE;
@@ -49,6 +55,7 @@ BEGIN
             PRIMARY KEY (tenant_id, id)
         )$sql$, sch);
     EXECUTE format('CREATE INDEX ON %I.articles (author)', sch);
+    COMMIT;
     EXECUTE format($sql$
         INSERT INTO %I.articles
         SELECT 1 + (id - 1) %% %s, id, title, body, status, author, lang,
@@ -57,6 +64,7 @@ BEGIN
     PERFORM ext.tags_enable(format('%I.articles', sch)::regclass,
                             'status = ''published'' AND deleted_at IS NULL',
                             'published_at', 'tenant_id');
+    COMMIT;
     EXECUTE format($sql$
         INSERT INTO %1$I.tenant_tags (tenant, id, name, slug, created_at)
         SELECT v.tenant, (v.tenant - 1) * %3$s + v.j, 'tag ' || v.j, 'tag-' || v.j,
@@ -68,6 +76,7 @@ BEGIN
         ORDER BY 1, 2$sql$, sch, ntenants, ntags, vocab);
     EXECUTE format($sql$SELECT setval(pg_get_serial_sequence('%1$I.tenant_tags', 'id'),
                                       %2$s::bigint * %3$s)$sql$, sch, ntenants, ntags);
+    COMMIT;
     start := clock_timestamp();
     EXECUTE format($sql$
         INSERT INTO %1$I.articles_tags (tenant, item_id, tag_id, position)
@@ -75,6 +84,7 @@ BEGIN
                ((pt.post_id - 1) %% %2$s) * %3$s + pt.tag_id, pt.position
         FROM ext.post_tags pt ORDER BY pt.post_id, pt.position$sql$,
         sch, ntenants, ntags);
+    COMMIT;
     PERFORM ext.tags_fold_counts();
     INSERT INTO bench_load_times
     SELECT sch || '.articles_tags', extract(epoch FROM clock_timestamp() - start);
