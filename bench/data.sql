@@ -1,7 +1,11 @@
 -- Builds the data set: :scale posts, :ntags tags, about 4 tags a post, in
--- the extension (schema ext), row for row in the reference (schema ref), and
--- in a registered target, app.articles (data_target.sql).
--- psql -v scale=N -v ntags=M -f bench/data.sql
+-- the extension (schema ext), row for row in the reference (schema ref) and
+-- in the reference with a counter cache (schema refc,
+-- reference_counter.sql), and in a registered target, app.articles
+-- (data_target.sql); given tenants_many, also in two tenant targets
+-- (data_tenants.sql).
+-- psql -v scale=N -v ntags=M [-v tenants_few=N -v tenants_many=N
+--      -v tenant_vocab=N] -f bench/data.sql
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 SET work_mem = '512MB';
@@ -10,6 +14,7 @@ SET maintenance_work_mem = '1GB';
 DROP EXTENSION IF EXISTS tags CASCADE;
 DROP SCHEMA IF EXISTS ext CASCADE;
 DROP SCHEMA IF EXISTS ref CASCADE;
+DROP SCHEMA IF EXISTS refc CASCADE;
 CREATE SCHEMA ext;
 CREATE EXTENSION tags SCHEMA ext;
 -- the workloads call ext and ref alike
@@ -77,8 +82,16 @@ ALTER TABLE ref.post_tags
 SELECT setval(pg_get_serial_sequence('ref.posts', 'id'), :scale);
 SELECT setval(pg_get_serial_sequence('ref.tags', 'id'), :ntags);
 
+-- the same rows in the reference with a counter cache
+\ir reference_counter.sql
+
 -- the same rows and associations in a table of the application's own
 \ir data_target.sql
+
+-- the same items, spread over tenants
+\if :{?tenants_many}
+\ir data_tenants.sql
+\endif
 
 VACUUM (ANALYZE);
 CHECKPOINT;

@@ -4,10 +4,14 @@
 # extension and the reference agree, and that the registered target
 # app.articles answers as the built-in posts, times the workloads with
 # pgbench (the posts workloads also on the target, workloads/target/), runs
-# the workloads of a long-lived connection (long_lived.sh) and of bulk SQL
-# writes (bulk_insert.sh), prints the table, then measures cost against
-# scale and draws the chart.  BENCH_ONLY (a comma list of main, long, bulk;
-# all by default) runs only some of them.
+# the workloads of a long-lived connection (long_lived.sh, on the built-in
+# posts and on a tenant target) and of bulk SQL writes (bulk_insert.sh),
+# times the writes against a second reference, the first with a counter
+# cache (reference_counter.sql), and the calls of a tenant on two tenant
+# targets (data_tenants.sql, workloads/tenant/), prints the tables, then
+# measures cost against scale and draws the chart.  BENCH_ONLY (a comma
+# list of main, counter, tenants, long, long_tenant, bulk; all by default)
+# runs only some of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,14 +21,23 @@ SCALE=${SCALE:-1000000}
 SECS=${BENCH_SECS:-10}
 CSECS=${COUNTS_SECS:-15}
 SSECS=${SCALE_SECS:-5}
+# the separate runs of a comparison in alternation (pgb_rounds)
+ROUNDS=${BENCH_ROUNDS:-3}
 ONLY=${BENCH_ONLY:-all}
 # want PART: whether BENCH_ONLY asks for it
 want() { [ "$ONLY" = all ] || [[ ",$ONLY," == *",$1,"* ]]; }
+# the parts that time the data set of build_db
+data_wanted() { want main || want counter || want tenants; }
+# the tenant targets: few and many tenants (many: at most one a hundred
+# items, so that a tenant has 100 items at any SCALE, as at 1 000 000)
+TENANTS_FEW=${BENCH_TENANTS_FEW:-10}
+TENANTS_MANY=${BENCH_TENANTS_MANY:-10000}
+[ "$TENANTS_MANY" -le $((SCALE / 100)) ] || TENANTS_MANY=$((SCALE / 100))
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$R"
 RAW=$R/pgbench.log
-! want main || : > "$RAW"
+! data_wanted || : > "$RAW"
 t0=$(date +%s)
 
 if [ "$SCALE" -lt 1000 ]; then
@@ -36,18 +49,23 @@ psqlq() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.4f", a / b }'; }
 ms() { awk -v x="$1" 'BEGIN { printf (x == "nan" ? "nan" : "%.3f ms"), x }'; }
 tps() { awk -v x="$1" 'BEGIN { printf (x == "nan" ? "nan" : "%.0f tps"), x }'; }
+thousands() { sed -E ':a; s/([0-9])([0-9]{3})($| )/\1 \2\3/; ta' <<<"$1"; }
 
-# build_db DB POSTS: data set in a new database; sets NPOSTS NTAGS DBASE
-# POPULAR RARE HOT for it
+# build_db DB POSTS [tenants]: data set in a new database (with the tenant
+# targets if told so); sets NPOSTS NTAGS DBASE POPULAR RARE HOT for it (and
+# VOCAB, the names every tenant has)
 build_db() {
-	local db=$1 s
+	local db=$1 s tenants=()
 	NPOSTS=$2
 	NTAGS=$((NPOSTS / 100))
 	DBASE=$((NTAGS / 2 > 0 ? NTAGS / 2 : 1))
+	VOCAB=$((NTAGS < 100 ? NTAGS : 100))
+	[ "${3:-}" != tenants ] || tenants=(-v tenants_few="$TENANTS_FEW" \
+		-v tenants_many="$TENANTS_MANY" -v tenant_vocab="$VOCAB")
 	PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists "$db"
 	createdb -T template0 -E UTF8 --locale=C "$db"
 	s=$(date +%s.%N)
-	PGDATABASE=$db psqlq -v scale="$NPOSTS" -v ntags="$NTAGS" -f $B/data.sql >/dev/null
+	PGDATABASE=$db psqlq -v scale="$NPOSTS" -v ntags="$NTAGS" "${tenants[@]}" -f $B/data.sql >/dev/null
 	local info loads
 	info=$(PGDATABASE=$db psqlq -At -F ' ' <<-'SQL'
 		WITH c AS (
@@ -72,7 +90,7 @@ build_db() {
 		FROM (SELECT t.id, t.name, count(*) AS n FROM ext.tags t
 		      JOIN ext.post_tags pt ON pt.tag_id = t.id
 		      GROUP BY t.id ORDER BY n DESC, t.id LIMIT 5) h")
-	printf 'data: %d posts (%d visible), %d tags, %d associations, built in %.0f s (%s for the three copies)\n' \
+	printf 'data: %d posts (%d visible), %d tags, %d associations, built in %.0f s (%s for all the copies)\n' \
 		"$NPOSTS" "$NPUB" "$NTAGS" "$NASSOC" "$(echo "$(date +%s.%N) - $s" | bc)" "$DBSIZE"
 	printf '      popular tag %s on %d visible posts, rare tag %s on %d, median tag %d\n' \
 		"$POPULAR" "$POPN" "$RARE" "$RAREN" "$MEDN"
@@ -80,21 +98,42 @@ build_db() {
 		SELECT format('associations loaded: ext.post_tags %s s (with the draws), app.articles_tags %s s',
 		              round(max(secs) FILTER (WHERE what = 'ext.post_tags')::numeric, 1),
 		              round(max(secs) FILTER (WHERE what = 'app.articles_tags')::numeric, 1))
+		         || CASE WHEN count(*) FILTER (WHERE what LIKE 'tenants%') > 0 THEN
+		            format(', tenants_few.articles_tags %s s, tenants_many.articles_tags %s s',
+		              round(max(secs) FILTER (WHERE what = 'tenants_few.articles_tags')::numeric, 1),
+		              round(max(secs) FILTER (WHERE what = 'tenants_many.articles_tags')::numeric, 1))
+		            ELSE '' END
 		FROM bench_load_times")
 	echo "      $loads"
+	if [ ${#tenants[@]} -gt 0 ]; then
+		read -r TAGS_FEW TAGS_MANY <<<"$(PGDATABASE=$db psqlq -At -F ' ' -c "
+			SELECT (SELECT count(*) FROM tenants_few.tenant_tags),
+			       (SELECT count(*) FROM tenants_many.tenant_tags)")"
+		printf '      tenants: %d items over %d tenants (%d tags in their vocabularies) and over %d (%d tags)\n' \
+			"$NPOSTS" "$TENANTS_FEW" "$TAGS_FEW" "$TENANTS_MANY" "$TAGS_MANY"
+	fi
 }
 
 # pgb DB NAME SCHEMA WORKLOAD SECS CLIENTS: sets LAT (ms) TPS FAIL.  Schema
-# app is the registered target: the workload's twin in workloads/target/
+# app is the registered target: the workload's twin in workloads/target/;
+# a workload tenant/W (workloads/tenant/W.sql) is the same file for every
+# schema, a tenant target's (tenants_few, tenants_many: @TENANT@ is the
+# random tenant :t, @NTENANTS@ their number) or app's (tenant NULL, one
+# tenant), and @VOCAB@ the names every tenant has
 # script SCHEMA WORKLOAD: the workload's file for the schema, with its
 # values filled in, in $WORK (its path in SCRIPT)
 script() {
-	local s=$1 w=$2 src=$B/workloads/$2.sql
-	[ "$s" != app ] || src=$B/workloads/target/$w.sql
-	SCRIPT=$WORK/$w.$s.sql
+	local s=$1 w=$2 src=$B/workloads/$2.sql n=1 tenant=NULL
+	[ "$s" != app ] || [[ "$w" == tenant/* ]] || src=$B/workloads/target/$w.sql
+	case $s in
+	tenants_few) n=$TENANTS_FEW tenant=:t ;;
+	tenants_many) n=$TENANTS_MANY tenant=:t ;;
+	esac
+	SCRIPT=$WORK/${w//\//_}.$s.sql
 	sed -e "s/@S@/$s/g" -e "s/@POPULAR@/$POPULAR/g" -e "s/@RARE@/$RARE/g" \
 		-e "s/@HOT@/$HOT/g" -e "s/@DEEP@/$DEEP/g" -e "s/@DEEP_AT@/$DEEP_AT/g" \
-		-e "s/@DEEP_ID@/$DEEP_ID/g" -e "s/@DEEP_ROW@/${DEEP_ROW_SED:-NULL}/g" "$src" > "$SCRIPT"
+		-e "s/@DEEP_ID@/$DEEP_ID/g" -e "s/@DEEP_ROW@/${DEEP_ROW_SED:-NULL}/g" \
+		-e "s/@NTENANTS@/$n/g" -e "s/@TENANT@/$tenant/g" -e "s/@VOCAB@/${VOCAB:-1}/g" "$src" > "$SCRIPT"
 }
 pgb() {
 	local db=$1 name=$2 s=$3 w=$4 secs=$5 c=$6 f out rc=0
@@ -140,15 +179,87 @@ pgb_pair() {
 		"$name" "$c" "$secs" "$le" "$la" "$PAIR"
 }
 
+# pgb_mix DB NAME WORKLOAD SECS CLIENTS SCHEMA...: one pgbench run of the
+# workload on each schema, one script a schema, drawn at random transaction
+# by transaction, so that all meet the same load of the machine; sets
+# MIX[SCHEMA] to its latency (ms), nan if the run failed, and MIXFAIL to
+# the failed transactions of all
+declare -A MIX
+pgb_mix() {
+	local db=$1 name=$2 w=$3 secs=$4 c=$5 files=() s out rc=0 i=0 lats
+	shift 5
+	for s in "$@"; do
+		script "$s" "$w"
+		files+=(-f "$SCRIPT")
+	done
+	out=$(PGDATABASE=$db pgbench -n "${files[@]}" -T "$secs" -c "$c" -j $((c < 2 ? 1 : 2)) \
+		-D nposts="$NPOSTS" -D ntags="$NTAGS" -D dbase="$DBASE" 2>&1) || rc=$?
+	{ echo "=== $db $name $* interleaved ($c clients, $secs s) exit $rc"; echo "$out"; } >> "$RAW"
+	# per script: "SQL script N: FILE", then " - latency average = X ms"
+	read -r -a lats <<<"$(awk -v n="$#" '/^SQL script [0-9]+:/ { k = $3 + 0 }
+		/^ - latency average = / && k { v[k] = $5 }
+		END { for (i = 1; i <= n; i++) printf "%s ", (i in v ? v[i] : "nan") }' <<<"$out")"
+	MIXFAIL=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")
+	MIXFAIL=${MIXFAIL:-0}
+	[ "$rc" -eq 0 ] || { echo "  $name $*: pgbench failed (exit $rc), see $RAW" >&2; MIXFAIL=error; }
+	for s in "$@"; do
+		MIX[$s]=${lats[i]}
+		[ "$rc" -eq 0 ] || MIX[$s]=nan
+		i=$((i + 1))
+	done
+	printf '  %-34s interleaved %d client(s) %3d s:' "$name" "$c" "$secs"
+	for s in "$@"; do printf ' %s %s ms' "$s" "${MIX[$s]}"; done
+	printf '  failed %s\n' "$MIXFAIL"
+}
+
+# median X...: the median, nan if any is nan
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ if ($1 == "nan" || $1 == "") bad = 1; v[NR] = $1 + 0 }
+		END { if (bad || NR == 0) print "nan"
+		      else if (NR % 2) print v[(NR + 1) / 2]
+		      else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# pgb_rounds DB NAME WORKLOAD SECS CLIENTS SCHEMA...: separate pgbench runs
+# of the workload on each schema in turn, $ROUNDS times over (ABCABC...),
+# so that a drift of the machine's load meets each alike, and each meets
+# only itself (at 8 clients, its own contention); sets RL[SCHEMA] and
+# RT[SCHEMA] to the median latency and tps of its runs, RF[SCHEMA] to its
+# failed transactions in all (or error)
+declare -A RL RT RF
+pgb_rounds() {
+	local db=$1 name=$2 w=$3 secs=$4 c=$5 r s
+	local -A lats tpss
+	shift 5
+	for s in "$@"; do lats[$s]= tpss[$s]= RF[$s]=0; done
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for s in "$@"; do
+			pgb "$db" "$name ($r/$ROUNDS)" "$s" "$w" "$secs" "$c"
+			lats[$s]+=" $LAT" tpss[$s]+=" $TPS"
+			if [ "$FAIL" = error ] || [ "${RF[$s]}" = error ]; then
+				RF[$s]=error
+			else
+				RF[$s]=$((RF[$s] + FAIL))
+			fi
+		done
+	done
+	for s in "$@"; do
+		# shellcheck disable=SC2086
+		RL[$s]=$(median ${lats[$s]})
+		# shellcheck disable=SC2086
+		RT[$s]=$(median ${tpss[$s]})
+	done
+}
+
 {
-	echo "tags benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(want main && echo "SCALE=$SCALE" || echo "BENCH_ONLY=$ONLY")"
+	echo "tags benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(data_wanted && echo "SCALE=$SCALE")$( [ "$ONLY" = all ] || echo " BENCH_ONLY=$ONLY")"
 	echo "machine: $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(free -g | awk '/^Mem:/ {print $2 " GB RAM"}'), PostgreSQL $(psql -X -At -c 'SHOW server_version')"
 	free -g
 } | tee "$WORK/head.txt"
 
-if want main; then
+if data_wanted; then
 	echo "== building the data set"
-	build_db bench "$SCALE"
+	if want tenants; then build_db bench "$SCALE" tenants; else build_db bench "$SCALE"; fi
 	export PGDATABASE=bench
 
 	echo "== checking that the extension and the reference agree"
@@ -165,6 +276,22 @@ if want main; then
 		echo "the target's answers DIFFER: stopping before any timing" >&2
 		exit 1
 	fi
+	echo "== checking that the reference with a counter cache answers as the reference, and counts"
+	if psqlq -f $B/check_counter.sql >/dev/null; then
+		echo "answers agree"
+	else
+		echo "the counter-cache reference's answers DIFFER: stopping before any timing" >&2
+		exit 1
+	fi
+	if want tenants; then
+		echo "== checking that each tenant of the tenant targets answers as app.articles' items of the tenant"
+		if psqlq -f $B/check_tenants.sql >/dev/null; then
+			echo "answers agree"
+		else
+			echo "the tenant targets' answers DIFFER: stopping before any timing" >&2
+			exit 1
+		fi
+	fi
 
 	# a deep page of the popular tag: the one after its DEEPth post (or as deep
 	# as it goes), and that post, where the keyset form starts
@@ -177,9 +304,11 @@ if want main; then
 	DEEP_ROW=$(psqlq -At -c "SET timezone = 'UTC';
 		SELECT quote_literal(a::text) FROM app.articles a WHERE a.id = $DEEP_ID")
 	DEEP_ROW_SED=$(printf '%s' "$DEEP_ROW" | sed -e 's/[\/&]/\\&/g')
+fi
 
+declare -A L T F P
+if want main; then
 	echo "== timing (pgbench, log in $RAW)"
-	declare -A L T F
 	# each workload on ext, then on app (its target twin), then on ref, so
 	# that a twin runs right after the built-in it is compared with
 	for s in ext app ref; do
@@ -226,7 +355,6 @@ if want main; then
 		L[related.$s]=$LAT
 	done
 	# the target against the built-in in one run each (see pgb_pair)
-	declare -A P
 	pgb_pair bench tag_counts tag_counts "$CSECS"; P[counts]=$PAIR
 	pgb_pair bench "tag_counts(10)" tag_counts_top "$SECS"; P[top]=$PAIR
 	pgb_pair bench page_popular page_popular "$SECS"; P[popular]=$PAIR
@@ -262,6 +390,84 @@ if want main; then
 	pgb_pair bench "disjoint tags c8" disjoint "$SECS" 8; P[disjoint]=$PAIR
 fi
 
+# the writes against the reference with a counter cache (refc) and the bare
+# one (ref): post_set_tags (ext) and item_set_tags (app, its target twin),
+# the set_tags workload at 1 and 8 clients, separate runs in alternation
+# (pgb_rounds: at 8 clients each meets its own contention, which is what a
+# counter cache adds); the counter cache without the lock order that keeps
+# it from deadlocking, once at 8 clients; then the counter checked against
+# a live count
+declare -A CL CT CF
+COUNTER_CHECK=
+if want counter; then
+	echo "== writes against a counter cache (pgbench, $ROUNDS rounds, log in $RAW)"
+	for c in 1 8; do
+		pgb_rounds bench "set_tags c$c" set_tags "$SECS" "$c" ext app refc ref
+		for s in ext app refc ref; do
+			CL[$c.$s]=${RL[$s]} CT[$c.$s]=${RT[$s]} CF[$c.$s]=${RF[$s]}
+		done
+	done
+	# the counter cache without its lock order (for information)
+	PGOPTIONS="${PGOPTIONS:-} -c bench.counter_lock_order=off" \
+		pgb bench "set_tags c8, no lock order" refc set_tags "$SECS" 8
+	CT[naive]=$TPS CF[naive]=$FAIL
+	COUNTER_CHECK=$(psqlq -At -c "
+		SELECT count(*)
+		FROM refc.tags t
+		LEFT JOIN (SELECT pt.tag_id, count(*) AS n
+		           FROM refc.post_tags pt JOIN refc.posts p ON p.id = pt.post_id
+		           WHERE p.status = 'published' AND p.deleted_at IS NULL
+		           GROUP BY pt.tag_id) l ON l.tag_id = t.id
+		WHERE t.post_count <> coalesce(l.n, 0)")
+	echo "counter cache after the writes: $COUNTER_CHECK tags with a wrong count"
+fi
+
+# a tenant's calls on the tenant targets (tenants_few, tenants_many) and the
+# same calls on app.articles, one vocabulary (workloads/tenant/): at 1
+# client the three in one pgbench run (pgb_mix), at 8 separate runs in
+# alternation (pgb_rounds); the reads first, from folded counts (the
+# writes before left app.articles some pending deltas), and the counts
+# again after the writes, for information
+declare -A TN
+if want tenants; then
+	echo "== a tenant's calls (pgbench, log in $RAW)"
+	# every target from folded counts and vacuumed counters, as autovacuum
+	# leaves them
+	psqlq -c "SELECT ext.tags_fold_counts()" >/dev/null
+	psqlq -c "VACUUM (ANALYZE) app.articles_tag_counts, app.articles_tag_count_deltas,
+		tenants_few.articles_tag_counts, tenants_few.articles_tag_count_deltas,
+		tenants_many.articles_tag_counts, tenants_many.articles_tag_count_deltas"
+	TARGETS=(app tenants_few tenants_many)
+	pgb_mix bench "tag_item_counts(10)" tenant/counts_top "$SECS" 1 "${TARGETS[@]}"
+	for s in "${TARGETS[@]}"; do TN[top.$s]=${MIX[$s]}; done
+	TN[top.fail]=$MIXFAIL
+	pgb_mix bench "items_by_tag(tag 1) p1" tenant/page_popular "$SECS" 1 "${TARGETS[@]}"
+	for s in "${TARGETS[@]}"; do TN[page.$s]=${MIX[$s]}; done
+	TN[page.fail]=$MIXFAIL
+	pgb_mix bench "item_set_tags(4) c1" tenant/set_tags "$SECS" 1 "${TARGETS[@]}"
+	for s in "${TARGETS[@]}"; do TN[set1.$s]=${MIX[$s]}; done
+	TN[set1.fail]=$MIXFAIL
+	pgb_rounds bench "item_set_tags(4) c8" tenant/set_tags "$SECS" 8 "${TARGETS[@]}"
+	TN[set8.fail]=0
+	for s in "${TARGETS[@]}"; do
+		TN[set8.$s]=${RT[$s]}
+		if [ "${RF[$s]}" = error ] || [ "${TN[set8.fail]}" = error ]; then
+			TN[set8.fail]=error
+		else
+			TN[set8.fail]=$((TN[set8.fail] + RF[$s]))
+		fi
+	done
+	PENDING=$(psqlq -At -F ' ' -c "
+		SELECT (SELECT count(*) FROM app.articles_tag_count_deltas),
+		       (SELECT count(*) FROM tenants_few.articles_tag_count_deltas),
+		       (SELECT count(*) FROM tenants_many.articles_tag_count_deltas),
+		       (SELECT count(DISTINCT tenant) FROM tenants_many.articles_tag_count_deltas)")
+	read -r PEND_APP PEND_FEW PEND_MANY PEND_MANY_TENANTS <<<"$PENDING"
+	echo "pending deltas after the writes: app.articles $PEND_APP, tenants_few $PEND_FEW, tenants_many $PEND_MANY (of $PEND_MANY_TENANTS tenants)"
+	pgb_mix bench "tag_item_counts(10) after writes" tenant/counts_top "$SECS" 1 "${TARGETS[@]}"
+	for s in "${TARGETS[@]}"; do TN[after.$s]=${MIX[$s]}; done
+fi
+
 # the workloads in databases of their own: they leave their numbers in
 # $R/*.env (nan when the run failed)
 LONG_EARLY=nan LONG_LATE=nan LONG_RATIO=nan LONG_OLD=nan LONG_FRESH=nan
@@ -271,6 +477,15 @@ if want long; then
 	$B/long_lived.sh || echo "long-lived connection: failed, see $R/long_lived.log" >&2
 	[ ! -f "$R/long_lived.env" ] || . "$R/long_lived.env"
 fi
+LONGT_EARLY=nan LONGT_LATE=nan LONGT_RATIO=nan LONGT_OLD=nan LONGT_FRESH=nan
+LONGT_LOOKUP_RATIO=nan LONGT_COUNTS_OLD=nan LONGT_COUNTS_FRESH=nan LONGT_COUNTS_RATIO=nan
+LONGT_PAGE_OLD=nan LONGT_PAGE_FRESH=nan LONGT_PAGE_RATIO=nan
+LONGT_EARLY_TAGS=? LONGT_LATE_TAGS=? LONGT_CAPPED=no LONGT_FAIL=0
+if want long_tenant; then
+	rm -f "$R/long_lived_tenant.env"
+	$B/long_lived.sh tenant || echo "long-lived connection on a tenant target: failed, see $R/long_lived_tenant.log" >&2
+	[ ! -f "$R/long_lived_tenant.env" ] || . "$R/long_lived_tenant.env"
+fi
 BULK_INSERT=nan BULK_GOC=nan BULK_RATIO=nan BULK_CHECK=ok BULK_NAMES=${BULK_NAMES:-20000}
 if want bulk; then
 	rm -f "$R/bulk_insert.env"
@@ -278,23 +493,25 @@ if want bulk; then
 	[ ! -f "$R/bulk_insert.env" ] || . "$R/bulk_insert.env"
 fi
 
-# row LABEL EXT REF RATIO OP GOAL: one line of the table
+# row LABEL EXT REF RATIO OP GOAL [FAILED]: one line of the table (of
+# $ROWS_OUT, the first table's by default).  OP >=, <=, or within: between
+# 1/GOAL and GOAL
 rows=$WORK/rows.txt
 : > "$rows"
 row() {
-	local met
+	local met out=${ROWS_OUT:-$rows}
 	if [ "$5" = - ]; then
-		printf '%s|%s|%s|%s|—|—\n' "$1" "$2" "$3" "$(awk -v r="$4" 'BEGIN { printf (r == "nan" ? "nan" : "%.2f×"), r }')" >> "$rows"
+		printf '%s|%s|%s|%s|—|—\n' "$1" "$2" "$3" "$(awk -v r="$4" 'BEGIN { printf (r == "nan" ? "nan" : "%.2f×"), r }')" >> "$out"
 		return
 	elif [ "$4" = nan ] || [ -z "$4" ]; then
 		met=no
-	elif awk -v r="$4" -v g="$6" -v op="$5" 'BEGIN { exit !(op == ">=" ? r >= g : r <= g) }'; then
+	elif awk -v r="$4" -v g="$6" -v op="$5" 'BEGIN { exit !(op == ">=" ? r >= g : op == "<=" ? r <= g : r >= 1 / g && r <= g) }'; then
 		met=yes
 	else
 		met=no
 	fi
 	[ "${7:-0}" = 0 ] || met="no (${7} failed)"
-	printf '%s|%s|%s|%s|%s %s×|%s\n' "$1" "$2" "$3" "$(awk -v r="$4" 'BEGIN { printf (r == "nan" ? "nan" : "%.2f×"), r }')" "$5" "$6" "$met" >> "$rows"
+	printf '%s|%s|%s|%s|%s %s×|%s\n' "$1" "$2" "$3" "$(awk -v r="$4" 'BEGIN { printf (r == "nan" ? "nan" : "%.2f×"), r }')" "$5" "$6" "$met" >> "$out"
 }
 
 if want main; then
@@ -393,22 +610,95 @@ if want main; then
 	tgoal "hot ÷ disjoint tags, 8 clients" "$(ratio "${T[hot]}" "${T[disjoint]}")" "$(ratio "${T[hot.app]}" "${T[disjoint.app]}")" ">=" 0.70
 fi
 
+# the writes against the counter cache, and against the bare reference:
+# ratios as in the first table (reference latency ÷ extension latency at 1
+# client, extension tps ÷ reference tps at 8), on the medians of pgb_rounds
+crows=$WORK/crows.txt
+: > "$crows"
+if want counter; then
+	ccheck=0
+	[ "$COUNTER_CHECK" = 0 ] || ccheck="counter check"
+	for c in 1 8; do
+		if [ "$c" = 1 ]; then
+			unit=ms clients="1 client" e=${CL[1.ext]} a=${CL[1.app]} rc=${CL[1.refc]} rb=${CL[1.ref]}
+			re=$(ratio "$rc" "$e") ra=$(ratio "$rc" "$a") be=$(ratio "$rb" "$e") ba=$(ratio "$rb" "$a") cb=$(ratio "$rb" "$rc")
+		else
+			unit=tps clients="8 clients" e=${CT[8.ext]} a=${CT[8.app]} rc=${CT[8.refc]} rb=${CT[8.ref]}
+			re=$(ratio "$e" "$rc") ra=$(ratio "$a" "$rc") be=$(ratio "$e" "$rb") ba=$(ratio "$a" "$rb") cb=$(ratio "$rc" "$rb")
+		fi
+		fe=${CF[$c.ext]} fa=${CF[$c.app]}
+		ROWS_OUT=$crows row "post_set_tags(4) ÷ counter cache, $clients" "$($unit "$e")" "$($unit "$rc") (refc)" "$re" ">=" 1.3 "$fe"
+		ROWS_OUT=$crows row "item_set_tags(4) ÷ counter cache, $clients" "$($unit "$a")" "$($unit "$rc") (refc)" "$ra" ">=" 1.3 "$fa"
+		ROWS_OUT=$crows row "post_set_tags(4) ÷ bare reference, $clients" "$($unit "$e")" "$($unit "$rb") (ref)" "$be" ">=" 1 "$fe"
+		ROWS_OUT=$crows row "item_set_tags(4) ÷ bare reference, $clients" "$($unit "$a")" "$($unit "$rb") (ref)" "$ba" ">=" 1 "$fa"
+		ROWS_OUT=$crows row "counter cache ÷ bare reference, $clients" "$($unit "$rc") (refc)" "$($unit "$rb") (ref)" "$cb" -
+	done
+	ROWS_OUT=$crows row "counter cache without lock order, 8 clients" "$(tps "${CT[naive]}") (${CF[naive]} failed)" "$(tps "${CT[8.refc]}") (refc)" "$(ratio "${CT[naive]}" "${CT[8.refc]}")" -
+	[ "$ccheck" = 0 ] || ROWS_OUT=$crows row "counter cache after the writes" "$COUNTER_CHECK tags wrong" "—" nan ">=" 1 "$ccheck"
+fi
+
+# a tenant's calls: RATIO of two targets = the second's latency ÷ the
+# first's at 1 client, the first's tps ÷ the second's at 8 (the first's
+# speed against the second's).  Goals: the many tenants' within 1.2× of the
+# few's, and each within 10 % of one vocabulary's (>= 0.90)
+nrows=$WORK/nrows.txt
+: > "$nrows"
+if want tenants; then
+	fn=$(thousands "$TENANTS_FEW") mn=$(thousands "$TENANTS_MANY")
+	for k in top page set1 set8; do
+		case $k in
+		top) label="tag_item_counts(10), 1 client" ;;
+		page) label="items_by_tag(tag 1) p1, 1 client" ;;
+		set1) label="item_set_tags(4), 1 client" ;;
+		set8) label="item_set_tags(4), 8 clients" ;;
+		esac
+		a=${TN[$k.app]} f=${TN[$k.tenants_few]} m=${TN[$k.tenants_many]}
+		if [ "$k" = set8 ]; then
+			unit=tps mf=$(ratio "$m" "$f") fa=$(ratio "$f" "$a") ma=$(ratio "$m" "$a")
+		else
+			unit=ms mf=$(ratio "$f" "$m") fa=$(ratio "$a" "$f") ma=$(ratio "$a" "$m")
+		fi
+		ROWS_OUT=$nrows row "$label: $mn ÷ $fn tenants" "$($unit "$m") ($mn)" "$($unit "$f") ($fn)" "$mf" within 1.2 "${TN[$k.fail]}"
+		ROWS_OUT=$nrows row "$label: $fn tenants ÷ one vocabulary" "$($unit "$f") ($fn)" "$($unit "$a") (app)" "$fa" ">=" 0.90 "${TN[$k.fail]}"
+		ROWS_OUT=$nrows row "$label: $mn tenants ÷ one vocabulary" "$($unit "$m") ($mn)" "$($unit "$a") (app)" "$ma" ">=" 0.90 "${TN[$k.fail]}"
+	done
+	for s in app tenants_few tenants_many; do
+		case $s in
+		app) n="one vocabulary" ;;
+		tenants_few) n="$fn tenants" ;;
+		tenants_many) n="$mn tenants" ;;
+		esac
+		ROWS_OUT=$nrows row "tag_item_counts(10) after the writes, $n" "$(ms "${TN[after.$s]}")" "$(ms "${TN[top.$s]}") (before)" "$(ratio "${TN[top.$s]}" "${TN[after.$s]}")" -
+	done
+fi
+# the long-lived connection on a tenant target (long_lived.sh tenant)
+if want long_tenant; then
+	capped=
+	[ "$LONGT_CAPPED" = no ] || capped=", capped"
+	ROWS_OUT=$nrows row "tenant conn.: call at $LONGT_LATE_TAGS ÷ $LONGT_EARLY_TAGS tags$capped" "$(ms "$LONGT_LATE")" "$(ms "$LONGT_EARLY") (early)" "$LONGT_RATIO" "<=" 1.5 "$LONGT_FAIL"
+	ROWS_OUT=$nrows row "tenant lookup(5) median, old ÷ fresh conn." "$(ms "$LONGT_OLD")" "$(ms "$LONGT_FRESH") (fresh)" "$LONGT_LOOKUP_RATIO" "<=" 1.2 "$LONGT_FAIL"
+	ROWS_OUT=$nrows row "tenant counts(10) median, old ÷ fresh conn." "$(ms "$LONGT_COUNTS_OLD")" "$(ms "$LONGT_COUNTS_FRESH") (fresh)" "$LONGT_COUNTS_RATIO" "<=" 1.2 "$LONGT_FAIL"
+	ROWS_OUT=$nrows row "tenant page median, old ÷ fresh conn." "$(ms "$LONGT_PAGE_OLD")" "$(ms "$LONGT_PAGE_FRESH") (fresh)" "$LONGT_PAGE_RATIO" "<=" 1.2 "$LONGT_FAIL"
+fi
+
 table=$WORK/table.txt
 {
 	echo
 	cat "$WORK/head.txt"
-	! want main || echo "data: $NPOSTS posts ($NPUB visible), $NTAGS tags, $NASSOC associations; popular tag $POPULAR on $POPN visible posts, rare tag $RARE on $RAREN"
-	! want main || echo "ratio: how many times faster the extension is (reference latency ÷ extension latency at 1 client, extension tps ÷ reference tps at 8 clients)"
-	echo
-	{
-		echo "workload|extension|reference|ratio|goal|met?"
-		echo "--------|---------|---------|-----|----|----"
-		cat "$rows"
-	} | column -t -s '|' -o ' | '
-	met=$(grep -c '|yes$' "$rows" || true)
-	total=$(grep -c -E '\|(yes|no.*)$' "$rows" || true)
-	echo
-	echo "$met of $total goals met (rows without a goal are for information)"
+	! data_wanted || echo "data: $NPOSTS posts ($NPUB visible), $NTAGS tags, $NASSOC associations; popular tag $POPULAR on $POPN visible posts, rare tag $RARE on $RAREN"
+	! data_wanted || echo "ratio: how many times faster the extension is (reference latency ÷ extension latency at 1 client, extension tps ÷ reference tps at 8 clients)"
+	if [ -s "$rows" ]; then
+		echo
+		{
+			echo "workload|extension|reference|ratio|goal|met?"
+			echo "--------|---------|---------|-----|----|----"
+			cat "$rows"
+		} | column -t -s '|' -o ' | '
+		met=$(grep -c '|yes$' "$rows" || true)
+		total=$(grep -c -E '\|(yes|no.*)$' "$rows" || true)
+		echo
+		echo "$met of $total goals met (rows without a goal are for information)"
+	fi
 	if [ -s "$trows" ]; then
 		echo
 		echo "the same workloads on a registered target, app.articles (bigint key, visible: status = 'published' AND deleted_at IS NULL,"
@@ -425,6 +715,45 @@ table=$WORK/table.txt
 		total=$(grep -c -E '\|(yes|no.*)$' "$trows" || true)
 		echo
 		echo "$met of $total target goals met"
+	fi
+	if [ -s "$crows" ]; then
+		echo
+		echo "writes against a second reference, refc: the reference with the counter cache of acts-as-taggable-on and WordPress, a per-tag"
+		echo "count of visible posts kept by a row trigger on its association table (and one on posts for a change of visibility;"
+		echo "reference_counter.sql), and against the bare reference, ref; the set_tags workload, post_set_tags on ext and item_set_tags on"
+		echo "app.articles; separate runs in alternation, $ROUNDS of each, medians; ratios as above"
+		echo
+		{
+			echo "workload|extension|reference|ratio|goal|met?"
+			echo "--------|---------|---------|-----|----|----"
+			cat "$crows"
+		} | column -t -s '|' -o ' | '
+		met=$(grep -c '|yes$' "$crows" || true)
+		total=$(grep -c -E '\|(yes|no.*)$' "$crows" || true)
+		echo
+		echo "$met of $total counter-cache goals met"
+	fi
+	if [ -s "$nrows" ]; then
+		echo
+		if want tenants; then
+			echo "a tenant's calls: the same items as app.articles over $fn tenants (tenants_few.articles) and over $mn (tenants_many.articles),"
+			echo "key (tenant_id, id), each tenant's tags its own ($TAGS_FEW and $TAGS_MANY tags in all); a random tenant a call, and the same calls"
+			echo "on app.articles, one vocabulary (tenant NULL): tag_item_counts(10), the first page of tag 1, item_set_tags of $VOCAB names every"
+			echo "tenant has (workloads/tenant/); at 1 client the three in one pgbench run, at 8 separate runs in alternation ($ROUNDS each, medians);"
+			echo "ratio A ÷ B: B's latency ÷ A's at 1 client, A's tps ÷ B's at 8 (A's speed against B's)"
+			echo "pending deltas after the writes: app.articles $PEND_APP, tenants_few $PEND_FEW, tenants_many $PEND_MANY (of $PEND_MANY_TENANTS tenants)"
+		fi
+		! want long_tenant || echo "tenant conn.: the long-lived connection on a tenant target of ${LONG_TENANTS:-100} tenants (long_lived.sh tenant, results/long_lived_tenant.txt)"
+		echo
+		{
+			echo "workload|tenants|against|ratio|goal|met?"
+			echo "--------|-------|-------|-----|----|----"
+			cat "$nrows"
+		} | column -t -s '|' -o ' | '
+		met=$(grep -c '|yes$' "$nrows" || true)
+		total=$(grep -c -E '\|(yes|no.*)$' "$nrows" || true)
+		echo
+		echo "$met of $total tenant goals met (rows without a goal are for information)"
 	fi
 } > "$table"
 cat "$table"
