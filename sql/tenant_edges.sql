@@ -102,6 +102,24 @@ SELECT name, item_count FROM tag_item_counts('te_docs', tenant => 1);
 RESET ROLE;
 ALTER TABLE tenant_tags DISABLE ROW LEVEL SECURITY;
 
+-- a transaction that writes the tags of many tenants (a restore, a bulk
+-- load) locks the whole vocabulary once past 64 tenants, not each tenant
+-- on: 20 000 tenants in one statement fit in the lock table, as do
+-- get-or-creates in 200 tenants; a few tenants' writes keep their own locks
+BEGIN;
+SELECT count(*) FROM generate_series(1, 3) AS t,
+     tags_get_or_create(ARRAY['few'], target => 'te_docs', tenant => 100 + t);
+SELECT count(*) AS tenant_locks FROM pg_locks
+WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND mode = 'ShareLock';
+INSERT INTO tenant_tags (tenant, name)
+SELECT 1000 + i, 'bulk' FROM generate_series(1, 20000) AS i;
+SELECT count(*) FROM generate_series(1, 200) AS t,
+     tags_get_or_create(ARRAY['many'], target => 'te_docs', tenant => 30000 + t);
+SELECT count(*) <= 80 AS few_locks FROM pg_locks
+WHERE locktype = 'advisory' AND pid = pg_backend_pid();
+SELECT count(*) AS bulk, count(DISTINCT slug) AS slugs FROM tenant_tags WHERE name = 'bulk';
+ROLLBACK;
+
 -- a vocabulary a target uses cannot be dropped (2BP01); once its targets
 -- are gone it can, and is forgotten
 CREATE TABLE te_other (account_id bigint NOT NULL, id bigint NOT NULL,

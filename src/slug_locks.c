@@ -15,7 +15,12 @@
  *									posts, or of a target
  * In a tenant vocabulary (1.3) each tenant has locks of its own: their
  * second keys are hashes of the vocabulary, the tenant and, for a root,
- * the root; a target's folding lock is per tenant the same way.  The
+ * the root; a target's folding lock is per tenant the same way.  Before a
+ * tenant's locks comes the lock of the whole vocabulary, ("tagd", hash of
+ * the vocabulary), shared; a transaction that has locked more than
+ * TAGS_MAX_TENANT_LOCKS tenants of it takes it exclusively instead of any
+ * more, so that a restore or a bulk load of many tenants fits in the lock
+ * table.  The
  * shared tags keep the keys of 1.0, so that a backend still running an
  * older library takes the same locks.  Locking rules: the lock of direct
  * writes first, then root locks in key order; the taken slugs are read in
@@ -28,6 +33,7 @@
 
 #include <ctype.h>
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -36,6 +42,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/hsearch.h"
+#include "utils/memutils.h"
 
 #include "tags.h"
 
@@ -48,6 +55,37 @@
 
 /* Most root locks get-or-create takes; past it, one exclusive lock */
 #define TAGS_MAX_ROOT_LOCKS 32
+
+/*
+ * Most tenants of one vocabulary whose locks a transaction takes; past it,
+ * it locks the whole vocabulary exclusively instead
+ */
+#define TAGS_MAX_TENANT_LOCKS 64
+
+/* A tenant of a vocabulary whose locks this transaction took */
+typedef struct LockedTenant
+{
+	Oid			vocabulary;
+	uint32		tenant;			/* tenant_key() */
+} LockedTenant;
+
+/* A vocabulary, with how many of its tenants' locks this transaction took */
+typedef struct LockedVocabulary
+{
+	Oid			vocabulary;
+	int			ntenants;
+} LockedVocabulary;
+
+/*
+ * The tenants (and vocabularies) whose locks the current transaction took,
+ * in TopTransactionContext; NULL until it takes one, and again once it ends
+ * (forget_locked_tenants()).  A subtransaction that aborts releases its
+ * locks but stays counted: a transaction may lock its whole vocabulary
+ * sooner than it had to, never later.
+ */
+static HTAB *locked_tenants = NULL;
+static HTAB *locked_vocabularies = NULL;
+static bool forget_registered = false;
 
 /* A slug some tag holds, as the number it takes among its base's slugs */
 typedef struct TakenSlug
@@ -62,8 +100,11 @@ static uint64 slug_number(const char *base, const char *slug);
 static uint32 tenant_key(const TagsTarget *target, Oid relid);
 static int32 slug_lock_key(uint32 tenant, const char *base);
 static int	compare_int32(const void *a, const void *b);
-static void lock_slug_roots(uint32 tenant, int32 *keys, int nkeys,
-							bool direct);
+static void forget_locked_tenants(XactEvent event, void *arg);
+static int	count_locked_tenant(Oid vocabulary, uint32 tenant);
+static bool lock_vocabulary(Oid vocabulary, uint32 tenant);
+static void lock_slug_roots(Oid vocabulary, uint32 tenant, int32 *keys,
+							int nkeys, bool direct);
 
 /* bsearch() comparator for an array of C strings */
 static int
@@ -165,16 +206,107 @@ compare_int32(const void *a, const void *b)
 	return (ia > ib) - (ia < ib);
 }
 
+/* At the end of a transaction: it holds no lock of ours any more */
+static void
+forget_locked_tenants(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			/* their memory goes with TopTransactionContext */
+			locked_tenants = NULL;
+			locked_vocabularies = NULL;
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * Note that the current transaction takes the locks of this tenant of
+ * vocabulary; returns how many tenants of it it has locked.
+ */
+static int
+count_locked_tenant(Oid vocabulary, uint32 tenant)
+{
+	LockedTenant key;
+	LockedVocabulary *counted;
+	bool		found;
+
+	if (!forget_registered)
+	{
+		RegisterXactCallback(forget_locked_tenants, NULL);
+		forget_registered = true;
+	}
+	if (locked_tenants == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(LockedTenant);
+		ctl.entrysize = sizeof(LockedTenant);
+		ctl.hcxt = TopTransactionContext;
+		locked_tenants = hash_create("tags locked tenants", 64, &ctl,
+									 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(LockedVocabulary);
+		locked_vocabularies = hash_create("tags locked vocabularies", 4, &ctl,
+										  HASH_ELEM | HASH_BLOBS |
+										  HASH_CONTEXT);
+	}
+	counted = hash_search(locked_vocabularies, &vocabulary, HASH_ENTER,
+						  &found);
+	if (!found)
+		counted->ntenants = 0;
+	memset(&key, 0, sizeof(key));
+	key.vocabulary = vocabulary;
+	key.tenant = tenant;
+	hash_search(locked_tenants, &key, HASH_ENTER, &found);
+	if (!found)
+		counted->ntenants++;
+	return counted->ntenants;
+}
+
+/*
+ * In a tenant vocabulary, before any lock of a tenant: take the lock of
+ * the whole vocabulary ("tagd", a hash of its oid), shared; or, once the
+ * transaction has taken the locks of more than TAGS_MAX_TENANT_LOCKS
+ * tenants of it (a restore, a bulk load), exclusively, and no lock of a
+ * tenant after it, so that the lock table holds a transaction that writes
+ * the tags of any number of tenants.  Returns whether it took it
+ * exclusively.
+ */
+static bool
+lock_vocabulary(Oid vocabulary, uint32 tenant)
+{
+	uint32		key = hash_bytes((const unsigned char *) &vocabulary,
+								 sizeof(Oid));
+	bool		exclusive = count_locked_tenant(vocabulary, tenant) >
+		TAGS_MAX_TENANT_LOCKS;
+
+	DirectFunctionCall2(exclusive ? pg_advisory_xact_lock_int4 :
+						pg_advisory_xact_lock_shared_int4,
+						Int32GetDatum(TAGS_DIRECT_LOCK_SPACE),
+						Int32GetDatum((int32) (key != 0 ? key : 1)));
+	return exclusive;
+}
+
 /*
  * Take the advisory locks that let a session pick slugs from these roots
  * (keys) of the tenant's vocabulary (tenant, of tenant_key()), to the end
  * of the transaction: the lock of direct writes shared, then each root's in
  * key order; or, for a direct write to tags (direct) or more than
  * TAGS_MAX_ROOT_LOCKS roots, the lock of direct writes exclusively and no
- * root lock.  doc/concurrency.md says why.
+ * root lock.  In a tenant vocabulary, the lock of the whole vocabulary
+ * comes first (lock_vocabulary()), and may stand for them all.
+ * doc/concurrency.md says why.
  */
 static void
-lock_slug_roots(uint32 tenant, int32 *keys, int nkeys, bool direct)
+lock_slug_roots(Oid vocabulary, uint32 tenant, int32 *keys, int nkeys,
+				bool direct)
 {
 	int			nlocks = 0;
 	int			i;
@@ -186,6 +318,8 @@ lock_slug_roots(uint32 tenant, int32 *keys, int nkeys, bool direct)
 			keys[nlocks++] = keys[i];
 	if (nlocks > TAGS_MAX_ROOT_LOCKS)
 		direct = true;
+	if (tenant != 0 && lock_vocabulary(vocabulary, tenant))
+		return;
 
 	DirectFunctionCall2(direct ? pg_advisory_xact_lock_int4 :
 						pg_advisory_xact_lock_shared_int4,
@@ -207,7 +341,8 @@ lock_slug_roots(uint32 tenant, int32 *keys, int nkeys, bool direct)
 void
 tags_lock_direct_writes(const TagsTarget *target)
 {
-	lock_slug_roots(tenant_key(target, target->vocab.tags), NULL, 0, true);
+	lock_slug_roots(target->vocab.tags,
+					tenant_key(target, target->vocab.tags), NULL, 0, true);
 }
 
 /*
@@ -335,7 +470,7 @@ tags_assign_slugs(const TagsTarget *target, TagEntry **entries, int count,
 	}
 	group_start[ngroups] = count;
 
-	lock_slug_roots(tenant, keys, ngroups, direct);
+	lock_slug_roots(target->vocab.tags, tenant, keys, ngroups, direct);
 
 	/* $1 the bases (or the one base), $2 the tag whose slugs are its own */
 	params[0] = ngroups == 1 ? CStringGetTextDatum(bases[0]) :
