@@ -364,6 +364,12 @@ SELECT id FROM tc_secrets ORDER BY id;
 SELECT id FROM items_by_tag(NULL::tc_secrets, 'shared');
 SELECT id FROM items_by_tag(NULL::tc_secrets, 'secret-3');
 SELECT id FROM items_by_tag_after(NULL::tc_secrets, 'shared', NULL);
+-- a hidden item takes no place in a page: the two newest are hidden, and
+-- a page of two has the two visible ones
+SELECT id FROM items_by_tag(NULL::tc_secrets, 'shared', 1, 2);
+SELECT id FROM items_by_tag_after(NULL::tc_secrets, 'shared', NULL, 2);
+SELECT id FROM items_by_tag_after(NULL::tc_secrets, 'shared',
+                                  ROW(2, 'all', '2026-01-02')::tc_secrets, 2);
 SELECT id FROM items_tagged(NULL::tc_secrets, ARRAY['shared']);
 SELECT id FROM items_tagged(NULL::tc_secrets, ARRAY['shared', 'secret 3']);
 SELECT id FROM items_tagged(NULL::tc_secrets, ARRAY['shared', 'secret 3'], 'any');

@@ -26,6 +26,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rls.h"
 #include "utils/tuplestore.h"
 
 #include "tags.h"
@@ -221,13 +222,40 @@ post_get_tags(PG_FUNCTION_ARGS)
 }
 
 /*
+ * A page of items, in page order, read from the target one key at a time
+ * (OFFSET 0 keeps each a lookup), for the keys the subquery keys gives
+ * (columns item and sort, in page order).  Nothing is left for a plan to
+ * choose, so one generic plan serves every tag, tenant and page.
+ */
+#define PAGE_OF_KEYS(keys) \
+	"SELECT t.* FROM (" keys ") k" \
+	" CROSS JOIN LATERAL (SELECT t.* FROM @target@ t" \
+	"                     WHERE @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) k.item" \
+	"                     OFFSET 0) t" \
+	" ORDER BY k.sort DESC, k.item DESC"
+
+/*
  * Tag $1's visible items, off the index (tag_id, visible, sort, item) of
- * the association table, which keeps them in their page order; the target
- * is joined, so row-level security on it applies.  A page: offset $2,
- * limit $3.
+ * the association table, which keeps them in their page order, then their
+ * rows.  A page: offset $2, limit $3.
  */
 static const TagsStatement stmt_item_tag_page = {
 	"item_tag_page",
+	PAGE_OF_KEYS("SELECT a.@item@ AS item, a.@sort@ AS sort FROM @assoc@ a"
+				 " WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) $1 AND a.@visible@"
+				 " ORDER BY a.@sort@ DESC, a.@item@ DESC"
+				 " OFFSET $2 LIMIT $3"),
+	3, {INT4OID, INT8OID, INT8OID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
+};
+
+/*
+ * The same, for a caller whom row-level security on the target hides rows
+ * from: the target is joined before the page is cut, so that a hidden item
+ * takes no place in it.  Planned as the plan cache sees fit: a generic plan
+ * could not tell a page of ten rows of the join from one of ten thousand.
+ */
+static const TagsStatement stmt_item_tag_page_secured = {
+	"item_tag_page_secured",
 	"SELECT t.* FROM @assoc@ a"
 	" JOIN @target@ t"
 	"   ON @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) a.@item@"
@@ -236,6 +264,13 @@ static const TagsStatement stmt_item_tag_page = {
 	" OFFSET $2 LIMIT $3",
 	3, {INT4OID, INT8OID, INT8OID}, 0, SPI_OK_SELECT
 };
+
+/* Whether row-level security on the target applies to the caller */
+static bool
+rls_hides_items(const TagsTarget *target)
+{
+	return check_enable_rls(target->relid, InvalidOid, true) == RLS_ENABLED;
+}
 
 /* The page argument argno, at least 1 (22004, 22023) */
 static int32
@@ -257,8 +292,10 @@ page_arg(FunctionCallInfo fcinfo, int argno)
 static void
 put_tag_page(FunctionCallInfo fcinfo, const TagsTarget *target, Datum *params)
 {
-	tags_target_execute(target, &stmt_item_tag_page, params, NULL, false, true,
-						0);
+	tags_target_execute(target,
+						rls_hides_items(target) ? &stmt_item_tag_page_secured :
+						&stmt_item_tag_page,
+						params, NULL, false, true, 0);
 	tags_put_spi_result(fcinfo);
 }
 
@@ -324,9 +361,20 @@ posts_by_tag(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* The same, after the item ($2 sort value, $3 key), limit $4 */
+/* stmt_item_tag_page after the item ($2 sort value, $3 key), limit $4 */
 static const TagsStatement stmt_item_tag_after = {
 	"item_tag_after",
+	PAGE_OF_KEYS("SELECT a.@item@ AS item, a.@sort@ AS sort FROM @assoc@ a"
+				 " WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) $1 AND a.@visible@"
+				 "   AND (a.@sort@, a.@item@) OPERATOR(pg_catalog.<) ($2, $3)"
+				 " ORDER BY a.@sort@ DESC, a.@item@ DESC"
+				 " LIMIT $4"),
+	4, {INT4OID, ITEM_SORT_TYPE, ITEM_KEY_TYPE, INT8OID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
+};
+
+/* stmt_item_tag_page_secured after the item: $2 sort value, $3 key, $4 limit */
+static const TagsStatement stmt_item_tag_after_secured = {
+	"item_tag_after_secured",
 	"SELECT t.* FROM @assoc@ a"
 	" JOIN @target@ t"
 	"   ON @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) a.@item@"
@@ -346,8 +394,10 @@ static void
 put_tag_page_after(FunctionCallInfo fcinfo, const TagsTarget *target,
 				   Datum *params)
 {
-	tags_target_execute(target, &stmt_item_tag_after, params, NULL, false, true,
-						0);
+	tags_target_execute(target,
+						rls_hides_items(target) ? &stmt_item_tag_after_secured :
+						&stmt_item_tag_after,
+						params, NULL, false, true, 0);
 	tags_put_spi_result(fcinfo);
 }
 
