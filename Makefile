@@ -10,7 +10,7 @@ EXTENSION = tags
 MODULE_big = tags
 OBJS = src/tags.o src/normalize.o src/plan_cache.o src/spi_call.o src/args.o \
 	src/slug_locks.o src/get_or_create.o src/tags_trigger.o src/targets.o \
-	src/target_statements.o src/counters.o src/copies.o src/rebuild.o \
+	src/target_statements.o src/citus.o src/counters.o src/copies.o src/rebuild.o \
 	src/tag_readers.o src/counts.o src/readers.o src/writers.o \
 	src/target_setup.o src/tag_names.o src/merge_prune.o src/guard.o
 # tags--1.0.sql is released and frozen; each later version comes as an

@@ -26,6 +26,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
@@ -388,7 +389,8 @@ check_no_new_synonyms(const TagsTarget *target, TagEntry **missing,
 
 /*
  * Insert the names $1 with the slugs $2 (text[] side by side), skipping the
- * names that exist or are synonyms
+ * names that exist or are synonyms.  The synonyms are read apart from the
+ * names: Citus refuses a subquery correlated with unnest().
  */
 static const TagsStatement stmt_tags_insert = {
 	"tags_insert",
@@ -396,8 +398,9 @@ static const TagsStatement stmt_tags_insert = {
 	" SELECT @tenant_value@u.name, u.slug"
 	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
 	"      AS u(name, slug)"
-	" WHERE NOT EXISTS (SELECT FROM @synonyms@ s"
-	"                   WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) u.name)"
+	" WHERE u.name OPERATOR(pg_catalog.<>) ALL (ARRAY("
+	"     SELECT s.name FROM @synonyms@ s"
+	"     WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) ANY ($1)))"
 	" ON CONFLICT (@tenant_column@name) DO NOTHING"
 	" RETURNING name AS asked, *",
 	2, {TEXTARRAYOID, TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_INSERT_RETURNING,
@@ -408,6 +411,36 @@ static const TagsStatement stmt_tags_insert = {
 	"      AS u(name, slug)"
 	" ON CONFLICT (name) DO NOTHING"
 	" RETURNING name AS asked, *"
+};
+
+/*
+ * The same on a vocabulary distributed by Citus, with the ids $3 (int4[]
+ * beside the names): Citus sends the whole statement to the tenant's shard,
+ * where the sequence of an integer column cannot be read; the coordinator
+ * draws them (stmt_tags_ids, doc/citus.md)
+ */
+static const TagsStatement stmt_tags_insert_with_ids = {
+	"tags_insert_with_ids",
+	"INSERT INTO @tags@ (@tenant_column@id, name, slug)"
+	" SELECT @tenant_value@u.id, u.name, u.slug"
+	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+	"                 pg_catalog.unnest($3))"
+	"      AS u(name, slug, id)"
+	" WHERE u.name OPERATOR(pg_catalog.<>) ALL (ARRAY("
+	"     SELECT s.name FROM @synonyms@ s"
+	"     WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) ANY ($1)))"
+	" ON CONFLICT (@tenant_column@name) DO NOTHING"
+	" RETURNING name AS asked, *",
+	3, {TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID}, CURSOR_OPT_CUSTOM_PLAN,
+	SPI_OK_INSERT_RETURNING
+};
+
+/* $2 new ids (int4[]) from the sequence $1 */
+static const TagsStatement stmt_tags_ids = {
+	"tags_ids",
+	"SELECT pg_catalog.array_agg(pg_catalog.nextval($1)::pg_catalog.int4)"
+	" FROM pg_catalog.generate_series(1, $2)",
+	2, {OIDOID, INT4OID}, 0, SPI_OK_SELECT
 };
 
 /*
@@ -426,8 +459,27 @@ insert_tags(const TagsTarget *target, TagList *list, Datum *params)
 	inserting_into = target;
 	PG_TRY();
 	{
-		tags_vocabulary_execute(target, &stmt_tags_insert, params, NULL, false,
-								false, 0);
+		if (target->distributed)
+		{
+			Datum		draw[2];
+			Datum		with_ids[3];
+			bool		isnull;
+
+			/* $1 the sequence, $2 how many */
+			draw[0] = ObjectIdGetDatum(tags_identity_sequence(target->vocab.tags));
+			draw[1] = Int32GetDatum(ArrayGetNItems(1, ARR_DIMS(DatumGetArrayTypeP(params[0]))));
+			tags_execute(&stmt_tags_ids, draw, NULL, false, 0);
+			/* $1 names, $2 slugs, $3 ids */
+			with_ids[0] = params[0];
+			with_ids[1] = params[1];
+			with_ids[2] = SPI_getbinval(SPI_tuptable->vals[0],
+										SPI_tuptable->tupdesc, 1, &isnull);
+			tags_vocabulary_execute(target, &stmt_tags_insert_with_ids,
+									with_ids, NULL, false, false, 0);
+		}
+		else
+			tags_vocabulary_execute(target, &stmt_tags_insert, params, NULL,
+									false, false, 0);
 	}
 	PG_FINALLY();
 	{

@@ -92,7 +92,8 @@ static BlockNumber relation_blocks(Oid relid);
 static void watch_relations(KeptPlan *kept);
 static bool plan_outgrown(const KeptPlan *kept);
 static KeptPlan *prepare_sql(const TagsStatement *stmt, const char *sql,
-							 int nargs, const Oid *argtypes);
+							 int nargs, const Oid *argtypes,
+							 int cursor_options);
 static KeptPlan *get_kept(const TagsStatement *stmt, Oid relid,
 						  TagsSqlBuilder build, const void *arg);
 static uint64 run_plan(const TagsStatement *stmt, Oid relid,
@@ -319,18 +320,17 @@ tags_substitute(const char *template, const char *name, const char *value)
 }
 
 /*
- * Prepare a statement's text, with these nargs parameter types, and keep
- * the plan
+ * Prepare a statement's text, with these nargs parameter types and cursor
+ * options, and keep the plan
  */
 static KeptPlan *
 prepare_sql(const TagsStatement *stmt, const char *sql, int nargs,
-			const Oid *argtypes)
+			const Oid *argtypes, int cursor_options)
 {
 	SPIPlanPtr	plan;
 	KeptPlan   *kept;
 
-	plan = SPI_prepare_cursor(sql, nargs, (Oid *) argtypes,
-							  stmt->cursor_options);
+	plan = SPI_prepare_cursor(sql, nargs, (Oid *) argtypes, cursor_options);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare_cursor failed for statement %s, \"%s\": %s",
 			 stmt->name, sql, SPI_result_code_string(SPI_result));
@@ -360,6 +360,7 @@ get_kept(const TagsStatement *stmt, Oid relid, TagsSqlBuilder build,
 	const char *sql;
 	Oid			argtypes[TAGS_MAX_ARGS + 1];
 	int			nargs = stmt->nargs;
+	int			cursor_options = stmt->cursor_options;
 	KeptPlan   *kept;
 
 	Assert(OidIsValid(plans_schema));
@@ -394,11 +395,11 @@ get_kept(const TagsStatement *stmt, Oid relid, TagsSqlBuilder build,
 	memcpy(argtypes, stmt->argtypes, sizeof(stmt->argtypes));
 	sql = plans_for_1_0 && stmt->sql_1_0 ? stmt->sql_1_0 : stmt->sql;
 	if (build != NULL)
-		sql = build(stmt, sql, arg, argtypes, &nargs);
+		sql = build(stmt, sql, arg, argtypes, &nargs, &cursor_options);
 	else
 		sql = tags_substitute(sql, "@extschema@",
 							  quote_identifier(schema_name));
-	kept = prepare_sql(stmt, sql, nargs, argtypes);
+	kept = prepare_sql(stmt, sql, nargs, argtypes, cursor_options);
 
 	/*
 	 * What preparing runs may call the extension again and retire plans, this

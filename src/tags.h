@@ -29,6 +29,8 @@
  *						with the call's tenant; naming items
  *	  targets.c			the registry of targets, contexts and
  *						vocabularies, its cache, visibility (1.2)
+ *	  citus.c			what tags knows of Citus: distributing a
+ *						target's tables, shards on a worker
  *	  args.c			argument checks, names arrays, trigger checks
  *	  spi_call.c		a call's SPI connection, schema, owner, results
  *	  plan_cache.c		prepare, keep, re-plan, execute
@@ -148,7 +150,8 @@ typedef struct TagsStatement
  */
 typedef const char *(*TagsSqlBuilder) (const TagsStatement *stmt,
 									   const char *template, const void *arg,
-									   Oid *argtypes, int *nargs);
+									   Oid *argtypes, int *nargs,
+									   int *cursor_options);
 
 extern void tags_plans_for_schema(Oid schema, bool at_1_0);
 extern uint64 tags_execute(const TagsStatement *stmt, Datum *values,
@@ -204,6 +207,7 @@ typedef struct TagsTarget
 	Oid			sort_type;
 	AttrNumber	tenant_att;		/* the tenant column, or 0 */
 	bool		tenant_in_key;	/* the primary key is (tenant, key) */
+	bool		distributed;	/* its tables are distributed by Citus */
 	TagsVocabulary vocab;
 	char	   *visible;		/* the visibility expression, or NULL; in the
 								 * cache, which a copy may only test for NULL */
@@ -352,6 +356,25 @@ extern bool tags_item_visible(const TagsTarget *target, HeapTuple tuple,
 							  TupleDesc desc);
 extern Node *tags_cook_visible(Relation rel, const char *source, bool check);
 extern void tags_set_search_path_catalog(void);
+
+/* citus.c */
+typedef enum TagsCitusKind
+{
+	TAGS_CITUS_NONE,			/* not a table of Citus' */
+	TAGS_CITUS_DISTRIBUTED,		/* distributed by hash of a column */
+	TAGS_CITUS_OTHER			/* a reference, Citus local or single-shard
+								 * table */
+} TagsCitusKind;
+
+extern bool tags_citus_installed(void);
+extern TagsCitusKind tags_citus_table_kind(Oid relid, char **column);
+extern void tags_citus_allow_triggers(void);
+extern void tags_citus_distribute(Oid relid, const char *column,
+								  const char *colocate_with);
+extern void tags_citus_run_on_workers(const char *sql);
+extern Oid	tags_citus_table_of_shard(Oid relid);
+extern Oid	tags_citus_colocated_shard(Oid shard, Oid relid);
+extern Oid	tags_identity_sequence(Oid relid);
 
 /* slug_locks.c */
 extern void tags_assign_slugs(const TagsTarget *target, TagEntry **entries,

@@ -62,7 +62,9 @@ typedef struct TargetShape
 	AttrNumber	tenant_att;		/* 0: no tenants */
 	bool		tenant_in_key;	/* the primary key is (tenant, key) */
 	Oid			vocabulary;		/* its vocabulary's tags table, if tenants */
+	bool		vocabulary_made;	/* by this call */
 	const char *owner;			/* quoted */
+	bool		distributed;	/* by Citus, by its tenant column */
 } TargetShape;
 
 static void primary_key_columns(Relation rel, AttrNumber tenant_att,
@@ -81,6 +83,9 @@ static Oid	vocabulary_of(Oid namespace, Oid tenant_type);
 static void make_list(TargetShape *shape, const char *context, Oid *tables);
 static char *sort_copy_type(Form_pg_attribute sort_attr);
 static void run_ddl(const char *sql);
+static bool check_citus_shape(TargetShape *shape);
+static void distribute_tables(TargetShape *shape, const Oid *tables);
+static void send_registration(const char *sql);
 
 /*
  * The key columns of rel's primary key (at most two are read), or 42P16 if
@@ -376,7 +381,28 @@ make_vocabulary(TargetShape *shape)
 
 	oids[0] = vocabulary_of(namespace, type);
 	if (OidIsValid(oids[0]))
+	{
+		if (shape->distributed &&
+			tags_citus_table_kind(oids[0], NULL) != TAGS_CITUS_DISTRIBUTED)
+			ereport(ERROR,
+					errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					errmsg("cannot tag distributed table \"%s\" with the tenant vocabulary \"%s\", which is not distributed",
+						   RelationGetRelationName(shape->rel),
+						   get_rel_name(oids[0])),
+					errdetail("The tables of one schema whose tenant columns are of one type share a vocabulary."),
+					errhint("Distribute the tables of the vocabulary and their targets first, or tag a table of another schema."));
+		if (!shape->distributed &&
+			tags_citus_table_kind(oids[0], NULL) != TAGS_CITUS_NONE)
+			ereport(ERROR,
+					errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					errmsg("cannot tag table \"%s\", which is not distributed, with the distributed tenant vocabulary \"%s\"",
+						   RelationGetRelationName(shape->rel),
+						   get_rel_name(oids[0])),
+					errdetail("The tables of one schema whose tenant columns are of one type share a vocabulary."),
+					errhint("Distribute the table by its tenant column first."));
 		return oids[0];
+	}
+	shape->vocabulary_made = true;
 	for (i = 0; i < 3; i++)
 	{
 		char	   *name = pstrdup(names[i]);
@@ -435,7 +461,90 @@ make_vocabulary(TargetShape *shape)
 		params[i] = ObjectIdGetDatum(oids[i]);
 	params[3] = ObjectIdGetDatum(type);
 	tags_execute(&stmt_vocabulary_add, params, NULL, false, 0);
+	if (shape->distributed)
+	{
+		distribute_tables(shape, oids);
+		send_registration(psprintf("INSERT INTO %s.tag_vocabularies"
+								   " (tags, synonyms, slug_aliases, tenant_type)"
+								   " VALUES (%s, %s, %s, %s::pg_catalog.regtype)",
+								   ext,
+								   quote_literal_cstr(tables[0]),
+								   quote_literal_cstr(tables[1]),
+								   quote_literal_cstr(tables[2]),
+								   quote_literal_cstr(format_type_be_qualified(type))));
+	}
 	return oids[0];
+}
+
+/*
+ * Whether shape's target is distributed by Citus, which is then by its
+ * tenant column (doc/citus.md); any other table of Citus' is refused
+ * (0A000): its tags could not be kept exact on the shards.
+ */
+static bool
+check_citus_shape(TargetShape *shape)
+{
+	const char *name = RelationGetRelationName(shape->rel);
+	char	   *column;
+
+	switch (tags_citus_table_kind(RelationGetRelid(shape->rel), &column))
+	{
+		case TAGS_CITUS_NONE:
+			return false;
+		case TAGS_CITUS_OTHER:
+			ereport(ERROR,
+					errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					errmsg("cannot tag table \"%s\", which Citus holds as a reference, local or single-shard table",
+						   name),
+					errhint("Tag a table distributed by its tenant column, or a table Citus does not hold."));
+			break;
+		case TAGS_CITUS_DISTRIBUTED:
+			if (shape->tenant_att == 0)
+				ereport(ERROR,
+						errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("cannot tag distributed table \"%s\" without a tenant column",
+							   name),
+						errdetail("On Citus, tags keeps the tags of a distributed table per tenant, on the shard that holds the tenant's rows."),
+						errhint("Distribute the table by its tenant column and name it as tenant_column."));
+			if (strcmp(column, get_attname(RelationGetRelid(shape->rel),
+										   shape->tenant_att, false)) != 0)
+				ereport(ERROR,
+						errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("table \"%s\" is distributed by column \"%s\", not by its tenant column \"%s\"",
+							   name, column,
+							   get_attname(RelationGetRelid(shape->rel),
+										   shape->tenant_att, false)),
+						errhint("Distribute the table by its tenant column."));
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Distribute three tables made for shape's distributed target by their
+ * tenant column, colocated with the target
+ */
+static void
+distribute_tables(TargetShape *shape, const Oid *tables)
+{
+	const char *target = quote_qualified_identifier(shape->nspname,
+													RelationGetRelationName(shape->rel));
+	int			i;
+
+	for (i = 0; i < 3; i++)
+		tags_citus_distribute(tables[i], "tenant", target);
+}
+
+/*
+ * Write a registration on the workers too, in the transaction: a trigger
+ * that fires on a worker's shard finds its target in the worker's registry
+ * (doc/citus.md).  sql names tables by name, which each node reads as its
+ * own.
+ */
+static void
+send_registration(const char *sql)
+{
+	tags_citus_run_on_workers(sql);
 }
 
 /*
@@ -631,6 +740,19 @@ add_context(TargetShape *shape, const char *context)
 	for (i = 0; i < 3; i++)
 		params[i + 2] = ObjectIdGetDatum(tables[i]);
 	tags_execute(&stmt_context_add, params, NULL, false, 0);
+	if (shape->distributed)
+	{
+		distribute_tables(shape, tables);
+		send_registration(psprintf("INSERT INTO %s.tag_contexts"
+								   " (target, context, association, counts, count_deltas)"
+								   " VALUES (%s, %s, %s, %s, %s)",
+								   quote_identifier(get_namespace_name(tags_schema())),
+								   quote_literal_cstr(tags_qualified_name(RelationGetRelid(shape->rel))),
+								   quote_literal_cstr(context),
+								   quote_literal_cstr(tags_qualified_name(tables[0])),
+								   quote_literal_cstr(tags_qualified_name(tables[1])),
+								   quote_literal_cstr(tags_qualified_name(tables[2]))));
+	}
 }
 
 /*
@@ -680,6 +802,7 @@ tags_enable(PG_FUNCTION_ARGS)
 	Oid			tables[3];
 	Datum		params[8];
 	char		nulls[9] = "        ";
+	int			nestlevel;
 	int			i;
 
 	relid = tags_target_oid_arg(fcinfo);
@@ -695,6 +818,7 @@ tags_enable(PG_FUNCTION_ARGS)
 	shape.tenant_att = tenant_column_of(shape.rel,
 										PG_NARGS() > 3 && !PG_ARGISNULL(3) ?
 										PG_GETARG_NAME(3) : NULL);
+	shape.distributed = check_citus_shape(&shape);
 	shape.key_att = key_column(shape.rel, shape.tenant_att,
 							   &shape.tenant_in_key);
 	check_key_type(shape.rel, shape.key_att, "primary key");
@@ -752,9 +876,14 @@ tags_enable(PG_FUNCTION_ARGS)
 													 false));
 
 	tags_become_owner(&saved);
+	nestlevel = NewGUCNestLevel();
+	if (shape.distributed)
+		tags_citus_allow_triggers();
 	if (shape.tenant_att > 0)
 		shape.vocabulary = make_vocabulary(&shape);
 	make_list(&shape, NULL, tables);
+	if (shape.distributed)
+		distribute_tables(&shape, tables);
 	run_ddl(psprintf("CREATE TRIGGER tags_item_changed AFTER UPDATE ON %s"
 					 " FOR EACH ROW EXECUTE FUNCTION %s.tags_item_changed()",
 					 tags_qualified_name(relid),
@@ -788,8 +917,23 @@ tags_enable(PG_FUNCTION_ARGS)
 		tags_execute(&stmt_target_add, params, nulls, false, 0);
 	else
 		tags_execute(&stmt_target_add_1_2, params, nulls, false, 0);
+	if (shape.distributed)
+		send_registration(psprintf("INSERT INTO %s.tag_targets"
+								   " (target, association, counts, count_deltas,"
+								   "  visible, sort_column, tenant_column, vocabulary)"
+								   " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+								   quote_identifier(get_namespace_name(tags_schema())),
+								   quote_literal_cstr(tags_qualified_name(relid)),
+								   quote_literal_cstr(tags_qualified_name(tables[0])),
+								   quote_literal_cstr(tags_qualified_name(tables[1])),
+								   quote_literal_cstr(tags_qualified_name(tables[2])),
+								   visible != NULL ? quote_literal_cstr(visible) : "NULL",
+								   quote_literal_cstr(get_attname(relid, shape.sort_att, false)),
+								   quote_literal_cstr(get_attname(relid, shape.tenant_att, false)),
+								   quote_literal_cstr(tags_qualified_name(shape.vocabulary))));
 	for (i = 0; i < ncontexts; i++)
 		add_context(&shape, TextDatumGetCString(context_names[i]));
+	AtEOXact_GUC(true, nestlevel);
 	tags_restore_user(&saved);
 	CacheInvalidateRelcacheByRelid(tags_table_id("tag_targets"));
 	table_close(shape.rel, NoLock);
@@ -814,6 +958,7 @@ tags_add_context(PG_FUNCTION_ARGS)
 	TagsSavedUser saved;
 	int			nlists;
 	TagsTarget *lists;
+	int			nestlevel;
 	int			i;
 
 	relid = tags_target_oid_arg(fcinfo);
@@ -845,9 +990,14 @@ tags_add_context(PG_FUNCTION_ARGS)
 	shape.vocabulary = target.vocab.tags;
 	if (shape.tenant_att > 0)
 		(void) key_column(shape.rel, shape.tenant_att, &shape.tenant_in_key);
+	shape.distributed = check_citus_shape(&shape);
 
 	tags_become_owner(&saved);
+	nestlevel = NewGUCNestLevel();
+	if (shape.distributed)
+		tags_citus_allow_triggers();
 	add_context(&shape, context);
+	AtEOXact_GUC(true, nestlevel);
 	tags_restore_user(&saved);
 	CacheInvalidateRelcacheByRelid(tags_table_id("tag_targets"));
 	table_close(shape.rel, NoLock);

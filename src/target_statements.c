@@ -36,7 +36,8 @@ static uint64 execute(const TagsTarget *target, Oid key,
 					  long count);
 static const char *build_target_sql(const TagsStatement *stmt,
 									const char *template, const void *arg,
-									Oid *argtypes, int *nargs);
+									Oid *argtypes, int *nargs,
+									int *cursor_options);
 static char *substitute_aliased(const char *template, const char *prefix,
 								const char *format);
 static bool uses_tenant(const char *template);
@@ -178,7 +179,8 @@ substitute_aliased(const char *template, const char *prefix,
  */
 static const char *
 build_target_sql(const TagsStatement *stmt, const char *template,
-				 const void *arg, Oid *argtypes, int *nargs)
+				 const void *arg, Oid *argtypes, int *nargs,
+				 int *cursor_options)
 {
 	const TagsTarget *t = arg;
 	bool		tenants = TAGS_HAS_TENANTS(t);
@@ -193,6 +195,15 @@ build_target_sql(const TagsStatement *stmt, const char *template,
 			stmt->argtypes[i] == ITEM_SORT_ARRAY_TYPE ? get_array_type(t->sort_type) :
 			stmt->argtypes[i];
 	*nargs = stmt->nargs;
+
+	/*
+	 * Citus plans a statement on its tables for the values of its
+	 * parameters (the tenant tells it the shard), and cannot plan one
+	 * generic plan for them all (doc/citus.md)
+	 */
+	if (t->distributed)
+		*cursor_options = (*cursor_options & ~CURSOR_OPT_GENERIC_PLAN) |
+			CURSOR_OPT_CUSTOM_PLAN;
 	if (tenants)
 	{
 		argtypes[(*nargs)++] = t->vocab.tenant_type;

@@ -103,6 +103,9 @@ static AttrNumber key_column_of(Relation rel, AttrNumber tenant_att,
 								bool *tenant_in_key);
 static void check_not_broken(const TargetCacheEntry *entry);
 static TargetCacheEntry *target_entry(Oid relid);
+static TargetCacheEntry *entry_naming(Oid relid, TagsTarget **list);
+static TargetCacheEntry *shard_entry(Oid shard);
+static Oid	vocabulary_on_shards(const TagsVocabulary *v, Oid shard);
 static void report_gone(Oid relid);
 
 /*
@@ -268,6 +271,8 @@ add_target(Oid relid, Oid assoc, Oid counts, Oid deltas, const char *visible,
 								 t->sort_att - 1)->atttypid;
 	if (visible != NULL)
 		t->visible = MemoryContextStrdup(targets_cxt, visible);
+	t->distributed = tags_citus_installed() &&
+		tags_citus_table_kind(relid, NULL) == TAGS_CITUS_DISTRIBUTED;
 	relation_close(rel, AccessShareLock);
 }
 
@@ -478,13 +483,157 @@ tags_find_registration(Oid relid, TagsTarget *target)
 	return true;
 }
 
-/* The cache entry of the table relid, read anew if need be; NULL if none */
+/*
+ * The cache entry of the table relid, read anew if need be; on a node of
+ * a Citus cluster, relid may be a shard of a target; NULL if none
+ */
 static TargetCacheEntry *
 target_entry(Oid relid)
 {
+	TargetCacheEntry *entry;
+
 	if (!targets_current())
 		load_targets();
-	return hash_search(targets_cache, &relid, HASH_FIND, NULL);
+	entry = hash_search(targets_cache, &relid, HASH_FIND, NULL);
+	if (entry == NULL)
+		entry = shard_entry(relid);
+	return entry != NULL && entry->relid == relid ? entry : NULL;
+}
+
+/*
+ * The entry one of whose lists has relid as its target, association
+ * table, counts or deltas, and that list (*list), or NULL
+ */
+static TargetCacheEntry *
+entry_naming(Oid relid, TagsTarget **list)
+{
+	HASH_SEQ_STATUS status;
+	TargetCacheEntry *entry;
+
+	hash_seq_init(&status, targets_cache);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		int			i;
+
+		if (relid == entry->target.relid || relid == entry->target.assoc ||
+			relid == entry->target.counts || relid == entry->target.deltas)
+		{
+			*list = &entry->target;
+			hash_seq_term(&status);
+			return entry;
+		}
+		for (i = 0; i < entry->ncontexts; i++)
+			if (relid == entry->contexts[i].assoc ||
+				relid == entry->contexts[i].counts ||
+				relid == entry->contexts[i].deltas)
+			{
+				*list = &entry->contexts[i];
+				hash_seq_term(&status);
+				return entry;
+			}
+	}
+	return NULL;
+}
+
+/*
+ * On a node of a Citus cluster, where a trigger fires on a shard of a
+ * target's table (doc/citus.md): the entry of the target's shard in the
+ * shard group of shard, made now from the target's and entered into the
+ * cache, every table of it and of its vocabulary replaced by its shard of
+ * that group on this node, so that the statements made for it run here,
+ * on local tables.  A shard of a table not in the cache may be of a target
+ * enabled since it was read: it is read again once.  NULL if shard is not
+ * a shard of a target's table.
+ */
+static TargetCacheEntry *
+shard_entry(Oid shard)
+{
+	Oid			table = tags_citus_table_of_shard(shard);
+	TargetCacheEntry *entry;
+	TagsTarget *list;
+	TagsTarget	logical;
+	TagsTarget *contexts;
+	int			ncontexts;
+	Oid			target_shard;
+	int			i;
+
+	if (!OidIsValid(table))
+		return NULL;
+	entry = entry_naming(table, &list);
+	if (entry == NULL)
+	{
+		load_targets();
+		entry = entry_naming(table, &list);
+		if (entry == NULL)
+			return NULL;
+	}
+	check_not_broken(entry);
+	target_shard = table == entry->relid ? shard :
+		tags_citus_colocated_shard(shard, entry->relid);
+	if (!OidIsValid(target_shard))
+		return NULL;
+	if (hash_search(targets_cache, &target_shard, HASH_FIND, NULL) == NULL)
+	{
+		/* copies: entering the shard's entry may move nothing, but be safe */
+		logical = entry->target;
+		ncontexts = entry->ncontexts;
+		contexts = palloc((ncontexts + 1) * sizeof(TagsTarget));
+		memcpy(contexts, entry->contexts, ncontexts * sizeof(TagsTarget));
+		add_target(target_shard,
+				   tags_citus_colocated_shard(shard, logical.assoc),
+				   tags_citus_colocated_shard(shard, logical.counts),
+				   tags_citus_colocated_shard(shard, logical.deltas),
+				   logical.visible,
+				   get_attname(logical.relid, logical.sort_att, false),
+				   logical.builtin,
+				   logical.tenant_att > 0 ?
+				   get_attname(logical.relid, logical.tenant_att, false) :
+				   NULL,
+				   TAGS_HAS_TENANTS(&logical) ?
+				   vocabulary_on_shards(&logical.vocab, shard) : InvalidOid);
+		for (i = 0; i < ncontexts; i++)
+		{
+			Datum		values[5];
+			bool		nulls[5] = {false, false, false, false, false};
+
+			/* target, context, association, counts, deltas */
+			values[0] = ObjectIdGetDatum(target_shard);
+			values[1] = CStringGetTextDatum(NameStr(contexts[i].context));
+			values[2] = ObjectIdGetDatum(tags_citus_colocated_shard(shard,
+																	contexts[i].assoc));
+			values[3] = ObjectIdGetDatum(tags_citus_colocated_shard(shard,
+																	contexts[i].counts));
+			values[4] = ObjectIdGetDatum(tags_citus_colocated_shard(shard,
+																	contexts[i].deltas));
+			add_context(values, nulls);
+		}
+	}
+	return hash_search(targets_cache, &target_shard, HASH_FIND, NULL);
+}
+
+/*
+ * The tenant vocabulary v on the shards of the group of shard on this
+ * node, entered into the cache if it is not there yet: its tags table
+ */
+static Oid
+vocabulary_on_shards(const TagsVocabulary *v, Oid shard)
+{
+	TagsVocabulary local;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+	int			i;
+
+	local.tags = tags_citus_colocated_shard(shard, v->tags);
+	for (i = 0; i < nvocabularies; i++)
+		if (vocabularies[i].tags == local.tags)
+			return local.tags;
+	/* tags, synonyms, slug_aliases, tenant_type */
+	values[0] = ObjectIdGetDatum(local.tags);
+	values[1] = ObjectIdGetDatum(tags_citus_colocated_shard(shard, v->synonyms));
+	values[2] = ObjectIdGetDatum(tags_citus_colocated_shard(shard, v->aliases));
+	values[3] = ObjectIdGetDatum(v->tenant_type);
+	add_vocabulary(values, nulls);
+	return local.tags;
 }
 
 /*
@@ -620,6 +769,18 @@ tags_find_target_by_association(Oid assoc, TagsTarget *target)
 				return true;
 			}
 	}
+	/* a shard of an association table, on a node of a Citus cluster */
+	entry = shard_entry(assoc);
+	if (entry != NULL)
+	{
+		TagsTarget *list;
+
+		if (entry_naming(assoc, &list) == entry && list->assoc == assoc)
+		{
+			*target = *list;
+			return true;
+		}
+	}
 	return false;
 }
 
@@ -691,6 +852,8 @@ tags_builtin_target(TagsTarget *target)
 bool
 tags_find_vocabulary(Oid tags, TagsTarget *vocabulary)
 {
+	Oid			table;
+	int			pass;
 	int			i;
 
 	if (!targets_current())
@@ -707,6 +870,28 @@ tags_find_vocabulary(Oid tags, TagsTarget *vocabulary)
 			vocabulary->vocab = vocabularies[i];
 			return true;
 		}
+	/*
+	 * a shard of a tenant vocabulary's tags, on a node of a Citus cluster;
+	 * the vocabulary may have been made since the cache was read
+	 */
+	table = tags_citus_table_of_shard(tags);
+	for (pass = 0; OidIsValid(table) && pass < 2; pass++)
+	{
+		if (pass == 1)
+			load_targets();
+		for (i = 0; i < nvocabularies; i++)
+			if (vocabularies[i].tags == table)
+			{
+				TagsVocabulary logical = vocabularies[i];
+
+				vocabulary->vocab = logical;
+				vocabulary->vocab.tags = vocabulary_on_shards(&logical, tags);
+				for (i = 0; i < nvocabularies; i++)
+					if (vocabularies[i].tags == vocabulary->vocab.tags)
+						vocabulary->vocab = vocabularies[i];
+				return true;
+			}
+	}
 	return false;
 }
 
