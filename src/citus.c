@@ -56,6 +56,26 @@ tags_citus_installed(void)
 }
 
 /*
+ * Whether this node is a worker of a Citus cluster: Citus is installed,
+ * and the node is not the coordinator
+ */
+bool
+tags_citus_on_worker(void)
+{
+	int			rc;
+	bool		isnull;
+
+	if (!tags_citus_installed())
+		return false;
+	rc = SPI_execute("SELECT pg_catalog.citus_is_coordinator()", true, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "SPI_execute returned %s for citus_is_coordinator()",
+			 SPI_result_code_string(rc));
+	return !DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
  * How Citus holds table $1: its distribution method ('h' hash, 'n' none:
  * a reference or Citus-local table), its replication model ('t' for a
  * reference table) and its distribution column's name, or no row
@@ -116,6 +136,42 @@ tags_citus_allow_triggers(void)
 	(void) set_config_option("citus.enable_unsafe_triggers", "on",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
+}
+
+/* The tables distributed by hash */
+static const TagsStatement stmt_citus_distributed_tables = {
+	"citus_distributed_tables",
+	"SELECT p.logicalrelid::pg_catalog.oid FROM pg_catalog.pg_dist_partition p"
+	" WHERE p.partmethod OPERATOR(pg_catalog.=) 'h'",
+	0, {InvalidOid}, 0, SPI_OK_SELECT
+};
+
+/*
+ * The tables Citus distributes by hash, as an array allocated in cxt,
+ * sorted; *count is set (0 without Citus).  Runs in SPI.
+ */
+Oid *
+tags_citus_distributed_tables(MemoryContext cxt, int *count)
+{
+	Oid		   *oids;
+	uint64		n;
+	uint64		i;
+
+	*count = 0;
+	if (!tags_citus_installed())
+		return NULL;
+	n = tags_execute(&stmt_citus_distributed_tables, NULL, NULL, true, 0);
+	oids = MemoryContextAlloc(cxt, (n + 1) * sizeof(Oid));
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		oids[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+												 SPI_tuptable->tupdesc, 1,
+												 &isnull));
+	}
+	*count = (int) n;
+	return oids;
 }
 
 /*

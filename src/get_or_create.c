@@ -416,12 +416,15 @@ static const TagsStatement stmt_tags_insert = {
 /*
  * The same on a vocabulary distributed by Citus, with the ids $3 (int4[]
  * beside the names): Citus sends the whole statement to the tenant's shard,
- * where the sequence of an integer column cannot be read; the coordinator
- * draws them (stmt_tags_ids, doc/citus.md)
+ * where the sequence of an integer column cannot be read, so the
+ * coordinator draws them (stmt_tags_ids); and its rows are a SELECT's, as
+ * Citus counts the rows an INSERT ... ON CONFLICT DO NOTHING skips among
+ * those it returns (doc/citus.md)
  */
 static const TagsStatement stmt_tags_insert_with_ids = {
 	"tags_insert_with_ids",
-	"INSERT INTO @tags@ (@tenant_column@id, name, slug)"
+	"WITH inserted AS ("
+	" INSERT INTO @tags@ (@tenant_column@id, name, slug)"
 	" SELECT @tenant_value@u.id, u.name, u.slug"
 	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
 	"                 pg_catalog.unnest($3))"
@@ -430,9 +433,10 @@ static const TagsStatement stmt_tags_insert_with_ids = {
 	"     SELECT s.name FROM @synonyms@ s"
 	"     WHERE @tenant:s@ s.name OPERATOR(pg_catalog.=) ANY ($1)))"
 	" ON CONFLICT (@tenant_column@name) DO NOTHING"
-	" RETURNING name AS asked, *",
+	" RETURNING name AS asked, *)"
+	" SELECT * FROM inserted",
 	3, {TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID}, CURSOR_OPT_CUSTOM_PLAN,
-	SPI_OK_INSERT_RETURNING
+	SPI_OK_SELECT
 };
 
 /* $2 new ids (int4[]) from the sequence $1 */

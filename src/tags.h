@@ -367,7 +367,9 @@ typedef enum TagsCitusKind
 } TagsCitusKind;
 
 extern bool tags_citus_installed(void);
+extern bool tags_citus_on_worker(void);
 extern TagsCitusKind tags_citus_table_kind(Oid relid, char **column);
+extern Oid *tags_citus_distributed_tables(MemoryContext cxt, int *count);
 extern void tags_citus_allow_triggers(void);
 extern void tags_citus_distribute(Oid relid, const char *column,
 								  const char *colocate_with);

@@ -1157,6 +1157,7 @@ tags_drop_targets(PG_FUNCTION_ARGS)
 	uint64		nrows;
 	uint64		row;
 	Oid		   *gone;
+	bool		on_worker;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -1169,7 +1170,8 @@ tags_drop_targets(PG_FUNCTION_ARGS)
 		PG_RETURN_VOID();
 	}
 	tags_become_owner(&saved);
-	if (OidIsValid(tags_table_id("tag_contexts")) &&
+	on_worker = tags_citus_on_worker();
+	if (!on_worker && OidIsValid(tags_table_id("tag_contexts")) &&
 		tags_execute(&stmt_vocabulary_still_used, NULL, NULL, false, 0) > 0)
 	{
 		bool		isnull;
@@ -1203,7 +1205,12 @@ tags_drop_targets(PG_FUNCTION_ARGS)
 			gone[row * 4 + i] = isnull ? InvalidOid : DatumGetObjectId(oid);
 		}
 	}
-	for (row = 0; row < nrows; row++)
+
+	/*
+	 * On a worker of a Citus cluster only the registry is the worker's own:
+	 * the coordinator drops the rest, and Citus drops it on the workers
+	 */
+	for (row = 0; !on_worker && row < nrows; row++)
 	{
 		Oid			target = gone[row * 4];
 		int			i;

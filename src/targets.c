@@ -84,6 +84,8 @@ static Oid	vocabularies_registry = InvalidOid; /* tag_vocabularies */
 static TagsVocabulary shared_vocabulary;	/* the extension's tags */
 static TagsVocabulary *vocabularies = NULL; /* the tenant vocabularies */
 static int	nvocabularies = 0;
+static Oid *distributed_tables = NULL;	/* by Citus, when it was read */
+static int	ndistributed = 0;
 
 static void invalidate_targets(Datum arg, Oid relid);
 static bool names_list(const TagsTarget *t, Oid relid);
@@ -172,6 +174,8 @@ forget_targets(void)
 	targets_cache = NULL;
 	vocabularies = NULL;
 	nvocabularies = 0;
+	distributed_tables = NULL;
+	ndistributed = 0;
 }
 
 /*
@@ -271,8 +275,9 @@ add_target(Oid relid, Oid assoc, Oid counts, Oid deltas, const char *visible,
 								 t->sort_att - 1)->atttypid;
 	if (visible != NULL)
 		t->visible = MemoryContextStrdup(targets_cxt, visible);
-	t->distributed = tags_citus_installed() &&
-		tags_citus_table_kind(relid, NULL) == TAGS_CITUS_DISTRIBUTED;
+	for (i = 0; i < ndistributed; i++)
+		if (distributed_tables[i] == relid)
+			t->distributed = true;
 	relation_close(rel, AccessShareLock);
 }
 
@@ -402,6 +407,9 @@ load_targets(void)
 	vocabularies = palloc(sizeof(TagsVocabulary));
 	nvocabularies = 0;
 	MemoryContextSwitchTo(old);
+	/* first: what Citus is asked may take invalidations in */
+	distributed_tables = tags_citus_distributed_tables(targets_cxt,
+													   &ndistributed);
 	read_registry(vocabularies_registry, vocabulary_columns,
 				  lengthof(vocabulary_columns), add_vocabulary);
 	if (OidIsValid(targets_registry))
@@ -938,9 +946,7 @@ tags_item_visible(const TagsTarget *target, HeapTuple tuple, TupleDesc desc)
 
 	if (target->visible == NULL)
 		return true;
-	if (!targets_current())
-		load_targets();
-	entry = hash_search(targets_cache, &target->relid, HASH_FIND, NULL);
+	entry = target_entry(target->relid);
 	if (entry == NULL || entry->target.visible == NULL)
 		report_gone(target->relid);
 	generation = targets_generation;

@@ -1,0 +1,156 @@
+-- A tenant target on Citus: distributed by its tenant column, as Citus'
+-- documentation sets up a multi-tenant application, on a coordinator and
+-- two workers (scripts/test-citus.sh)
+CREATE EXTENSION tags;
+CREATE SCHEMA app;
+CREATE TABLE app.articles (
+    account_id bigint NOT NULL,
+    id bigint NOT NULL,
+    title text,
+    status text NOT NULL DEFAULT 'published',
+    published_at timestamptz,
+    PRIMARY KEY (account_id, id)
+);
+SELECT create_distributed_table('app.articles', 'account_id');
+
+-- tags_enable distributes what it makes by the tenant column, colocated
+-- with the target
+SELECT tags_enable('app.articles', $$status = 'published'$$, 'published_at',
+                   tenant_column => 'account_id', contexts => ARRAY['skills']);
+SELECT logicalrelid, partmethod,
+       column_to_column_name(logicalrelid, partkey) AS column,
+       colocationid = (SELECT colocationid FROM pg_dist_partition
+                       WHERE logicalrelid = 'app.articles'::regclass) AS colocated
+FROM pg_dist_partition ORDER BY logicalrelid::text COLLATE "C";
+
+-- every worker knows the target, as its triggers fire there
+SELECT nodeport, result FROM run_command_on_workers($$
+    SELECT string_agg(target || ' ' || association || ' ' || tenant_column, ', ')
+    FROM tag_targets WHERE NOT builtin$$) ORDER BY nodeport;
+
+-- shapes that could not be exact are refused
+CREATE TABLE app.notes (id bigint PRIMARY KEY, account_id bigint NOT NULL);
+SELECT create_distributed_table('app.notes', 'id');
+SELECT tags_enable('app.notes');
+SELECT tags_enable('app.notes', tenant_column => 'account_id');
+CREATE TABLE app.kinds (id bigint PRIMARY KEY);
+SELECT create_reference_table('app.kinds');
+SELECT tags_enable('app.kinds');
+-- a local table of the schema cannot share the distributed vocabulary
+CREATE TABLE app.local_notes (account_id bigint NOT NULL, id bigint NOT NULL,
+                              PRIMARY KEY (account_id, id));
+SELECT tags_enable('app.local_notes', tenant_column => 'account_id');
+-- nothing of the refused calls is left
+SELECT count(*) FROM tag_targets WHERE target::text LIKE 'app.%notes' OR target::text = 'app.kinds';
+
+-- two tenants with the same names, each with its own tags
+INSERT INTO app.articles (account_id, id, title, published_at)
+SELECT a, i, 'article ' || i, '2026-01-01'::timestamptz + i * interval '1 day'
+FROM generate_series(1, 2) a, generate_series(1, 12) i;
+UPDATE app.articles SET published_at = NULL WHERE id = 12;
+SELECT count(*) FROM (
+    SELECT item_set_tags('app.articles', i, ARRAY['Python', 'SQL', 'tag ' || (i % 3)],
+                         tenant => a)
+    FROM generate_series(1, 2) a, generate_series(1, 12) i) s;
+SELECT name, slug, item_count FROM tag_item_counts('app.articles', tenant => 1);
+SELECT name, slug, item_count FROM tag_item_counts('app.articles', tenant => 2);
+-- the same name is one tag per tenant, each with its own id
+SELECT count(DISTINCT id) FROM app.tenant_tags WHERE name = 'python';
+
+-- every tenant-scoped call runs on the one shard group of the tenant
+SET citus.enable_stat_counters = on;
+CREATE FUNCTION shard_counts(OUT single boolean, OUT multi bigint) AS $$
+    SELECT query_execution_single_shard > 0, query_execution_multi_shard
+    FROM citus_stat_counters()
+    WHERE database_id = (SELECT oid FROM pg_database
+                         WHERE datname = current_database())
+$$ LANGUAGE sql;
+SELECT citus_stat_counters_reset();
+SELECT name FROM item_set_tags('app.articles', 3, ARRAY['Rust', 'Python'], tenant => 1);
+SELECT name FROM item_add_tags('app.articles', 3, ARRAY['Go'], tenant => 1);
+SELECT name FROM item_remove_tags('app.articles', 3, ARRAY['rust'], tenant => 1);
+SELECT name FROM item_get_tags('app.articles', 3, tenant => 1);
+SELECT id, published_at FROM items_by_tag(NULL::app.articles, 'python', 1, 3, tenant => 1);
+SELECT id FROM items_by_tag_after(NULL::app.articles, 'python',
+                                  (SELECT a FROM app.articles a WHERE account_id = 1 AND id = 10),
+                                  3, tenant => 1);
+SELECT id FROM items_tagged(NULL::app.articles, ARRAY['sql', 'tag 1'], 'all', tenant => 1);
+SELECT tag_item_count('app.articles', 'python', tenant => 1);
+SELECT name, item_count FROM tag_item_counts('app.articles', 2, tenant => 1);
+SELECT name FROM tags_search('ta', target => 'app.articles', tenant => 1);
+SELECT name, shared_posts FROM tags_related('tag-1', target => 'app.articles', tenant => 1);
+SELECT (item).id, shared_tags FROM items_related(
+    (SELECT a FROM app.articles a WHERE account_id = 1 AND id = 4), 3, tenant => 1);
+SELECT name FROM tags_get_or_create(ARRAY['Elixir', 'python'], target => 'app.articles', tenant => 1);
+SELECT * FROM shard_counts();
+
+-- tag care within one tenant leaves the other untouched
+CREATE TABLE tenant_two_before AS
+SELECT t.*, (SELECT array_agg(item_id ORDER BY item_id) FROM app.articles_tags a
+             WHERE a.tenant = 2 AND a.tag_id = t.id) AS items
+FROM app.tenant_tags t WHERE tenant = 2;
+SELECT citus_stat_counters_reset();
+SELECT name, slug FROM tag_rename('tag-1', 'Tag One', target => 'app.articles', tenant => 1);
+SELECT tag_add_synonym('tag two', 'tag-2', target => 'app.articles', tenant => 1);
+SELECT tag_merge('tag-0', 'tag-one', target => 'app.articles', tenant => 1);
+SELECT tags_prune(target => 'app.articles', tenant => 1);
+SELECT tag_remove_synonym('tag two', target => 'app.articles', tenant => 1);
+SELECT * FROM shard_counts();
+SELECT name, slug, item_count FROM tag_item_counts('app.articles', tenant => 1);
+SELECT count(*) AS changed FROM (
+    (SELECT t.*, (SELECT array_agg(item_id ORDER BY item_id) FROM app.articles_tags a
+                  WHERE a.tenant = 2 AND a.tag_id = t.id) AS items
+     FROM app.tenant_tags t WHERE tenant = 2
+     EXCEPT SELECT * FROM tenant_two_before)
+    UNION ALL
+    (SELECT * FROM tenant_two_before
+     EXCEPT SELECT t.*, (SELECT array_agg(item_id ORDER BY item_id) FROM app.articles_tags a
+                         WHERE a.tenant = 2 AND a.tag_id = t.id)
+     FROM app.tenant_tags t WHERE tenant = 2)) d;
+
+-- contexts: lists of their own, with their own counts
+SELECT name FROM item_set_tags('app.articles', 1, ARRAY['Java'], tenant => 2, context => 'skills');
+SELECT name, item_count FROM tag_item_counts('app.articles', tenant => 2, context => 'skills')
+WHERE item_count > 0;
+SELECT tag_item_count('app.articles', 'java', tenant => 2);
+
+-- the application's own writes to the target fire the triggers on the
+-- workers' shards: copies and counts follow
+UPDATE app.articles SET status = 'draft' WHERE account_id = 2 AND id IN (1, 2);
+DELETE FROM app.articles WHERE account_id = 2 AND id = 3;
+UPDATE app.articles SET published_at = '2027-01-01' WHERE account_id = 2 AND id = 4;
+SELECT id FROM items_by_tag(NULL::app.articles, 'python', 1, 3, tenant => 2);
+SELECT tag_item_count('app.articles', 'java', tenant => 2, context => 'skills');
+
+-- every count equals a live GROUP BY, every copy its item, no association
+-- is orphaned, before and after folding
+CREATE FUNCTION wrong_counts() RETURNS bigint AS $$
+    SELECT count(*) FROM (
+        SELECT c.tenant, c.id, c.item_count
+        FROM generate_series(1, 2) g(t),
+             LATERAL (SELECT g.t AS tenant, id, item_count
+                      FROM tag_item_counts('app.articles', tenant => g.t)) c
+        EXCEPT
+        SELECT t.tenant, t.id, count(a.item_id) FILTER (WHERE ar.status = 'published')
+        FROM app.tenant_tags t
+        LEFT JOIN app.articles_tags a ON a.tenant = t.tenant AND a.tag_id = t.id
+        LEFT JOIN app.articles ar ON ar.account_id = a.tenant AND ar.id = a.item_id
+        WHERE t.tenant IN (1, 2)
+        GROUP BY t.tenant, t.id
+        HAVING count(a.item_id) FILTER (WHERE ar.status = 'published') > 0) d
+$$ LANGUAGE sql;
+SELECT wrong_counts();
+SELECT count(*) AS stale_copies FROM app.articles_tags a
+JOIN app.articles ar ON ar.account_id = a.tenant AND ar.id = a.item_id
+WHERE a.item_visible IS DISTINCT FROM (ar.status = 'published')
+   OR a.item_sort IS DISTINCT FROM coalesce(ar.published_at, '-infinity');
+SELECT count(*) AS orphans FROM app.articles_tags a
+WHERE NOT EXISTS (SELECT FROM app.articles ar
+                  WHERE ar.account_id = a.tenant AND ar.id = a.item_id);
+SELECT tags_fold_counts() > 0 AS folded;
+SELECT wrong_counts();
+SELECT tags_rebuild();
+SELECT wrong_counts();
+
+-- a tenant call without a tenant is an error, never all tenants
+SELECT * FROM tag_item_counts('app.articles');
