@@ -5,6 +5,7 @@
 #   make test                     the whole test suite in a throwaway cluster
 #   make test-versions            the suites on every PostgreSQL built by
 #                                 scripts/build-postgres.sh N, and Debian's
+#   make test-citus               the Citus suite on a throwaway cluster
 
 EXTENSION = tags
 MODULE_big = tags
@@ -72,6 +73,13 @@ test: deps
 .PHONY: test-versions
 test-versions:
 	scripts/test-versions.sh
+
+# not part of test: builds Citus from a clone of citusdata/citus
+# (scripts/build-citus.sh) and runs citus/ on a coordinator and two workers
+# (doc/citus.md)
+.PHONY: test-citus
+test-citus: deps
+	scripts/test-citus.sh
 
 .PHONY: bench
 bench: deps

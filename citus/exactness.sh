@@ -65,7 +65,7 @@ BEGIN
         UPDATE ex.items SET published_at = new_date WHERE tenant_id = t AND id = i;
     WHEN 8 THEN
         DELETE FROM ex.items WHERE tenant_id = t AND id = i;
-        INSERT INTO ex.items VALUES (t, i, 'published', now());
+        INSERT INTO ex.items VALUES (t, i, 'published', now()) ON CONFLICT DO NOTHING;
     ELSE
         PERFORM item_get_tags('ex.items', i, tenant => t);
     END CASE;

@@ -3,7 +3,7 @@
 # Builds Citus if it is not installed (scripts/build-citus.sh), builds and
 # installs tags, starts a coordinator and two workers on loopback
 # (scripts/citus-cluster.sh), runs the regression tests of citus/sql against
-# the coordinator, then the exactness run under concurrent writers
+# the coordinator (in the order of citus/schedule), then the exactness run under concurrent writers
 # (citus/exactness.sh), and stops the cluster.  Not part of make test.  Ends
 # with one line: "N passed, M failed".
 set -uo pipefail
@@ -14,18 +14,20 @@ scripts/build-install.sh > /dev/null || exit 1
 
 dir=$(mktemp -d /tmp/tags-citus.XXXXXX)
 port=${CITUS_PORT:-57640}
-out=$(mktemp -d)
-trap 'scripts/citus-cluster.sh stop "$dir"; rm -rf "$out"' EXIT
+# results/ and regression.diffs, kept for a look after a failure
+out=$PWD/citus/output
+rm -rf "$out"
+mkdir -p "$out"
+trap 'scripts/citus-cluster.sh stop "$dir"' EXIT
 CITUS_PORT=$port scripts/citus-cluster.sh start "$dir" || exit 1
 
 passed=0
 failed=0
 pgxs_src=$(dirname "$(dirname "$(pg_config --pgxs)")")
-tests=$(cd citus/sql && ls *.sql | sed 's/\.sql$//' | tr '\n' ' ')
 chmod 777 "$out"
 run=("$pgxs_src/test/regress/pg_regress" --use-existing --host="$dir"
 	--port="$port" --user=postgres --dbname=regression --inputdir=citus
-	--outputdir="$out" $tests)
+	--outputdir="$out" --schedule=citus/schedule)
 if [ "$(id -u)" -eq 0 ]; then
 	runuser -u postgres -- "${run[@]}" | tee "$out/log"
 else

@@ -1158,6 +1158,7 @@ tags_drop_targets(PG_FUNCTION_ARGS)
 	uint64		row;
 	Oid		   *gone;
 	bool		on_worker;
+	int			nestlevel;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -1209,7 +1210,12 @@ tags_drop_targets(PG_FUNCTION_ARGS)
 	/*
 	 * On a worker of a Citus cluster only the registry is the worker's own:
 	 * the coordinator drops the rest, and Citus drops it on the workers
+	 * (which takes the trigger off a distributed target: see
+	 * tags_citus_allow_triggers())
 	 */
+	nestlevel = NewGUCNestLevel();
+	if (tags_citus_installed())
+		tags_citus_allow_triggers();
 	for (row = 0; !on_worker && row < nrows; row++)
 	{
 		Oid			target = gone[row * 4];
@@ -1225,6 +1231,7 @@ tags_drop_targets(PG_FUNCTION_ARGS)
 				run_ddl(psprintf("DROP TABLE %s",
 								 tags_qualified_name(gone[row * 4 + i])));
 	}
+	AtEOXact_GUC(true, nestlevel);
 	tags_restore_user(&saved);
 	if (nrows > 0)
 		CacheInvalidateRelcacheByRelid(tags_table_id("tag_targets"));
