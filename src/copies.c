@@ -481,6 +481,18 @@ item_changed(FunctionCallInfo fcinfo, const char *function)
 	tags_spi_connect(fcinfo);
 	if (!tags_find_target(RelationGetRelid(rel), &target))
 	{
+		Oid			table = tags_citus_table_of_shard(RelationGetRelid(rel));
+
+		/*
+		 * A shard of a table that Citus distributed after tags_enable(): its
+		 * copies could not be kept
+		 */
+		if (OidIsValid(table))
+			ereport(ERROR,
+					errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					errmsg("tag target \"%s\" was distributed by Citus after tags_enable()",
+						   get_rel_name(table)),
+					errhint("Call tags_disable() and tags_enable() on the distributed table."));
 		SPI_finish();			/* no longer a target */
 		return PointerGetDatum(NULL);
 	}

@@ -203,13 +203,32 @@ add_vocabulary(Datum *values, bool *nulls)
 static void
 add_registered_target(Datum *values, bool *nulls)
 {
-	add_target(DatumGetObjectId(values[0]), DatumGetObjectId(values[1]),
+	Oid			relid = DatumGetObjectId(values[0]);
+	Oid			assoc = DatumGetObjectId(values[1]);
+	TargetCacheEntry *entry;
+	bool		assoc_distributed = false;
+	int			i;
+
+	add_target(relid, assoc,
 			   DatumGetObjectId(values[2]), DatumGetObjectId(values[3]),
 			   nulls[4] ? NULL : TextDatumGetCString(values[4]),
 			   NameStr(*DatumGetName(values[5])),
 			   DatumGetBool(values[6]),
 			   nulls[7] ? NULL : NameStr(*DatumGetName(values[7])),
 			   nulls[8] ? InvalidOid : DatumGetObjectId(values[8]));
+
+	/*
+	 * A target Citus distributed after tags_enable(), or whose association
+	 * table it did: its triggers would fire on shards no worker knows
+	 */
+	entry = hash_search(targets_cache, &relid, HASH_FIND, NULL);
+	for (i = 0; i < ndistributed; i++)
+		if (distributed_tables[i] == assoc)
+			assoc_distributed = true;
+	if (entry != NULL && entry->broken == NULL &&
+		entry->target.distributed != assoc_distributed)
+		entry->broken = MemoryContextStrdup(targets_cxt,
+											"it or its association table was distributed by Citus after tags_enable()");
 }
 
 /*
