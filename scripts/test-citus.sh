@@ -2,8 +2,9 @@
 # make test-citus: the suite of tags on a Citus cluster (doc/citus.md).
 # Builds Citus if it is not installed (scripts/build-citus.sh), builds and
 # installs tags, starts a coordinator and two workers on loopback
-# (scripts/citus-cluster.sh), runs the regression tests of citus/sql against
-# the coordinator (in the order of citus/schedule), then the exactness run under concurrent writers
+# (scripts/citus-cluster.sh), runs the isolation specs of citus/specs, the
+# regression tests of citus/sql against the coordinator (in the order of
+# citus/schedule), then the exactness run under concurrent writers
 # (citus/exactness.sh), and stops the cluster.  Not part of make test.  Ends
 # with one line: "N passed, M failed".
 set -uo pipefail
@@ -25,6 +26,31 @@ passed=0
 failed=0
 pgxs_src=$(dirname "$(dirname "$(pg_config --pgxs)")")
 chmod 777 "$out"
+as_owner() {
+	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+# and the isolation tester sees a wait on a worker as a wait, as Citus' own
+# isolation tests have it
+as_owner psql -X -q -h "$dir" -p "$port" -U postgres -d regression \
+	-c 'CREATE EXTENSION tags' \
+	-c 'SELECT citus_internal.replace_isolation_tester_func()' > /dev/null || exit 1
+
+# first the isolation specs, in a database no other test has used yet
+specs=$(cd citus/specs && ls *.spec | sed 's/\.spec$//' | tr '\n' ' ')
+run=("$pgxs_src/test/isolation/pg_isolation_regress" --use-existing
+	--host="$dir" --port="$port" --user=postgres --dbname=regression
+	--inputdir=citus --outputdir="$out/iso" $specs)
+mkdir -p "$out/iso"
+chmod 777 "$out/iso"
+if [ "$(id -u)" -eq 0 ]; then
+	runuser -u postgres -- "${run[@]}" | tee "$out/iso.log"
+else
+	"${run[@]}" | tee "$out/iso.log"
+fi
+passed=$((passed + $(grep -cE '\.\.\. ok|^ok +[0-9]+ ' "$out/iso.log")))
+failed=$((failed + $(grep -cE '\.\.\. (FAILED|failed)|^not ok +[0-9]+ ' "$out/iso.log")))
+[ -s "$out/iso/regression.diffs" ] && { echo "=== iso/regression.diffs"; head -n 300 "$out/iso/regression.diffs"; }
+
 run=("$pgxs_src/test/regress/pg_regress" --use-existing --host="$dir"
 	--port="$port" --user=postgres --dbname=regression --inputdir=citus
 	--outputdir="$out" --schedule=citus/schedule)

@@ -1,7 +1,6 @@
 -- A tenant target on Citus: distributed by its tenant column, as Citus'
 -- documentation sets up a multi-tenant application, on a coordinator and
--- two workers (scripts/test-citus.sh)
-CREATE EXTENSION tags;
+-- two workers (scripts/test-citus.sh, which created the extension)
 CREATE SCHEMA app;
 CREATE TABLE app.articles (
     account_id bigint NOT NULL,
