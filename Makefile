@@ -84,3 +84,8 @@ test-citus: deps
 .PHONY: bench
 bench: deps
 	bench/run.sh
+
+# a tenant's calls on a Citus cluster against a single server (bench/citus.sh)
+.PHONY: bench-citus
+bench-citus: deps
+	bench/citus.sh

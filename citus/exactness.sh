@@ -76,32 +76,22 @@ $$ LANGUAGE plpgsql;
 -- both lists
 CREATE FUNCTION ex.wrong(OUT wrong_counts bigint, OUT stale_copies bigint,
                          OUT orphans bigint) AS $$
+    WITH counted AS MATERIALIZED (
+        SELECT l.list, g.t AS tenant, c.id, c.item_count
+        FROM generate_series(1, 20) g(t), (VALUES (NULL), ('skills')) l(list),
+             LATERAL tag_item_counts('ex.items', tenant => g.t, context => l.list) c
+        WHERE c.item_count > 0
+    ), live AS MATERIALIZED (
+        SELECT a.list, a.tenant, a.tag_id, count(*) AS item_count
+        FROM (SELECT NULL::text AS list, * FROM ex.items_tags
+              UNION ALL SELECT 'skills', * FROM ex.items_skills_tags) a
+        JOIN ex.items i ON i.tenant_id = a.tenant AND i.id = a.item_id
+        WHERE i.status = 'published'
+        GROUP BY a.list, a.tenant, a.tag_id
+    )
     SELECT
-      (SELECT count(*) FROM (
-         SELECT l.list, g.t, c.id, c.item_count
-         FROM generate_series(1, 20) g(t), (VALUES (NULL), ('skills')) l(list),
-              LATERAL tag_item_counts('ex.items', tenant => g.t, context => l.list) c
-         WHERE c.item_count > 0
-         EXCEPT
-         SELECT l.list, a.tenant, a.tag_id, count(*)
-         FROM (SELECT NULL::text AS list, * FROM ex.items_tags
-               UNION ALL SELECT 'skills', * FROM ex.items_skills_tags) a
-         JOIN ex.items i ON i.tenant_id = a.tenant AND i.id = a.item_id
-         JOIN (VALUES (NULL), ('skills')) l(list) ON l.list IS NOT DISTINCT FROM a.list
-         WHERE i.status = 'published'
-         GROUP BY l.list, a.tenant, a.tag_id) d)
-      + (SELECT count(*) FROM (
-         SELECT l.list, a.tenant, a.tag_id, count(*)
-         FROM (SELECT NULL::text AS list, * FROM ex.items_tags
-               UNION ALL SELECT 'skills', * FROM ex.items_skills_tags) a
-         JOIN ex.items i ON i.tenant_id = a.tenant AND i.id = a.item_id
-         JOIN (VALUES (NULL), ('skills')) l(list) ON l.list IS NOT DISTINCT FROM a.list
-         WHERE i.status = 'published'
-         GROUP BY l.list, a.tenant, a.tag_id
-         EXCEPT
-         SELECT l.list, g.t, c.id, c.item_count
-         FROM generate_series(1, 20) g(t), (VALUES (NULL), ('skills')) l(list),
-              LATERAL tag_item_counts('ex.items', tenant => g.t, context => l.list) c) d),
+      (SELECT count(*) FROM ((TABLE counted EXCEPT TABLE live)
+                             UNION ALL (TABLE live EXCEPT TABLE counted)) d),
       (SELECT count(*)
        FROM (SELECT * FROM ex.items_tags UNION ALL SELECT * FROM ex.items_skills_tags) a
        JOIN ex.items i ON i.tenant_id = a.tenant AND i.id = a.item_id

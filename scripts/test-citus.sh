@@ -25,43 +25,35 @@ CITUS_PORT=$port scripts/citus-cluster.sh start "$dir" || exit 1
 passed=0
 failed=0
 pgxs_src=$(dirname "$(dirname "$(pg_config --pgxs)")")
-chmod 777 "$out"
 as_owner() {
 	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
-# and the isolation tester sees a wait on a worker as a wait, as Citus' own
-# isolation tests have it
+
+# suite DIR PROGRAM ARGS...: run pg_regress or pg_isolation_regress against
+# the coordinator, its output in DIR, and count its tests
+suite() {
+	local sub=$1 program=$2
+	shift 2
+	mkdir -p "$sub"
+	chmod 777 "$sub"
+	as_owner "$pgxs_src/test/$program" --use-existing --host="$dir" \
+		--port="$port" --user=postgres --dbname=regression --inputdir=citus \
+		--outputdir="$sub" "$@" | tee "$sub/log"
+	passed=$((passed + $(grep -cE '\.\.\. ok|^ok +[0-9]+ ' "$sub/log")))
+	failed=$((failed + $(grep -cE '\.\.\. (FAILED|failed)|^not ok +[0-9]+ ' "$sub/log")))
+	[ -s "$sub/regression.diffs" ] && { echo "=== $sub/regression.diffs"; head -n 300 "$sub/regression.diffs"; }
+}
+
+# the extension, and an isolation tester that sees a wait on a worker as a
+# wait, as Citus' own isolation tests have it
 as_owner psql -X -q -h "$dir" -p "$port" -U postgres -d regression \
 	-c 'CREATE EXTENSION tags' \
 	-c 'SELECT citus_internal.replace_isolation_tester_func()' > /dev/null || exit 1
 
 # first the isolation specs, in a database no other test has used yet
-specs=$(cd citus/specs && ls *.spec | sed 's/\.spec$//' | tr '\n' ' ')
-run=("$pgxs_src/test/isolation/pg_isolation_regress" --use-existing
-	--host="$dir" --port="$port" --user=postgres --dbname=regression
-	--inputdir=citus --outputdir="$out/iso" $specs)
-mkdir -p "$out/iso"
-chmod 777 "$out/iso"
-if [ "$(id -u)" -eq 0 ]; then
-	runuser -u postgres -- "${run[@]}" | tee "$out/iso.log"
-else
-	"${run[@]}" | tee "$out/iso.log"
-fi
-passed=$((passed + $(grep -cE '\.\.\. ok|^ok +[0-9]+ ' "$out/iso.log")))
-failed=$((failed + $(grep -cE '\.\.\. (FAILED|failed)|^not ok +[0-9]+ ' "$out/iso.log")))
-[ -s "$out/iso/regression.diffs" ] && { echo "=== iso/regression.diffs"; head -n 300 "$out/iso/regression.diffs"; }
-
-run=("$pgxs_src/test/regress/pg_regress" --use-existing --host="$dir"
-	--port="$port" --user=postgres --dbname=regression --inputdir=citus
-	--outputdir="$out" --schedule=citus/schedule)
-if [ "$(id -u)" -eq 0 ]; then
-	runuser -u postgres -- "${run[@]}" | tee "$out/log"
-else
-	"${run[@]}" | tee "$out/log"
-fi
-passed=$((passed + $(grep -cE '\.\.\. ok|^ok +[0-9]+ ' "$out/log")))
-failed=$((failed + $(grep -cE '\.\.\. (FAILED|failed)|^not ok +[0-9]+ ' "$out/log")))
-[ -s "$out/regression.diffs" ] && { echo "=== regression.diffs"; head -n 300 "$out/regression.diffs"; }
+suite "$out/iso" isolation/pg_isolation_regress \
+	$(cd citus/specs && ls *.spec | sed 's/\.spec$//')
+suite "$out" regress/pg_regress --schedule=citus/schedule
 
 if CITUS_HOST=$dir CITUS_PORT=$port citus/exactness.sh; then
 	passed=$((passed + 1))

@@ -254,14 +254,14 @@ tags_citus_table_of_shard(Oid relid)
 	Datum		params[2];
 	bool		isnull;
 
-	if (relname == NULL || !tags_citus_installed())
+	if (relname == NULL)
 		return InvalidOid;
 	suffix = strrchr(relname, '_');
 	if (suffix == NULL || suffix[1] == '\0')
 		return InvalidOid;
 	errno = 0;
 	shardid = strtoll(suffix + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || shardid <= 0)
+	if (errno != 0 || *end != '\0' || shardid <= 0 || !tags_citus_installed())
 		return InvalidOid;
 	/* $1 shard id, $2 the shard's name */
 	params[0] = Int64GetDatum(shardid);
