@@ -48,7 +48,10 @@ scripts/apt-install.sh build-citus build-essential pkg-config \
 	libzstd-dev libkrb5-dev libipc-run-perl
 
 stamp=$("$pg_config" --sharedir)/extension/citus.built-from
-commit=$(git --git-dir="$git_dir" rev-parse "$tag^{commit}")
+if ! commit=$(git --git-dir="$git_dir" rev-parse --verify -q "$tag^{commit}"); then
+	echo "build-citus: no tag $tag in $git_dir: clone github.com/citusdata/citus there (git clone --bare), or set CITUS_SOURCE_GIT" >&2
+	exit 1
+fi
 if [ "$rebuild" -eq 0 ] && [ "$(cat "$stamp" 2>/dev/null)" = "$tag $commit" ] &&
 	[ -f "$("$pg_config" --pkglibdir)/citus.so" ]; then
 	echo "build-citus: Citus $tag is installed into $("$pg_config" --pkglibdir); --rebuild builds it again"
