@@ -48,7 +48,7 @@ scripts/apt-install.sh build-citus build-essential pkg-config \
 	libzstd-dev libkrb5-dev libipc-run-perl
 
 stamp=$("$pg_config" --sharedir)/extension/citus.built-from
-if ! commit=$(git --git-dir="$git_dir" rev-parse --verify -q "$tag^{commit}"); then
+if ! commit=$(git --git-dir="$git_dir" rev-parse --verify -q "$tag^{commit}" 2>/dev/null); then
 	echo "build-citus: no tag $tag in $git_dir: clone github.com/citusdata/citus there (git clone --bare), or set CITUS_SOURCE_GIT" >&2
 	exit 1
 fi
