@@ -437,13 +437,6 @@ if want tenants; then
 	psqlq -c "VACUUM (ANALYZE) app.articles_tag_counts, app.articles_tag_count_deltas,
 		tenants_few.articles_tag_counts, tenants_few.articles_tag_count_deltas,
 		tenants_many.articles_tag_counts, tenants_many.articles_tag_count_deltas"
-	# the three in shared buffers alike: app.articles is warm from the
-	# workloads before, the tenant targets were loaded before them
-	psqlq -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
-		-c "SELECT count(pg_prewarm(c.oid)) AS prewarmed FROM pg_class c
-		    WHERE c.relnamespace IN ('app'::regnamespace, 'tenants_few'::regnamespace,
-		                             'tenants_many'::regnamespace)
-		      AND c.relkind IN ('r', 'i')" >/dev/null
 	TARGETS=(app tenants_few tenants_many)
 	pgb_mix bench "tag_item_counts(10)" tenant/counts_top "$SECS" 1 "${TARGETS[@]}"
 	for s in "${TARGETS[@]}"; do TN[top.$s]=${MIX[$s]}; done

@@ -35,11 +35,7 @@ mkdir -p bench/results
 # pg_virtualenv makes its clusters with fsync=off, so a commit writes its
 # WAL without waiting for the disk (the same for the extension and the
 # reference); the rest of durability at its defaults, and only memory and
-# checkpoint spacing raised for a 2-core / 24 GB machine (shared_buffers a
-# quarter of it, the usual sizing, which holds the tables that the
-# workloads of one comparison read: at 1 000 000 posts the data is about
-# 5 GB, and with 2 GB the tenant targets, loaded last and read after the
-# others, were timed from the page cache against a warm app.articles).  The lock table
+# checkpoint spacing raised for a 2-core / 24 GB machine.  The lock table
 # is made four times its default (max_locks_per_transaction): the
 # extension takes a transaction-level advisory lock for each tenant whose
 # deltas tags_fold_counts() folds, and the fold after loading the 10 000
@@ -47,7 +43,7 @@ mkdir -p bench/results
 # table holds
 pg_virtualenv -t \
 	"${destdir[@]}" \
-	-o shared_buffers=6GB \
+	-o shared_buffers=2GB \
 	-o effective_cache_size=16GB \
 	-o max_wal_size=8GB \
 	-o checkpoint_timeout=30min \
