@@ -45,6 +45,8 @@ typedef void (*SendToWorkersFunc) (const char *command);
 
 static SendToWorkersFunc send_to_workers = NULL;
 
+static int64 shard_id_of(const char *relname);
+
 /*
  * Whether the citus extension is in the database (then the coordinator's
  * or a worker's catalog has pg_dist_partition and pg_dist_shard)
@@ -55,22 +57,25 @@ tags_citus_installed(void)
 	return OidIsValid(get_extension_oid("citus", true));
 }
 
+/* Whether this node is Citus' coordinator */
+static const TagsStatement stmt_citus_is_coordinator = {
+	"citus_is_coordinator",
+	"SELECT pg_catalog.citus_is_coordinator()",
+	0, {InvalidOid}, 0, SPI_OK_SELECT
+};
+
 /*
  * Whether this node is a worker of a Citus cluster: Citus is installed,
- * and the node is not the coordinator
+ * and the node is not the coordinator.  Runs in SPI.
  */
 bool
 tags_citus_on_worker(void)
 {
-	int			rc;
 	bool		isnull;
 
-	if (!tags_citus_installed())
+	if (!tags_citus_installed() ||
+		tags_execute(&stmt_citus_is_coordinator, NULL, NULL, true, 0) != 1)
 		return false;
-	rc = SPI_execute("SELECT pg_catalog.citus_is_coordinator()", true, 1);
-	if (rc != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "SPI_execute returned %s for citus_is_coordinator()",
-			 SPI_result_code_string(rc));
 	return !DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 									   SPI_tuptable->tupdesc, 1, &isnull));
 }
@@ -205,7 +210,10 @@ tags_citus_distribute(Oid relid, const char *column,
 /*
  * Run the statement sql, which names every table and value it uses by
  * itself, on every worker that has Citus' metadata, in the transaction:
- * it commits or aborts with it.
+ * it commits or aborts with it.  What a target's registration is sent
+ * with: a trigger that fires on a worker's shard finds its target in the
+ * worker's registry, whose rows name tables by name, which each node reads
+ * as its own oids.
  */
 void
 tags_citus_run_on_workers(const char *sql)
@@ -240,6 +248,24 @@ static const TagsStatement stmt_citus_shard_of = {
 };
 
 /*
+ * The shard id a relation's name ends with, "<table>_<shard id>" as Citus
+ * names a shard; 0 if it ends with none
+ */
+static int64
+shard_id_of(const char *relname)
+{
+	const char *suffix = strrchr(relname, '_');
+	char	   *end;
+	int64		shardid;
+
+	if (suffix == NULL || suffix[1] == '\0')
+		return 0;
+	errno = 0;
+	shardid = strtoll(suffix + 1, &end, 10);
+	return errno == 0 && *end == '\0' && shardid > 0 ? shardid : 0;
+}
+
+/*
  * The table relid is a shard of: Citus names a shard after its table,
  * "<table>_<shard id>", in the table's schema.  InvalidOid if relid is no
  * shard of a table of Citus'.  Runs in SPI.
@@ -248,20 +274,11 @@ Oid
 tags_citus_table_of_shard(Oid relid)
 {
 	char	   *relname = get_rel_name(relid);
-	char	   *suffix;
-	char	   *end;
-	int64		shardid;
+	int64		shardid = relname != NULL ? shard_id_of(relname) : 0;
 	Datum		params[2];
 	bool		isnull;
 
-	if (relname == NULL)
-		return InvalidOid;
-	suffix = strrchr(relname, '_');
-	if (suffix == NULL || suffix[1] == '\0')
-		return InvalidOid;
-	errno = 0;
-	shardid = strtoll(suffix + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || shardid <= 0 || !tags_citus_installed())
+	if (shardid <= 0 || !tags_citus_installed())
 		return InvalidOid;
 	/* $1 shard id, $2 the shard's name */
 	params[0] = Int64GetDatum(shardid);
@@ -296,15 +313,12 @@ static const TagsStatement stmt_citus_colocated_shard = {
 Oid
 tags_citus_colocated_shard(Oid shard, Oid relid)
 {
-	char	   *shard_relname = get_rel_name(shard);
 	Datum		params[2];
 	bool		isnull;
 	char	   *name;
 
-	Assert(shard_relname != NULL && strrchr(shard_relname, '_') != NULL);
 	/* $1 the shard's id, $2 the other table */
-	params[0] = Int64GetDatum(strtoll(strrchr(shard_relname, '_') + 1, NULL,
-									  10));
+	params[0] = Int64GetDatum(shard_id_of(get_rel_name(shard)));
 	params[1] = ObjectIdGetDatum(relid);
 	if (tags_execute(&stmt_citus_colocated_shard, params, NULL, true, 0) == 0)
 		return InvalidOid;

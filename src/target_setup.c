@@ -85,7 +85,6 @@ static char *sort_copy_type(Form_pg_attribute sort_attr);
 static void run_ddl(const char *sql);
 static bool check_citus_shape(TargetShape *shape);
 static void distribute_tables(TargetShape *shape, const Oid *tables);
-static void send_registration(const char *sql);
 
 /*
  * The key columns of rel's primary key (at most two are read), or 42P16 if
@@ -464,7 +463,7 @@ make_vocabulary(TargetShape *shape)
 	if (shape->distributed)
 	{
 		distribute_tables(shape, oids);
-		send_registration(psprintf("INSERT INTO %s.tag_vocabularies"
+		tags_citus_run_on_workers(psprintf("INSERT INTO %s.tag_vocabularies"
 								   " (tags, synonyms, slug_aliases, tenant_type)"
 								   " VALUES (%s, %s, %s, %s::pg_catalog.regtype)",
 								   ext,
@@ -533,18 +532,6 @@ distribute_tables(TargetShape *shape, const Oid *tables)
 
 	for (i = 0; i < 3; i++)
 		tags_citus_distribute(tables[i], "tenant", target);
-}
-
-/*
- * Write a registration on the workers too, in the transaction: a trigger
- * that fires on a worker's shard finds its target in the worker's registry
- * (doc/citus.md).  sql names tables by name, which each node reads as its
- * own.
- */
-static void
-send_registration(const char *sql)
-{
-	tags_citus_run_on_workers(sql);
 }
 
 /*
@@ -743,7 +730,7 @@ add_context(TargetShape *shape, const char *context)
 	if (shape->distributed)
 	{
 		distribute_tables(shape, tables);
-		send_registration(psprintf("INSERT INTO %s.tag_contexts"
+		tags_citus_run_on_workers(psprintf("INSERT INTO %s.tag_contexts"
 								   " (target, context, association, counts, count_deltas)"
 								   " VALUES (%s, %s, %s, %s, %s)",
 								   quote_identifier(get_namespace_name(tags_schema())),
@@ -918,7 +905,7 @@ tags_enable(PG_FUNCTION_ARGS)
 	else
 		tags_execute(&stmt_target_add_1_2, params, nulls, false, 0);
 	if (shape.distributed)
-		send_registration(psprintf("INSERT INTO %s.tag_targets"
+		tags_citus_run_on_workers(psprintf("INSERT INTO %s.tag_targets"
 								   " (target, association, counts, count_deltas,"
 								   "  visible, sort_column, tenant_column, vocabulary)"
 								   " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
