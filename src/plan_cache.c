@@ -18,7 +18,11 @@
  *	  every plan is dropped;
  *	- a plan SPI reports invalid is prepared again from its text;
  *	- a kept plan is made anew once a relation it uses has grown more than
- *	  TAGS_REPLAN_GROWTH times in blocks since it was made;
+ *	  TAGS_REPLAN_GROWTH times in blocks since plans on it were last made
+ *	  anew for its growth (or since it was first seen): the size noted is
+ *	  the relation's, not the plan's, so that a plan prepared again for
+ *	  another reason does not hide the growth from PostgreSQL's own plans
+ *	  on the relation, which only the relcache invalidation reaches;
  *	- a plan is never freed while an execution of it is under way (user code
  *	  a statement fires can call the extension again): one replaced meanwhile
  *	  is retired, and freed when its last execution ends.
@@ -49,14 +53,14 @@
 
 /*
  * A kept plan is made anew once a relation it uses has more than this many
- * times the blocks it had when the plan was made
+ * times the blocks it had when plans on it were last made anew for its
+ * growth
  */
 #define TAGS_REPLAN_GROWTH 2
 
 /*
  * A kept plan, with what it needs to be replaced safely: how many
- * executions of it are under way, and the relations it reads or writes
- * with their sizes when it was prepared.
+ * executions of it are under way, and the relations it reads or writes.
  */
 typedef struct KeptPlan
 {
@@ -65,8 +69,17 @@ typedef struct KeptPlan
 	bool		retired;		/* replaced: freed once none is running */
 	int			nrels;			/* relations watched for growth */
 	Oid		   *relids;
-	BlockNumber *blocks;		/* their sizes, in blocks, when prepared */
 } KeptPlan;
+
+/*
+ * A relation a kept plan uses, and its size in blocks when it was first
+ * seen or when plans on it were last made anew for its growth
+ */
+typedef struct WatchedRelation
+{
+	Oid			relid;
+	BlockNumber blocks;
+} WatchedRelation;
 
 /*
  * What a plan does: the statement, and the list or vocabulary it is made
@@ -89,6 +102,7 @@ static void free_plan(KeptPlan *kept);
 static void free_idle_retired_plans(void);
 static void retire_plans(bool targets_only);
 static BlockNumber relation_blocks(Oid relid);
+static bool relation_outgrown(Oid relid, BlockNumber blocks);
 static void watch_relations(KeptPlan *kept);
 static bool plan_outgrown(const KeptPlan *kept);
 static KeptPlan *prepare_sql(const TagsStatement *stmt, const char *sql,
@@ -110,6 +124,7 @@ static Oid	plans_schema = InvalidOid;
 static bool plans_for_1_0 = false;
 static HTAB *plans = NULL;
 static List *retired_plans = NIL;	/* in TopMemoryContext */
+static HTAB *watched = NULL;	/* WatchedRelation by relid */
 
 /*
  * Use the plans made for this schema, at version 1.0 or not; drop the
@@ -158,8 +173,6 @@ free_plan(KeptPlan *kept)
 	SPI_freeplan(kept->plan);
 	if (kept->relids != NULL)
 		pfree(kept->relids);
-	if (kept->blocks != NULL)
-		pfree(kept->blocks);
 	pfree(kept);
 }
 
@@ -234,8 +247,52 @@ relation_blocks(Oid relid)
 }
 
 /*
- * Note the relations a kept plan reads or writes, and their sizes now.  A
- * statement planned at each execution needs no watching.
+ * Whether the relation relid, of size blocks now, has grown more than
+ * TAGS_REPLAN_GROWTH times since plans on it were last made anew for its
+ * growth, or since it was first seen here (see doc/plans.md).  If it has,
+ * its relcache entry is invalidated, at the end of the command and in
+ * every backend at commit, so that every plan that uses it is made anew
+ * from its size: ours, and PostgreSQL's own kept plans (the foreign-key
+ * checks above all, which ri_triggers.c keeps for the life of the
+ * backend); and its size now is noted for the next time.  The note is the
+ * relation's, not a plan's: a plan of ours prepared anew for another
+ * reason (the targets read again, an ANALYZE) must not hide the growth
+ * from PostgreSQL's plans, which only the invalidation reaches.  A
+ * relation smaller than noted (truncated, rewritten) is noted at its size.
+ */
+static bool
+relation_outgrown(Oid relid, BlockNumber blocks)
+{
+	WatchedRelation *w;
+	bool		found;
+
+	if (watched == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(WatchedRelation);
+		ctl.hcxt = TopMemoryContext;
+		watched = hash_create("tags watched relations", 64, &ctl,
+							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	w = hash_search(watched, &relid, HASH_ENTER, &found);
+	if (!found || blocks < w->blocks)
+	{
+		w->blocks = blocks;
+		return false;
+	}
+	if (blocks <= TAGS_REPLAN_GROWTH * Max(w->blocks, 1))
+		return false;
+	CacheInvalidateRelcacheByRelid(relid);
+	w->blocks = blocks;
+	return true;
+}
+
+/*
+ * Note the relations a kept plan reads or writes, and see whether they
+ * have outgrown the plans on them.  A statement planned at each execution
+ * needs no watching.
  */
 static void
 watch_relations(KeptPlan *kept)
@@ -257,24 +314,18 @@ watch_relations(KeptPlan *kept)
 		return;
 	kept->relids = MemoryContextAlloc(TopMemoryContext,
 									  kept->nrels * sizeof(Oid));
-	kept->blocks = MemoryContextAlloc(TopMemoryContext,
-									  kept->nrels * sizeof(BlockNumber));
 	foreach(lc, relids)
 	{
-		kept->relids[i] = lfirst_oid(lc);
-		kept->blocks[i] = relation_blocks(kept->relids[i]);
-		i++;
+		Oid			relid = lfirst_oid(lc);
+
+		(void) relation_outgrown(relid, relation_blocks(relid));
+		kept->relids[i++] = relid;
 	}
 	list_free(relids);
 }
 
 /*
- * Whether a relation of a kept plan has grown more than TAGS_REPLAN_GROWTH
- * times since the plan was made (see doc/plans.md).  Such a relation's
- * relcache entry is invalidated as well, at the end of the command and in
- * every backend at commit, so that PostgreSQL's own kept plans that use it
- * (the foreign-key checks above all, which ri_triggers.c keeps for the
- * life of the backend) are made anew from its size too.
+ * Whether a relation of a kept plan has outgrown the plans on it
  */
 static bool
 plan_outgrown(const KeptPlan *kept)
@@ -283,15 +334,9 @@ plan_outgrown(const KeptPlan *kept)
 	int			i;
 
 	for (i = 0; i < kept->nrels; i++)
-	{
-		BlockNumber then = Max(kept->blocks[i], 1);
-
-		if (relation_blocks(kept->relids[i]) > TAGS_REPLAN_GROWTH * then)
-		{
-			CacheInvalidateRelcacheByRelid(kept->relids[i]);
+		if (relation_outgrown(kept->relids[i],
+							  relation_blocks(kept->relids[i])))
 			outgrown = true;
-		}
-	}
 	return outgrown;
 }
 
