@@ -152,4 +152,34 @@ INSERT INTO te_codes_tags (item_id, tag_id)
 SELECT 'no such code', id FROM tags WHERE name = 'note';
 \echo :LAST_ERROR_SQLSTATE
 DROP TABLE te_notes, te_codes CASCADE;
+
+-- the writers fold each tenant's pending deltas on a count of its own: in
+-- 600 rounds of one call with one new tag in tenant 1 and one with 20 in
+-- tenant 2, tenant 1's deltas are folded too (with one count for every
+-- tenant, each fold went to the tenant whose call reached it, 2 in every
+-- one, and tenant 1's 600 deltas stayed pending, for every count of
+-- tenant 1 to read)
+CREATE TABLE te_folds (account integer NOT NULL, id integer NOT NULL,
+                       PRIMARY KEY (account, id));
+SELECT tags_enable('te_folds', tenant_column => 'account');
+INSERT INTO te_folds SELECT a, i FROM generate_series(1, 2) AS a, generate_series(1, 600) AS i;
+DO $$
+BEGIN
+    FOR i IN 1 .. 600 LOOP
+        PERFORM item_set_tags('te_folds', i, ARRAY['one ' || i], tenant => 1);
+        PERFORM item_set_tags('te_folds', i,
+            ARRAY(SELECT 'many ' || i || ' ' || j FROM generate_series(1, 20) AS j),
+            tenant => 2);
+    END LOOP;
+END
+$$;
+SELECT tenant, count(*) < 256 AS under_256_pending
+FROM te_folds_tag_count_deltas GROUP BY tenant ORDER BY tenant;
+-- and the counts, folded or not, are each tenant's
+SELECT t.tenant, count(*) AS tags, sum(c.item_count) AS items
+FROM generate_series(1, 2) AS t(tenant),
+     LATERAL tag_item_counts('te_folds', 1000000, tenant => t.tenant) AS c
+GROUP BY t.tenant ORDER BY t.tenant;
+DROP TABLE te_folds CASCADE;
+DROP TABLE tenant_tags, tenant_tag_synonyms, tenant_tag_slug_aliases;
 DROP ROLE tags_edges_clerk;

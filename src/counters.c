@@ -29,6 +29,7 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "common/hashfn.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
@@ -47,8 +48,16 @@ PG_FUNCTION_INFO_V1(tags_count_changes);
 PG_FUNCTION_INFO_V1(tags_count_item_changes);
 PG_FUNCTION_INFO_V1(tags_fold_counts);
 
-/* Deltas a backend inserts between two attempts to fold */
+/*
+ * Deltas a backend inserts between two attempts to fold: of a list without
+ * tenants, and of one tenant of a list with tenants (whose folds are a
+ * tenant's at a time)
+ */
 #define TAGS_FOLD_EVERY 4000
+#define TAGS_FOLD_EVERY_TENANT 256
+
+/* Tenants whose deltas a backend counts before it forgets them all */
+#define TAGS_FOLD_TENANTS_KEPT 16384
 
 /* One tag's change in a statement: of a tenant's tag, on a tenant target */
 typedef struct TagDelta
@@ -66,6 +75,23 @@ typedef struct DeltaList
 	int			size;
 } DeltaList;
 
+/*
+ * What a backend counts of a tenant's deltas, per list and tenant (see
+ * tenant_fold_counts).  A tenant is known by its text's hash: two tenants
+ * that hash alike share a count, which only has them fold sooner.
+ */
+typedef struct TenantFoldKey
+{
+	Oid			deltas;			/* the list's deltas */
+	uint32		tenant_hash;
+} TenantFoldKey;
+
+typedef struct TenantFoldCount
+{
+	TenantFoldKey key;
+	int64		deltas_since_fold;
+} TenantFoldCount;
+
 static void add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
 					 const TagsTarget *target, int32 sign,
 					 const char *function);
@@ -82,6 +108,8 @@ static void record_deltas(const TagsTarget *target, DeltaList *list);
 static void record_tenant_deltas(const TagsTarget *target, TagDelta *items,
 								 int count);
 static int64 fold_counts(const TagsTarget *target, bool wait);
+static TenantFoldCount *tenant_fold_count(const TagsTarget *target,
+										  const char *tenant);
 static void drop_zero_counts(const TagsTarget *target);
 
 /*
@@ -102,8 +130,16 @@ static DeltaList *writer_deltas = NULL;
 static const TagsTarget *writer_target = NULL;
 static int	writer_level = 0;
 
-/* Deltas this backend inserted since it last folded */
+/* Deltas this backend inserted since it last folded (lists without tenants) */
 static int64 deltas_since_fold = 0;
+
+/*
+ * The same per list and tenant, for lists with tenants: a tenant's folds
+ * fold only its deltas (a tenant's call touches no other tenant's rows), so
+ * one count for all would leave the deltas of every tenant but the one
+ * whose call reached it pending, without bound.
+ */
+static HTAB *tenant_fold_counts = NULL;	/* of TenantFoldCount */
 
 /*
  * Run a statement of a writer of ours that inserts associations of the
@@ -460,6 +496,7 @@ record_tenant_deltas(const TagsTarget *target, TagDelta *items, int count)
 	Datum	   *deltas = palloc(count * sizeof(Datum));
 	Datum		params[2];
 	TagsTarget	tenant_target = *target;
+	TenantFoldCount *entry;
 	int			i;
 
 	if (items[0].tenant != NULL)
@@ -479,9 +516,60 @@ record_tenant_deltas(const TagsTarget *target, TagDelta *items, int count)
 												TYPALIGN_INT));
 	tags_target_execute(&tenant_target, &stmt_item_deltas_add, params, NULL,
 						false, false, 0);
-	deltas_since_fold += count;
-	if (deltas_since_fold >= TAGS_FOLD_EVERY && !IsolationUsesXactSnapshot())
-		fold_counts(&tenant_target, false);
+	if (items[0].tenant == NULL)
+	{
+		deltas_since_fold += count;
+		if (deltas_since_fold >= TAGS_FOLD_EVERY && !IsolationUsesXactSnapshot())
+			fold_counts(&tenant_target, false);
+		return;
+	}
+	entry = tenant_fold_count(target, items[0].tenant);
+	entry->deltas_since_fold += count;
+	if (entry->deltas_since_fold < TAGS_FOLD_EVERY_TENANT ||
+		IsolationUsesXactSnapshot())
+		return;
+	/* looked up anew: the fold may run user code that records deltas too */
+	if (fold_counts(&tenant_target, false) >= 0)
+		tenant_fold_count(target, items[0].tenant)->deltas_since_fold = 0;
+}
+
+/*
+ * The count of the deltas this backend inserted for a tenant of a list
+ * since it last folded them.  Once it counts TAGS_FOLD_TENANTS_KEPT
+ * tenants, it forgets them all, which only delays their folds.  The entry
+ * is only good until the next call: use it at once.
+ */
+static TenantFoldCount *
+tenant_fold_count(const TagsTarget *target, const char *tenant)
+{
+	TenantFoldKey key;
+	TenantFoldCount *entry;
+	bool		found;
+
+	if (tenant_fold_counts != NULL &&
+		hash_get_num_entries(tenant_fold_counts) >= TAGS_FOLD_TENANTS_KEPT)
+	{
+		hash_destroy(tenant_fold_counts);
+		tenant_fold_counts = NULL;
+	}
+	if (tenant_fold_counts == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(TenantFoldKey);
+		ctl.entrysize = sizeof(TenantFoldCount);
+		ctl.hcxt = TopMemoryContext;
+		tenant_fold_counts = hash_create("tags tenant folds", 256, &ctl,
+										 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	memset(&key, 0, sizeof(key));
+	key.deltas = target->deltas;
+	key.tenant_hash = hash_bytes((const unsigned char *) tenant,
+								 strlen(tenant));
+	entry = hash_search(tenant_fold_counts, &key, HASH_ENTER, &found);
+	if (!found)
+		entry->deltas_since_fold = 0;
+	return entry;
 }
 
 /*
@@ -579,7 +667,8 @@ fold_counts(const TagsTarget *target, bool wait)
 	nrows = tags_target_execute(target, &stmt_item_deltas_fold, NULL, NULL,
 								false, false, 0);
 	drop_zero_counts(target);
-	deltas_since_fold = 0;
+	if (!TAGS_HAS_TENANTS(target))
+		deltas_since_fold = 0;
 	return (int64) nrows;
 }
 
