@@ -162,7 +162,8 @@ fi
 echo "words and items ready in $(( $(date +%s) - s )) s"
 
 # run NAME FIRST_STEP TRANSACTIONS NTAGS: one pgbench client; its log of
-# latencies in $WORK/lat.NAME as "run step ms"
+# latencies in $WORK/lat.NAME as "run step ms" (pgbench numbers a client's
+# transactions from 1: its k-th is step FIRST_STEP + k)
 run() {
 	local name=$1 first=$2 tx=$3 ntags=$4 out rc=0
 	out=$(cd "$WORK" && PGDATABASE=$DB pgbench -n -c 1 -t "$tx" -P 60 \
@@ -170,7 +171,7 @@ run() {
 		-D n="$first" -D steps="$STEPS" -D k="$K" -D stop=0 -D tenants="$TENANTS" \
 		-D deadline="$(( $(date +%s) + CAP ))" -D T="$ntags" 2>&1) || rc=$?
 	{ echo "=== $name: $tx transactions from step $((first + 1)), exit $rc"; echo "$out"; } >> "$RAW"
-	awk -v run="$name" -v first="$first" '{ printf "%s %d %.3f\n", run, first + $2 + 1, $3 / 1000 }' \
+	awk -v run="$name" -v first="$first" '{ printf "%s %d %.3f\n", run, first + $2, $3 / 1000 }' \
 		"$WORK/$name".* > "$WORK/lat.$name"
 	return "$rc"
 }
