@@ -453,6 +453,7 @@ if want tenants; then
 	# shared buffers that hold the three, each prewarmed alike, and the
 	# cluster is restarted as it was after it.
 	restart_cluster "-c shared_buffers=$TENANT_BUFFERS"
+	echo "restarted for the comparison: shared_buffers $(psqlq -At -c 'SHOW shared_buffers')"
 	psqlq -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
 		-c "SELECT count(pg_prewarm(c.oid)) AS prewarmed FROM pg_class c
 		    WHERE c.relnamespace IN ('app'::regnamespace, 'tenants_few'::regnamespace,
