@@ -145,6 +145,22 @@ BEGIN
 END
 $$;
 
+-- The deltas have no key: a publication of them (logical replication)
+-- identifies the rows a fold deletes by all their columns, without which
+-- the fold fails
+ALTER TABLE tag_post_count_deltas REPLICA IDENTITY FULL;
+DO $$
+DECLARE
+    list record;
+BEGIN
+    FOR list IN SELECT t.count_deltas FROM tag_targets t WHERE NOT t.builtin
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s REPLICA IDENTITY FULL',
+                                  list.count_deltas);
+    END LOOP;
+END
+$$;
+
 --
 -- Targets, with tenants and contexts
 --

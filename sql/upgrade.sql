@@ -43,6 +43,9 @@ LANGUAGE sql AS $$
     SELECT 'reloptions ' || relname || ' ' || array_to_string(reloptions, ',')
     FROM pg_class WHERE relnamespace = 'public'::regnamespace AND reloptions IS NOT NULL
     UNION ALL
+    SELECT 'replica identity ' || relname || ' ' || relreplident::text
+    FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'
+    UNION ALL
     SELECT 'acl ' || c.relname || ' ' || coalesce(array_to_string(c.relacl, ','), 'default')
     FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
     UNION ALL
@@ -221,6 +224,12 @@ SELECT * FROM pg_temp.data() UNION ALL SELECT * FROM pg_temp.target_data();
 (SELECT * FROM before EXCEPT ALL SELECT * FROM after)
 UNION ALL
 (SELECT * FROM after EXCEPT ALL SELECT * FROM before);
+
+-- the deltas of the targets of 1.2 have REPLICA IDENTITY FULL, as 1.3
+-- makes them (a publication of them identifies the rows a fold deletes
+-- by all their columns)
+SELECT t.target, c.relreplident FROM tag_targets t
+JOIN pg_class c ON c.oid = t.count_deltas ORDER BY t.target::text;
 
 -- the targets of 1.2 take 1.3's arguments: a context, added now; and a
 -- tenant target beside them

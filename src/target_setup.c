@@ -637,6 +637,12 @@ make_list(TargetShape *shape, const char *context, Oid *tables)
 					 "       autovacuum_vacuum_insert_scale_factor = 0,"
 					 "       autovacuum_vacuum_insert_threshold = 10000)",
 					 deltas, tenant_column));
+	/*
+	 * The deltas have no key: a publication of the table (logical
+	 * replication) identifies the rows a fold deletes by all their columns,
+	 * without which the fold would fail
+	 */
+	run_ddl(psprintf("ALTER TABLE %s REPLICA IDENTITY FULL", deltas));
 	if (shape->tenant_att > 0)
 		run_ddl(psprintf("CREATE INDEX ON %s (tenant, tag_id)", deltas));
 	run_ddl(psprintf("CREATE TRIGGER tags_copy_item"
