@@ -48,12 +48,17 @@ fi
 psqlq() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 # restart_cluster [OPTIONS]: restart the throwaway cluster (pg_virtualenv's
-# only one), with the server options OPTIONS for this start only
+# only one), with the server options OPTIONS for this start only.  A stop
+# then a start, each of which reads the cluster's own postmaster.pid:
+# pg_ctlcluster's restart asks the external pid file whether it runs, and
+# every pg_virtualenv cluster has the same one, which another that stops
+# removes
 TENANT_BUFFERS=${TENANT_BUFFERS:-6GB}
 restart_cluster() {
 	local name
 	name=$(pg_lsclusters -h | awk -v v="$PGVERSION" '$1 == v { print $2; exit }')
-	pg_ctlcluster "$PGVERSION" "$name" restart ${1:+-o "$1"}
+	pg_ctlcluster "$PGVERSION" "$name" stop
+	pg_ctlcluster "$PGVERSION" "$name" start ${1:+-o "$1"}
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.4f", a / b }'; }
 ms() { awk -v x="$1" 'BEGIN { printf (x == "nan" ? "nan" : "%.3f ms"), x }'; }
