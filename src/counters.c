@@ -48,14 +48,6 @@ PG_FUNCTION_INFO_V1(tags_count_changes);
 PG_FUNCTION_INFO_V1(tags_count_item_changes);
 PG_FUNCTION_INFO_V1(tags_fold_counts);
 
-/*
- * Deltas a backend inserts between two attempts to fold: of a list without
- * tenants, and of one tenant of a list with tenants (whose folds are a
- * tenant's at a time)
- */
-#define TAGS_FOLD_EVERY 4000
-#define TAGS_FOLD_EVERY_TENANT 256
-
 /* Tenants whose deltas a backend counts before it forgets them all */
 #define TAGS_FOLD_TENANTS_KEPT 16384
 
@@ -130,7 +122,10 @@ static DeltaList *writer_deltas = NULL;
 static const TagsTarget *writer_target = NULL;
 static int	writer_level = 0;
 
-/* Deltas this backend inserted since it last folded (lists without tenants) */
+/*
+ * Deltas this backend inserted since it last folded (lists without
+ * tenants): it folds once they reach tags.fold_every
+ */
 static int64 deltas_since_fold = 0;
 
 /*
@@ -519,13 +514,13 @@ record_tenant_deltas(const TagsTarget *target, TagDelta *items, int count)
 	if (items[0].tenant == NULL)
 	{
 		deltas_since_fold += count;
-		if (deltas_since_fold >= TAGS_FOLD_EVERY && !IsolationUsesXactSnapshot())
+		if (deltas_since_fold >= tags_fold_every && !IsolationUsesXactSnapshot())
 			fold_counts(&tenant_target, false);
 		return;
 	}
 	entry = tenant_fold_count(target, items[0].tenant);
 	entry->deltas_since_fold += count;
-	if (entry->deltas_since_fold < TAGS_FOLD_EVERY_TENANT ||
+	if (entry->deltas_since_fold < tags_fold_every ||
 		IsolationUsesXactSnapshot())
 		return;
 	/* looked up anew: the fold may run user code that records deltas too */

@@ -43,6 +43,7 @@ void		_PG_init(void);
 
 int			tags_max_tags_per_post = 100;
 char	   *tags_tenant = NULL;
+int			tags_fold_every = 4000;
 
 /*
  * Module load callback: define the settings.  A tags.tenant set before
@@ -75,6 +76,19 @@ _PG_init(void)
 							   NULL,
 							   NULL,
 							   NULL);
+
+	DefineCustomIntVariable("tags.fold_every",
+							"Sets how many count deltas a backend inserts into a list, or a tenant's part of it, before it folds them.",
+							"Fewer pending deltas make counts cheaper to read, more frequent folds make writes dearer.",
+							&tags_fold_every,
+							4000,
+							1,
+							INT_MAX,
+							PGC_USERSET,
+							0,
+							NULL,
+							NULL,
+							NULL);
 
 	MarkGUCPrefixReserved("tags");
 }

@@ -92,6 +92,7 @@
 /* tags.c: settings */
 extern int	tags_max_tags_per_post;
 extern char *tags_tenant;
+extern int	tags_fold_every;
 
 /* normalize.c */
 extern char *tags_normalize_cstring(const char *name, int len);
