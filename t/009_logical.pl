@@ -14,7 +14,7 @@
 #
 # Two tenants (accounts 1 and 2) hold the same names, in the target's list
 # and in a context; the writes fold each tenant's deltas several times
-# (every 256 of a tenant's deltas) and leave some pending; items are hidden,
+# (every 100 of a tenant's deltas: tags.fold_every) and leave some pending; items are hidden,
 # deleted, and a tag is renamed and merged in account 1 only.
 
 use strict;
@@ -46,6 +46,7 @@ SELECT tags_enable('app.articles', visible => $$status = 'published'$$,
 };
 $pub->safe_psql('postgres', $schema);
 $sub->safe_psql('postgres', $schema);
+$pub->safe_psql('postgres', 'ALTER DATABASE postgres SET tags.fold_every = 100');
 
 # every deltas table of the target has REPLICA IDENTITY FULL
 is( $pub->safe_psql(
