@@ -29,7 +29,7 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
-#include "common/hashfn.h"
+#include "common/pg_prng.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
@@ -48,9 +48,6 @@ PG_FUNCTION_INFO_V1(tags_count_changes);
 PG_FUNCTION_INFO_V1(tags_count_item_changes);
 PG_FUNCTION_INFO_V1(tags_fold_counts);
 
-/* Tenants whose deltas a backend counts before it forgets them all */
-#define TAGS_FOLD_TENANTS_KEPT 16384
-
 /* One tag's change in a statement: of a tenant's tag, on a tenant target */
 typedef struct TagDelta
 {
@@ -67,22 +64,6 @@ typedef struct DeltaList
 	int			size;
 } DeltaList;
 
-/*
- * What a backend counts of a tenant's deltas, per list and tenant (see
- * tenant_fold_counts).  A tenant is known by its text's hash: two tenants
- * that hash alike share a count, which only has them fold sooner.
- */
-typedef struct TenantFoldKey
-{
-	Oid			deltas;			/* the list's deltas */
-	uint32		tenant_hash;
-} TenantFoldKey;
-
-typedef struct TenantFoldCount
-{
-	TenantFoldKey key;
-	int64		deltas_since_fold;
-} TenantFoldCount;
 
 static void add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
 					 const TagsTarget *target, int32 sign,
@@ -100,8 +81,7 @@ static void record_deltas(const TagsTarget *target, DeltaList *list);
 static void record_tenant_deltas(const TagsTarget *target, TagDelta *items,
 								 int count);
 static int64 fold_counts(const TagsTarget *target, bool wait);
-static TenantFoldCount *tenant_fold_count(const TagsTarget *target,
-										  const char *tenant);
+static bool fold_drawn(int count);
 static void drop_zero_counts(const TagsTarget *target);
 
 /*
@@ -128,13 +108,6 @@ static int	writer_level = 0;
  */
 static int64 deltas_since_fold = 0;
 
-/*
- * The same per list and tenant, for lists with tenants: a tenant's folds
- * fold only its deltas (a tenant's call touches no other tenant's rows), so
- * one count for all would leave the deltas of every tenant but the one
- * whose call reached it pending, without bound.
- */
-static HTAB *tenant_fold_counts = NULL;	/* of TenantFoldCount */
 
 /*
  * Run a statement of a writer of ours that inserts associations of the
@@ -491,7 +464,6 @@ record_tenant_deltas(const TagsTarget *target, TagDelta *items, int count)
 	Datum	   *deltas = palloc(count * sizeof(Datum));
 	Datum		params[2];
 	TagsTarget	tenant_target = *target;
-	TenantFoldCount *entry;
 	int			i;
 
 	if (items[0].tenant != NULL)
@@ -518,53 +490,37 @@ record_tenant_deltas(const TagsTarget *target, TagDelta *items, int count)
 			fold_counts(&tenant_target, false);
 		return;
 	}
-	entry = tenant_fold_count(target, items[0].tenant);
-	entry->deltas_since_fold += count;
-	if (entry->deltas_since_fold < tags_fold_every ||
-		IsolationUsesXactSnapshot())
-		return;
-	/* looked up anew: the fold may run user code that records deltas too */
-	if (fold_counts(&tenant_target, false) >= 0)
-		tenant_fold_count(target, items[0].tenant)->deltas_since_fold = 0;
+	/*
+	 * A tenant's fold folds only its deltas (a tenant's call touches no
+	 * other tenant's rows), so a count of what this backend inserted would
+	 * not do: one count for all tenants left all but the one whose call
+	 * reached it pending, and a count per tenant leaves up to that many for
+	 * each backend that ends before reaching it.  So the fold is drawn: with
+	 * probability count / tags.fold_every, which folds a tenant once per
+	 * tags.fold_every of its deltas on average, whoever inserted them.
+	 */
+	if (!IsolationUsesXactSnapshot() && fold_drawn(count))
+		fold_counts(&tenant_target, false);
 }
 
 /*
- * The count of the deltas this backend inserted for a tenant of a list
- * since it last folded them.  Once it counts TAGS_FOLD_TENANTS_KEPT
- * tenants, it forgets them all, which only delays their folds.  The entry
- * is only good until the next call: use it at once.
+ * Whether to fold after inserting count deltas of a tenant: true with
+ * probability count / tags.fold_every.  The generator is seeded alike in
+ * every backend, so that a session's folds, and what a test shows of the
+ * counters, are the same from run to run.
  */
-static TenantFoldCount *
-tenant_fold_count(const TagsTarget *target, const char *tenant)
+static bool
+fold_drawn(int count)
 {
-	TenantFoldKey key;
-	TenantFoldCount *entry;
-	bool		found;
+	static pg_prng_state state;
+	static bool seeded = false;
 
-	if (tenant_fold_counts != NULL &&
-		hash_get_num_entries(tenant_fold_counts) >= TAGS_FOLD_TENANTS_KEPT)
+	if (!seeded)
 	{
-		hash_destroy(tenant_fold_counts);
-		tenant_fold_counts = NULL;
+		pg_prng_seed(&state, UINT64CONST(0x74616763));
+		seeded = true;
 	}
-	if (tenant_fold_counts == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(TenantFoldKey);
-		ctl.entrysize = sizeof(TenantFoldCount);
-		ctl.hcxt = TopMemoryContext;
-		tenant_fold_counts = hash_create("tags tenant folds", 256, &ctl,
-										 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
-	memset(&key, 0, sizeof(key));
-	key.deltas = target->deltas;
-	key.tenant_hash = hash_bytes((const unsigned char *) tenant,
-								 strlen(tenant));
-	entry = hash_search(tenant_fold_counts, &key, HASH_ENTER, &found);
-	if (!found)
-		entry->deltas_since_fold = 0;
-	return entry;
+	return pg_prng_double(&state) * tags_fold_every < count;
 }
 
 /*
