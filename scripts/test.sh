@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make test: build, install, run the regression and isolation suites in a
+# make test: build, install, check that every file says the same version
+# (check-versions.sh), run the regression and isolation suites in a
 # throwaway cluster (pg_stat_statements preloaded: a test counts the
 # statements each function runs), the client examples in another, then the
 # TAP tests, which start clusters of their own.  The last line is the total:
@@ -11,6 +12,9 @@ scripts/build-install.sh
 summary=$(mktemp)
 examples=$(mktemp)
 trap 'rm -f "$summary" "$examples"' EXIT
+
+# one version number in every file that says it
+scripts/check-versions.sh | tee -a "$summary" || true
 
 SUMMARY_FILE=$summary pg_virtualenv -t -o 'shared_preload_libraries=pg_stat_statements' \
 	scripts/run-suites.sh || true

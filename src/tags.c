@@ -31,7 +31,7 @@
 #if PG_VERSION_NUM >= 180000
 PG_MODULE_MAGIC_EXT(
 					.name = "tags",
-					.version = "1.2"
+					.version = "1.3"
 );
 #else
 PG_MODULE_MAGIC;
