@@ -6,6 +6,10 @@
 #   make test-versions            the suites on every PostgreSQL built by
 #                                 scripts/build-postgres.sh N, and Debian's
 #   make test-citus               the Citus suite on a throwaway cluster
+#   make deb                      the Debian package, in build/deb/
+#   make package-test             the Debian package and the PGXN zip built,
+#                                 installed, tested, upgraded and removed
+#   make dist                     the PGXN release, tags-<version>.zip
 
 EXTENSION = tags
 MODULE_big = tags
@@ -23,10 +27,12 @@ DATA_built = tags--1.1.sql tags--1.2.sql tags--1.3.sql
 PG_CPPFLAGS = -I$(srcdir)/src $(ICU_CFLAGS)
 SHLIB_LINK = $(ICU_LIBS)
 
-# every file is a test: a new test is just a new file
-REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+# every file is a test: a new test is just a new file (found in $(srcdir),
+# so that a build in a directory of its own, make -f ../Makefile
+# VPATH=.., as the Debian package's, finds them too)
+REGRESS = $(patsubst $(srcdir)/sql/%.sql,%,$(sort $(wildcard $(srcdir)/sql/*.sql)))
 REGRESS_OPTS = --load-extension=tags
-ISOLATION = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
+ISOLATION = $(patsubst $(srcdir)/specs/%.spec,%,$(sort $(wildcard $(srcdir)/specs/*.spec)))
 ISOLATION_OPTS = --load-extension=tags
 # TAP tests (t/*.pl) run through scripts/run-tap.sh, as make test does
 
@@ -45,14 +51,18 @@ endif
 # PGXS does not track headers
 $(OBJS): src/tags.h
 
+# a build in a directory of its own makes its objects in src/ there
+ifdef VPATH
+$(shell mkdir -p src)
+endif
+
+# each full install script from the frozen 1.0 and the upgrades after it
+# (the prerequisites are found in $(srcdir) by VPATH)
 tags--1.1.sql: tags--1.0.sql tags--1.0--1.1.sql scripts/make-install-script.sh
-	scripts/make-install-script.sh tags--1.0.sql tags--1.0--1.1.sql > $@
-
 tags--1.2.sql: tags--1.0.sql tags--1.0--1.1.sql tags--1.1--1.2.sql scripts/make-install-script.sh
-	scripts/make-install-script.sh tags--1.0.sql tags--1.0--1.1.sql tags--1.1--1.2.sql > $@
-
 tags--1.3.sql: tags--1.0.sql tags--1.0--1.1.sql tags--1.1--1.2.sql tags--1.2--1.3.sql scripts/make-install-script.sh
-	scripts/make-install-script.sh tags--1.0.sql tags--1.0--1.1.sql tags--1.1--1.2.sql tags--1.2--1.3.sql > $@
+$(DATA_built):
+	$(filter %.sh,$^) $(filter %.sql,$^) > $@
 
 .PHONY: deps demo test
 
@@ -80,6 +90,25 @@ test-versions:
 .PHONY: test-citus
 test-citus: deps
 	scripts/test-citus.sh
+
+# the Debian package, in build/deb/ (scripts/deb.sh, doc/packaging.md)
+.PHONY: deb
+deb:
+	scripts/deb.sh
+
+# not part of test: removes any install of tags, builds the packages of
+# this version and of the one before, installs, tests, upgrades and
+# removes them, then does the same with the PGXN zip
+# (scripts/package-test.sh, doc/packaging.md)
+.PHONY: package-test
+package-test: deps
+	scripts/package-test.sh
+
+# the PGXN release: tags-<version>.zip, git archive of the tag v<version>
+# (or of HEAD, untagged) (scripts/dist.sh)
+.PHONY: dist
+dist:
+	scripts/dist.sh
 
 .PHONY: bench
 bench: deps
