@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# make package-test: the Debian package and the PGXN zip, each installed on
+# this machine as a user would, tested, and removed.
+#
+#  1. removes any install of tags: a postgresql-<N>-tags package, and the
+#     files a make install left, which would hide a file the package forgets
+#  2. builds the package of this tree (make deb) and of the version before
+#     (the 1.2 tree, commit $PREVIOUS_COMMIT, with this debian/ and its
+#     changelog entry), and runs lintian on them (an error fails)
+#  3. installs the previous package, makes a database with the extension at
+#     that version and data in it, installs this package over it (apt), and
+#     updates the extension (ALTER EXTENSION tags UPDATE): the data intact
+#  4. runs the regression and isolation suites against the installed
+#     package only, as autopkgtest does (debian/tests/installcheck)
+#  5. removes the package: no file of dpkg -L is left
+#  6. writes the PGXN zip (make dist), installs it with pgxnclient
+#     (pgxn install ./tags-<version>.zip), creates the extension from it,
+#     and uninstalls it: no file left
+#
+# Runs as root or through sudo; ends with "package-test: passed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PREVIOUS_COMMIT=${PREVIOUS_COMMIT:-427f674}
+
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+step() { printf '\n== %s\n' "$*"; }
+fail() { echo "package-test: FAILED: $*" >&2; exit 1; }
+
+# the check of step 3, run by pg_virtualenv in a cluster of its own:
+# upgrade-inside NEW_DEB
+if [ "${1:-}" = upgrade-inside ]; then
+	new=$2
+	psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+	psql <<-'SQL'
+		CREATE EXTENSION tags;
+		CREATE TABLE articles (id bigint PRIMARY KEY, title text NOT NULL);
+		SELECT tags_enable('articles');
+		INSERT INTO articles SELECT g, 'article ' || g FROM generate_series(1, 200) g;
+		SELECT count(*) FROM articles a,
+		       LATERAL item_set_tags('articles', a.id,
+		           ARRAY['Tag ' || a.id % 7, 'tag ' || a.id % 11, 'Zürich']);
+		INSERT INTO posts (title, status) SELECT 'post ' || g, 'published' FROM generate_series(1, 50) g;
+		SELECT count(*) FROM posts p, LATERAL post_set_tags(p.id, ARRAY['Tag ' || p.id % 5, 'Zürich']);
+		DELETE FROM articles WHERE id % 10 = 0;
+	SQL
+	# what the old version answers
+	snapshot() {
+		psql -At <<-'SQL'
+			SELECT extversion FROM pg_extension WHERE extname = 'tags';
+			SELECT string_agg(format('%s %s %s', slug, name, post_count), ', ' ORDER BY slug) FROM tag_counts();
+			SELECT string_agg(format('%s %s %s', slug, name, item_count), ', ' ORDER BY slug) FROM tag_item_counts('articles');
+			SELECT string_agg(id::text, ',' ORDER BY id) FROM items_by_tag(NULL::articles, 'zurich', 1, 100);
+			SELECT count(*) FROM articles_tags;
+		SQL
+	}
+	before=$(snapshot)
+	echo "at $(head -n 1 <<<"$before"): $(tail -n 1 <<<"$before") associations, $(sed -n 2p <<<"$before" | tr ',' '\n' | wc -l) tags"
+	echo "installing $new over it"
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$new" >/dev/null
+	dpkg-query -W -f='  ${Package} ${Version}\n' 'postgresql-*-tags'
+	psql -c 'ALTER EXTENSION tags UPDATE'
+	after=$(snapshot)
+	[ "$(head -n 1 <<<"$after")" = "$(sed -n "s/^default_version = '\(.*\)'$/\1/p" tags.control)" ] ||
+		fail "the extension is at $(head -n 1 <<<"$after") after ALTER EXTENSION tags UPDATE"
+	[ "$(tail -n +2 <<<"$after")" = "$(tail -n +2 <<<"$before")" ] ||
+		fail "the counts, pages or associations differ after the update: $(diff <(echo "$before") <(echo "$after"))"
+	# and the new version works on the data: a tenant target, a context
+	psql -At <<-'SQL' >/dev/null
+		CREATE TABLE notes (account_id int NOT NULL, id int NOT NULL, PRIMARY KEY (account_id, id));
+		SELECT tags_enable('notes', tenant_column => 'account_id', contexts => ARRAY['topics']);
+		INSERT INTO notes VALUES (1, 1), (2, 1);
+		SELECT item_set_tags('notes', 1, ARRAY['Zürich'], tenant => 1, context => 'topics');
+		SELECT item_set_tags('articles', 1, ARRAY['after the update']);
+	SQL
+	[ "$(psql -At -c "SELECT count(*) FROM tags_search('zur', target => 'notes', tenant => 2)")" = 0 ] ||
+		fail "tenant 2 sees tenant 1's tag after the update"
+	echo "updated to $(head -n 1 <<<"$after"): the same counts, page and associations as before; a tenant target with a context works"
+	exit 0
+fi
+
+# the PostgreSQL versions the package is built for: those of
+# debian/pgversions that are installed
+scripts/apt-install.sh package-test postgresql-server-dev-all lintian pgxnclient
+versions=$(pg_buildext supported-versions)
+[ -n "$versions" ] || fail "no installed PostgreSQL version is in debian/pgversions"
+
+# every file of tags in the servers' directories (none after a removal)
+installed_files() {
+	local v pgc
+	for v in $versions; do
+		pgc=/usr/lib/postgresql/$v/bin/pg_config
+		ls -d "$($pgc --pkglibdir)"/tags.so "$($pgc --pkglibdir)"/bitcode/tags \
+			"$($pgc --pkglibdir)"/bitcode/tags.index.bc \
+			"$($pgc --sharedir)"/extension/tags.control \
+			"$($pgc --sharedir)"/extension/tags--*.sql 2>/dev/null || true
+	done
+}
+
+step "1. removing any install of tags"
+for pkg in $(dpkg-query -W -f='${Package} ${db:Status-Status}\n' 'postgresql-*-tags' 2>/dev/null |
+		awk '$2 == "installed" { print $1 }'); do
+	echo "removing the package $pkg"
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get purge -y -qq "$pkg" >/dev/null
+done
+left=$(installed_files)
+if [ -n "$left" ]; then
+	echo "removing the files of a make install: $(wc -l <<<"$left")"
+	xargs $sudo rm -rf <<<"$left"
+fi
+[ -z "$(installed_files)" ] || fail "files of tags are still installed: $(installed_files)"
+echo "no file of tags is installed (PostgreSQL $versions)"
+
+step "2. building the packages"
+version=$(dpkg-parsechangelog -S Version)
+previous=$(dpkg-parsechangelog -S Version -o 1 -c 1)
+# this tree's; the suites run on the installed package in step 4, so the
+# build leaves out its own run of them (DEB_BUILD_OPTIONS=nocheck), unless
+# PACKAGE_TEST_BUILD_OPTIONS says otherwise
+DEB_BUILD_OPTIONS=${PACKAGE_TEST_BUILD_OPTIONS-nocheck} scripts/deb.sh > build/deb-build.log 2>&1 ||
+	{ tail -n 40 build/deb-build.log; fail "make deb (log: build/deb-build.log)"; }
+# the previous version's: its tree, this debian/ with the changelog from
+# its entry on; its Makefile builds only in its own directory (pgxs_loop)
+prevdir=build/deb-previous/tags-${previous%-*}
+rm -rf build/deb-previous
+mkdir -p "$prevdir"
+git archive "$PREVIOUS_COMMIT" | tar -xf - -C "$prevdir"
+cp -r debian "$prevdir/"
+sed -n "/^tags ($previous)/,\$p" debian/changelog > "$prevdir/debian/changelog"
+sed -i 's/--with pgxs$/--with pgxs_loop/' "$prevdir/debian/rules"
+(cd "$prevdir" && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b) > build/deb-previous.log 2>&1 ||
+	{ tail -n 40 build/deb-previous.log; fail "the package of $PREVIOUS_COMMIT (log: build/deb-previous.log)"; }
+rm -rf "$prevdir"
+debs=() olddebs=()
+for v in $versions; do
+	debs+=("$PWD/build/deb/postgresql-$v-tags_${version}_$(dpkg --print-architecture).deb")
+	olddebs+=("$PWD/build/deb-previous/postgresql-$v-tags_${previous}_$(dpkg --print-architecture).deb")
+done
+for deb in "${olddebs[@]}" "${debs[@]}"; do
+	[ -f "$deb" ] || fail "no $deb"
+	printf '%s: %s bytes, Installed-Size %s KiB, %s files\n' "$(basename "$deb")" "$(stat -c %s "$deb")" \
+		"$(dpkg-deb -f "$deb" Installed-Size)" "$(dpkg-deb -c "$deb" | grep -vc '^d')"
+done
+echo "lintian:"
+lintian_out=$(lintian --fail-on none "${debs[@]}" 2>&1 || true)
+echo "${lintian_out:-  (nothing)}" | sed 's/^/  /'
+! grep -q '^E:' <<<"$lintian_out" || fail "lintian reports errors"
+
+step "3. installing $previous, then $version over it, and updating the extension"
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${olddebs[@]}" >/dev/null
+dpkg-query -W -f='installed ${Package} ${Version}\n' 'postgresql-*-tags'
+for v in $versions; do
+	pg_virtualenv -t -v "$v" "$0" upgrade-inside "${debs[@]}" || fail "the upgrade on PostgreSQL $v"
+done
+
+step "4. the regression and isolation suites against the installed package"
+for deb in "${debs[@]}"; do
+	pkg=$(dpkg-deb -f "$deb" Package)
+	echo "$pkg $(dpkg-query -W -f='${Version}' "$pkg"): $(dpkg -L "$pkg" | while read -r f; do [ -f "$f" ] && echo "$f"; done | wc -l) files"
+	dpkg -L "$pkg" | while read -r f; do [ -f "$f" ] && echo "  $f"; done
+done
+suite_log=build/package-installcheck.log
+debian/tests/installcheck > "$suite_log" 2>&1 || { cat "$suite_log"; fail "the suites against the package"; }
+passed=$(grep -cE '\.\.\. ok|^ok +[0-9]+ ' "$suite_log" || true)
+failed=$(grep -cE '\.\.\. (FAILED|failed)|^not ok +[0-9]+ ' "$suite_log" || true)
+echo "suites on the installed package: $passed passed, $failed failed (log: $suite_log)"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ] || fail "the suites against the package"
+
+step "5. removing the package"
+for deb in "${debs[@]}"; do
+	pkg=$(dpkg-deb -f "$deb" Package)
+	files=$(dpkg -L "$pkg" | while read -r f; do [ -f "$f" ] && echo "$f"; done)
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get purge -y -qq "$pkg" >/dev/null
+	left=$(while read -r f; do [ ! -e "$f" ] || echo "$f"; done <<<"$files")
+	[ -z "$left" ] || fail "$pkg left: $left"
+	echo "$pkg removed: none of its $(wc -l <<<"$files") files is left"
+done
+[ -z "$(installed_files)" ] || fail "files of tags are still installed: $(installed_files)"
+
+step "6. the PGXN zip, installed with pgxnclient"
+scripts/dist.sh
+zip=tags-$(python3 -c 'import json; print(json.load(open("META.json"))["version"])').zip
+pgxn install "./$zip" > build/pgxn-install.log 2>&1 ||
+	{ tail -n 40 build/pgxn-install.log; fail "pgxn install ./$zip (log: build/pgxn-install.log)"; }
+echo "pgxn install ./$zip: $(installed_files | wc -l) files installed"
+for v in $versions; do
+	got=$(pg_virtualenv -t -v "$v" psql -X -At -v ON_ERROR_STOP=1 \
+		-c 'CREATE EXTENSION tags' \
+		-c "SELECT extversion FROM pg_extension WHERE extname = 'tags'" \
+		-c "SELECT string_agg(slug, ' ') FROM tags_get_or_create(ARRAY['Zürich', 'PostgreSQL'])") ||
+		fail "CREATE EXTENSION tags after pgxn install, PostgreSQL $v"
+	echo "PostgreSQL $v: CREATE EXTENSION tags: version $(head -n 1 <<<"$got"), tags_get_or_create: $(tail -n 1 <<<"$got")"
+done
+pgxn uninstall "./$zip" > build/pgxn-uninstall.log 2>&1 ||
+	{ tail -n 40 build/pgxn-uninstall.log; fail "pgxn uninstall ./$zip"; }
+[ -z "$(installed_files)" ] || fail "pgxn uninstall left: $(installed_files)"
+echo "pgxn uninstall ./$zip: no file left"
+
+echo
+echo "package-test: passed"
