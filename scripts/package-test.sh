@@ -33,7 +33,7 @@ fail() { echo "package-test: FAILED: $*" >&2; exit 1; }
 if [ "${1:-}" = upgrade-inside ]; then
 	new=$2
 	psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-	psql <<-'SQL'
+	psql -At >/dev/null <<-'SQL'
 		CREATE EXTENSION tags;
 		CREATE TABLE articles (id bigint PRIMARY KEY, title text NOT NULL);
 		SELECT tags_enable('articles');
@@ -143,7 +143,7 @@ for deb in "${olddebs[@]}" "${debs[@]}"; do
 		"$(dpkg-deb -f "$deb" Installed-Size)" "$(dpkg-deb -c "$deb" | grep -vc '^d')"
 done
 echo "lintian:"
-lintian_out=$(lintian --fail-on none "${debs[@]}" 2>&1 || true)
+lintian_out=$(lintian --fail-on none "${debs[@]}" 2>&1 | grep -v '^running with root privileges' || true)
 echo "${lintian_out:-  (nothing)}" | sed 's/^/  /'
 ! grep -q '^E:' <<<"$lintian_out" || fail "lintian reports errors"
 
@@ -184,13 +184,17 @@ zip=tags-$(python3 -c 'import json; print(json.load(open("META.json"))["version"
 pgxn install "./$zip" > build/pgxn-install.log 2>&1 ||
 	{ tail -n 40 build/pgxn-install.log; fail "pgxn install ./$zip (log: build/pgxn-install.log)"; }
 echo "pgxn install ./$zip: $(installed_files | wc -l) files installed"
+answer=build/pgxn-answer.txt
 for v in $versions; do
-	got=$(pg_virtualenv -t -v "$v" psql -X -At -v ON_ERROR_STOP=1 \
+	rm -f "$answer"
+	pg_virtualenv -t -v "$v" sh -c "psql -X -q -At -v ON_ERROR_STOP=1 \
 		-c 'CREATE EXTENSION tags' \
-		-c "SELECT extversion FROM pg_extension WHERE extname = 'tags'" \
-		-c "SELECT string_agg(slug, ' ') FROM tags_get_or_create(ARRAY['Zürich', 'PostgreSQL'])") ||
-		fail "CREATE EXTENSION tags after pgxn install, PostgreSQL $v"
-	echo "PostgreSQL $v: CREATE EXTENSION tags: version $(head -n 1 <<<"$got"), tags_get_or_create: $(tail -n 1 <<<"$got")"
+		-c \"SELECT extversion FROM pg_extension WHERE extname = 'tags'\" \
+		-c \"SELECT string_agg(slug, ' ') FROM tags_get_or_create(ARRAY['Zürich', 'PostgreSQL'])\" \
+		> $answer" >/dev/null || fail "CREATE EXTENSION tags after pgxn install, PostgreSQL $v"
+	[ "$(cat "$answer")" = "$(printf '%s\n%s' "$(sed -n "s/^default_version = '\(.*\)'$/\1/p" tags.control)" 'zurich postgresql')" ] ||
+		fail "after pgxn install, PostgreSQL $v answers: $(cat "$answer")"
+	echo "PostgreSQL $v: CREATE EXTENSION tags: version $(head -n 1 "$answer"), tags_get_or_create(ARRAY['Zürich', 'PostgreSQL']): $(tail -n 1 "$answer")"
 done
 pgxn uninstall "./$zip" > build/pgxn-uninstall.log 2>&1 ||
 	{ tail -n 40 build/pgxn-uninstall.log; fail "pgxn uninstall ./$zip"; }
