@@ -8,7 +8,8 @@
 -- tag_item_counts in full and its top 10, tag_item_count and pages 1 and 2
 -- of tags 1 and 2; then item_set_tags and item_remove_tags on an item of
 -- the second tenant, its stored tags and its tenant's counts again, and no
--- other tenant's vocabulary or counts touched.  Raises an error (psql exits
+-- other tenant's vocabulary or counts touched; and tenant_alone.articles
+-- answers as tenant 1 of tenants_many.  Raises an error (psql exits
 -- non-zero) on the first difference.  The writes are rolled back.
 -- psql -f bench/check_tenants.sql
 \set ON_ERROR_STOP 1
@@ -160,6 +161,31 @@ BEGIN
                                   ARRAY(SELECT t.name FROM ext.post_tags pt JOIN ext.tags t ON t.id = pt.tag_id
                                         WHERE pt.post_id = item ORDER BY pt.position));
     END LOOP;
+
+    -- tenant_alone.articles, tenant 1 of tenants_many alone in the one
+    -- vocabulary, answers as that tenant: its counts (top 10 in order, and
+    -- all) and the first page of tag 1
+    SELECT string_agg(format('%s %s', name, item_count), ', ' ORDER BY o) INTO a
+    FROM ext.tag_item_counts('tenant_alone.articles', 10) WITH ORDINALITY AS x(id, name, slug, item_count, o);
+    SELECT string_agg(format('%s %s', name, item_count), ', ' ORDER BY o) INTO b
+    FROM ext.tag_item_counts('tenants_many.articles', 10, tenant => 1) WITH ORDINALITY AS x(id, name, slug, item_count, o);
+    IF a IS DISTINCT FROM b THEN
+        RAISE EXCEPTION 'tenant_alone: tag_item_counts(10) differs from tenant 1 of tenants_many: % / %', a, b;
+    END IF;
+    SELECT count(*) INTO n
+    FROM (SELECT name, item_count FROM ext.tag_item_counts('tenant_alone.articles') WHERE item_count > 0
+          EXCEPT ALL
+          SELECT name, item_count FROM ext.tag_item_counts('tenants_many.articles', tenant => 1) WHERE item_count > 0) d;
+    IF n <> 0 THEN
+        RAISE EXCEPTION 'tenant_alone: the counts differ from tenant 1 of tenants_many in % rows', n;
+    END IF;
+    SELECT string_agg(x.id::text, ',' ORDER BY x.ordinality) INTO a
+    FROM ext.items_by_tag(NULL::tenant_alone.articles, 'tag-1') WITH ORDINALITY AS x;
+    SELECT string_agg(x.id::text, ',' ORDER BY x.ordinality) INTO b
+    FROM ext.items_by_tag(NULL::tenants_many.articles, 'tag-1', tenant => 1) WITH ORDINALITY AS x;
+    IF a IS DISTINCT FROM b OR a IS NULL THEN
+        RAISE EXCEPTION 'tenant_alone: the first page of tag-1 differs from tenant 1 of tenants_many: % / %', a, b;
+    END IF;
 END
 $$;
 ROLLBACK;

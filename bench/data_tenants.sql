@@ -27,6 +27,7 @@
 
 DROP SCHEMA IF EXISTS tenants_few CASCADE;
 DROP SCHEMA IF EXISTS tenants_many CASCADE;
+DROP SCHEMA IF EXISTS tenant_alone CASCADE;
 
 CREATE PROCEDURE pg_temp.make_tenant_target(sch text, ntenants integer,
                                             ntags integer, vocab integer)
@@ -93,3 +94,21 @@ $$;
 
 CALL pg_temp.make_tenant_target('tenants_few', :tenants_few, :ntags, :tenant_vocab);
 CALL pg_temp.make_tenant_target('tenants_many', :tenants_many, :ntags, :tenant_vocab);
+
+-- Tenant 1 of tenants_many alone, as 1.2 would hold it: its items (every
+-- :tenants_many-th of app.articles) in a target without tenants, of the
+-- one vocabulary (ext.tags), with the same tags.  A tenant of 100 items has
+-- small counts, many of them equal, and tag_item_counts looks up the name
+-- of every tag tied at its cut: the same call on the same items of one
+-- vocabulary does the same, which app.articles' 1 000 000 items do not.
+CREATE SCHEMA tenant_alone;
+CREATE TABLE tenant_alone.articles (LIKE app.articles INCLUDING ALL);
+INSERT INTO tenant_alone.articles
+SELECT * FROM app.articles WHERE (id - 1) % :tenants_many = 0 ORDER BY id;
+SELECT ext.tags_enable('tenant_alone.articles',
+                       'status = ''published'' AND deleted_at IS NULL',
+                       'published_at') \g /dev/null
+INSERT INTO tenant_alone.articles_tags (item_id, tag_id, position)
+SELECT item_id, tag_id, position FROM app.articles_tags
+WHERE (item_id - 1) % :tenants_many = 0 ORDER BY item_id, position;
+SELECT ext.tags_fold_counts() \g /dev/null

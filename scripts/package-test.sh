@@ -98,6 +98,9 @@ installed_files() {
 	done
 }
 
+git cat-file -e "$PREVIOUS_COMMIT^{commit}" 2>/dev/null ||
+	fail "commit $PREVIOUS_COMMIT (the previous version's tree) is not in this clone: a shallow clone? (git fetch --unshallow)"
+
 step "1. removing any install of tags"
 for pkg in $(dpkg-query -W -f='${Package} ${db:Status-Status}\n' 'postgresql-*-tags' 2>/dev/null |
 		awk '$2 == "installed" { print $1 }'); do
