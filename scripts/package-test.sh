@@ -116,6 +116,7 @@ fi
 echo "no file of tags is installed (PostgreSQL $versions)"
 
 step "2. building the packages"
+mkdir -p build
 version=$(dpkg-parsechangelog -S Version)
 previous=$(dpkg-parsechangelog -S Version -o 1 -c 1)
 # this tree's; the suites run on the installed package in step 4, so the
