@@ -11,14 +11,18 @@ cd "$(dirname "$0")/.."
 scripts/build-install.sh
 summary=$(mktemp)
 examples=$(mktemp)
-trap 'rm -f "$summary" "$examples"' EXIT
+versions=$(mktemp)
+trap 'rm -f "$summary" "$examples" "$versions"' EXIT
 
-# one version number in every file that says it
-scripts/check-versions.sh | tee -a "$summary" || true
+# one version number in every file that says it (its line is added to the
+# summary after the suites', which run-suites.sh writes anew)
+scripts/check-versions.sh | tee "$versions" || true
 
 SUMMARY_FILE=$summary pg_virtualenv -t -o 'shared_preload_libraries=pg_stat_statements' \
 	scripts/run-suites.sh || true
 [ -s "$summary" ] || echo "0 passed, 1 failed" > "$summary"
+grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$versions" || echo "0 passed, 1 failed" > "$versions"
+cat "$versions" >> "$summary"
 SUMMARY_FILE=$examples pg_virtualenv -t scripts/run-examples.sh || true
 [ -s "$examples" ] || echo "0 passed, 1 failed" > "$examples"
 cat "$examples" >> "$summary"
