@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 version=$(python3 -c 'import json; print(json.load(open("META.json"))["version"])')
-ext=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" tags.control)
+ext=$(scripts/extension-version.sh)
 if git rev-parse -q --verify "refs/tags/v$ext^{commit}" >/dev/null; then
 	ref=v$ext
 else

@@ -62,7 +62,7 @@ if [ "${1:-}" = upgrade-inside ]; then
 	dpkg-query -W -f='  ${Package} ${Version}\n' 'postgresql-*-tags'
 	psql -c 'ALTER EXTENSION tags UPDATE'
 	after=$(snapshot)
-	[ "$(head -n 1 <<<"$after")" = "$(sed -n "s/^default_version = '\(.*\)'$/\1/p" tags.control)" ] ||
+	[ "$(head -n 1 <<<"$after")" = "$(scripts/extension-version.sh)" ] ||
 		fail "the extension is at $(head -n 1 <<<"$after") after ALTER EXTENSION tags UPDATE"
 	[ "$(tail -n +2 <<<"$after")" = "$(tail -n +2 <<<"$before")" ] ||
 		fail "the counts, pages or associations differ after the update: $(diff <(echo "$before") <(echo "$after"))"
@@ -166,8 +166,7 @@ for deb in "${debs[@]}"; do
 done
 suite_log=build/package-installcheck.log
 debian/tests/installcheck > "$suite_log" 2>&1 || { cat "$suite_log"; fail "the suites against the package"; }
-passed=$(grep -cE '\.\.\. ok|^ok +[0-9]+ ' "$suite_log" || true)
-failed=$(grep -cE '\.\.\. (FAILED|failed)|^not ok +[0-9]+ ' "$suite_log" || true)
+read -r passed failed < <(scripts/regress-counts.sh "$suite_log")
 echo "suites on the installed package: $passed passed, $failed failed (log: $suite_log)"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ] || fail "the suites against the package"
 
@@ -196,7 +195,7 @@ for v in $versions; do
 		-c \"SELECT extversion FROM pg_extension WHERE extname = 'tags'\" \
 		-c \"SELECT string_agg(slug, ' ') FROM tags_get_or_create(ARRAY['Zürich', 'PostgreSQL'])\" \
 		> $answer" >/dev/null || fail "CREATE EXTENSION tags after pgxn install, PostgreSQL $v"
-	[ "$(cat "$answer")" = "$(printf '%s\n%s' "$(sed -n "s/^default_version = '\(.*\)'$/\1/p" tags.control)" 'zurich postgresql')" ] ||
+	[ "$(cat "$answer")" = "$(printf '%s\n%s' "$(scripts/extension-version.sh)" 'zurich postgresql')" ] ||
 		fail "after pgxn install, PostgreSQL $v answers: $(cat "$answer")"
 	echo "PostgreSQL $v: CREATE EXTENSION tags: version $(head -n 1 "$answer"), tags_get_or_create(ARRAY['Zürich', 'PostgreSQL']): $(tail -n 1 "$answer")"
 done

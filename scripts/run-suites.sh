@@ -15,10 +15,7 @@ scripts/check-install-script.sh 2>&1 | tee -a "$log" || status=1
 make -s installcheck ISOLATION= 2>&1 | tee -a "$log" || status=1
 make -s installcheck REGRESS= 2>&1 | tee -a "$log" || status=1
 
-# pg_regress up to 15 prints "test name ... ok", from 16 TAP lines:
-# "ok 1 - name", "not ok 2 - name"
-passed=$(grep -cE '\.\.\. ok|^ok +[0-9]+ ' "$log")
-failed=$(grep -cE '\.\.\. (FAILED|failed)|^not ok +[0-9]+ ' "$log")
+read -r passed failed < <(scripts/regress-counts.sh "$log")
 # show what differed, so that a CI log is enough to see why
 for diffs in regression.diffs output_iso/regression.diffs; do
 	[ -s "$diffs" ] && { echo "=== $diffs"; head -n 300 "$diffs"; }

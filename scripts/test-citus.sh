@@ -32,15 +32,16 @@ as_owner() {
 # suite DIR PROGRAM ARGS...: run pg_regress or pg_isolation_regress against
 # the coordinator, its output in DIR, and count its tests
 suite() {
-	local sub=$1 program=$2
+	local sub=$1 program=$2 p f
 	shift 2
 	mkdir -p "$sub"
 	chmod 777 "$sub"
 	as_owner "$pgxs_src/test/$program" --use-existing --host="$dir" \
 		--port="$port" --user=postgres --dbname=regression --inputdir=citus \
 		--outputdir="$sub" "$@" | tee "$sub/log"
-	passed=$((passed + $(grep -cE '\.\.\. ok|^ok +[0-9]+ ' "$sub/log")))
-	failed=$((failed + $(grep -cE '\.\.\. (FAILED|failed)|^not ok +[0-9]+ ' "$sub/log")))
+	read -r p f < <(scripts/regress-counts.sh "$sub/log")
+	passed=$((passed + p))
+	failed=$((failed + f))
 	[ -s "$sub/regression.diffs" ] && { echo "=== $sub/regression.diffs"; head -n 300 "$sub/regression.diffs"; }
 }
 

@@ -64,7 +64,6 @@ typedef struct DeltaList
 	int			size;
 } DeltaList;
 
-
 static void add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
 					 const TagsTarget *target, int32 sign,
 					 const char *function);
@@ -107,7 +106,6 @@ static int	writer_level = 0;
  * tenants): it folds once they reach tags.fold_every
  */
 static int64 deltas_since_fold = 0;
-
 
 /*
  * Run a statement of a writer of ours that inserts associations of the

@@ -78,7 +78,7 @@ _PG_init(void)
 							   NULL);
 
 	DefineCustomIntVariable("tags.fold_every",
-							"Sets how many count deltas a backend inserts into a list, or a tenant's part of it, before it folds them.",
+							"Sets how many count deltas a backend inserts into a list before it folds them; a tenant's are folded once per that many on average.",
 							"Fewer pending deltas make counts cheaper to read, more frequent folds make writes dearer.",
 							&tags_fold_every,
 							4000,
