@@ -10,7 +10,10 @@
 # "regression" with the citus extension; the coordinator knows the workers
 # (citus_add_node) and itself (citus_set_coordinator_host).  initdb refuses
 # root: as root the nodes run as the postgres user.  Citus must be
-# installed (scripts/build-citus.sh).
+# installed (scripts/build-citus.sh).  With CITUS_LOGICAL=1 every node
+# also runs with wal_level = logical and Citus' change data capture, whose
+# decoder names a shard's change with its distributed table
+# (citus/logical.sh).
 set -euo pipefail
 
 action=${1:?usage: $0 start|stop DIR}
@@ -46,6 +49,12 @@ start)
 			citus.shard_count = 8
 			citus.enable_statistics_collection = off
 			log_line_prefix = '%m [%p] node$i '
+		EOF
+		[ "${CITUS_LOGICAL:-0}" != 1 ] || cat >> "$node/postgresql.conf" <<-EOF
+			wal_level = logical
+			max_wal_senders = 10
+			max_replication_slots = 10
+			citus.enable_change_data_capture = on
 		EOF
 		as_owner "$bindir/pg_ctl" -D "$node" -l "$dir/node$i.log" -w start > /dev/null
 		as_owner "$bindir/psql" -X -q -h "$dir" -p $((port + i)) -U postgres \

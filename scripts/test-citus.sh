@@ -5,8 +5,10 @@
 # (scripts/citus-cluster.sh), runs the isolation specs of citus/specs, the
 # regression tests of citus/sql against the coordinator (in the order of
 # citus/schedule), then the exactness run under concurrent writers
-# (citus/exactness.sh), and stops the cluster.  Not part of make test.  Ends
-# with one line: "N passed, M failed".
+# (citus/exactness.sh) and logical replication to a subscriber
+# (citus/logical.sh: the nodes run with wal_level = logical, CITUS_LOGICAL),
+# and stops the cluster.  Not part of make test.  Ends with one line: "N
+# passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +22,7 @@ out=$PWD/citus/output
 rm -rf "$out"
 mkdir -p "$out"
 trap 'scripts/citus-cluster.sh stop "$dir"' EXIT
-CITUS_PORT=$port scripts/citus-cluster.sh start "$dir" || exit 1
+CITUS_LOGICAL=1 CITUS_PORT=$port scripts/citus-cluster.sh start "$dir" || exit 1
 
 passed=0
 failed=0
@@ -56,10 +58,12 @@ suite "$out/iso" isolation/pg_isolation_regress \
 	$(cd citus/specs && ls *.spec | sed 's/\.spec$//')
 suite "$out" regress/pg_regress --schedule=citus/schedule
 
-if CITUS_HOST=$dir CITUS_PORT=$port citus/exactness.sh; then
-	passed=$((passed + 1))
-else
-	failed=$((failed + 1))
-fi
+for script in citus/exactness.sh citus/logical.sh; do
+	if CITUS_HOST=$dir CITUS_PORT=$port SUB_DIR=$dir/subscriber "$script"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
