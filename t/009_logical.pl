@@ -188,22 +188,7 @@ my $answers = q{
 SELECT string_agg(format('%s %s %s', c.id, c.slug, c.post_count), ';' ORDER BY c.id)
 FROM tag_counts() AS c;
 SELECT string_agg(format('%s', p.id), ';') FROM posts_by_tag('post-three', 1, 100) AS p;
-SELECT string_agg(format('%s %s %s %s', a, c.id, c.slug, c.item_count), ';' ORDER BY a, c.id)
-FROM generate_series(1, 2) AS a,
-     LATERAL tag_item_counts('app.articles', tenant => a) AS c;
-SELECT string_agg(format('%s %s', a, c.id), ';' ORDER BY a, c.item_count DESC, c.id)
-FROM generate_series(1, 2) AS a,
-     LATERAL tag_item_counts('app.articles', 5, tenant => a, context => 'skills') AS c;
-SELECT string_agg(format('%s %s %s', a, x.id, x.published_at), ';')
-FROM generate_series(1, 2) AS a,
-     LATERAL items_by_tag(NULL::app.articles, 'tag-1', 1, 100, tenant => a) AS x;
-SELECT string_agg(format('%s %s', a, t.slug), ';' ORDER BY a, t.slug)
-FROM generate_series(1, 2) AS a,
-     LATERAL item_get_tags('app.articles', 2, tenant => a) AS t;
-SELECT string_agg(format('%s %s', a, t.slug), ';' ORDER BY a, t.slug)
-FROM generate_series(1, 2) AS a,
-     LATERAL tags_search('ren', target => 'app.articles', tenant => a) AS t;
-};
+} . slurp_file('t/logical_answers.sql');
 my $on_pub = $pub->safe_psql('postgres', $answers);
 is($sub->safe_psql('postgres', $answers), $on_pub,
 	'the subscriber answers as the publisher');
