@@ -22,15 +22,14 @@
 # pending; items are hidden, redated and deleted by the application, and a
 # tag is renamed and merged in one tenant.  Then on the subscriber every
 # count equals a GROUP BY of the subscriber's rows, and the subscriber
-# answers as the coordinator.  Expects the coordinator at
-# CITUS_HOST:CITUS_PORT (workers on the next two ports), database
-# regression; makes the subscriber in SUB_DIR on port CITUS_PORT + 3 and
-# stops it.
+# answers as the coordinator.  Expects the cluster of citus-cluster.sh in
+# CITUS_HOST, the coordinator on CITUS_PORT (workers on the next two
+# ports), database regression; adds the subscriber to it (citus-cluster.sh
+# plain, port CITUS_PORT + 3), which the cluster's stop stops.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 sub_port=$((CITUS_PORT + 3))
-bindir=$(pg_config --bindir)
 as_owner() {
 	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
@@ -45,20 +44,8 @@ fail() {
 	exit 1
 }
 
-# the subscriber
-mkdir -p "$SUB_DIR"
-[ "$(id -u)" -ne 0 ] || chown postgres "$SUB_DIR"
-as_owner "$bindir/initdb" -D "$SUB_DIR/data" -A trust -U postgres --no-sync > "$SUB_DIR/initdb.log"
-cat >> "$SUB_DIR/data/postgresql.conf" <<EOF
-port = $sub_port
-listen_addresses = ''
-unix_socket_directories = '$CITUS_HOST'
-fsync = off
-EOF
-as_owner "$bindir/pg_ctl" -D "$SUB_DIR/data" -l "$SUB_DIR/server.log" -w start > /dev/null
-trap 'as_owner "$bindir/pg_ctl" -D "$SUB_DIR/data" -m immediate stop > /dev/null 2>&1 || true' EXIT
-as_owner psql -X -q -h "$CITUS_HOST" -p "$sub_port" -U postgres -d postgres \
-	-c 'CREATE DATABASE regression' > /dev/null
+# the subscriber, beside the cluster (stopped with it)
+CITUS_PORT=$CITUS_PORT ../scripts/citus-cluster.sh plain "$CITUS_HOST" > /dev/null
 
 # the same target on both: distributed on the cluster, local on the
 # subscriber (logical replication carries rows, not DDL)
@@ -130,7 +117,7 @@ caught_up() {
 			    FROM pg_replication_slots WHERE slot_name = 'tags_slot_$w'")" = t ] && continue 2
 			sleep 0.1
 		done
-		fail "the subscription of worker $w did not catch up (see $SUB_DIR/server.log)"
+		fail "the subscription of worker $w did not catch up (see $CITUS_HOST/node3.log)"
 	done
 }
 

@@ -59,7 +59,7 @@ suite "$out/iso" isolation/pg_isolation_regress \
 suite "$out" regress/pg_regress --schedule=citus/schedule
 
 for script in citus/exactness.sh citus/logical.sh; do
-	if CITUS_HOST=$dir CITUS_PORT=$port SUB_DIR=$dir/subscriber "$script"; then
+	if CITUS_HOST=$dir CITUS_PORT=$port "$script"; then
 		passed=$((passed + 1))
 	else
 		failed=$((failed + 1))
