@@ -18,6 +18,8 @@
 -- uses).  The associations go in as app.articles_tags' do: one INSERT ...
 -- SELECT in (item, position) order, through the triggers and foreign keys,
 -- then tags_fold_counts().  bench_load_times keeps how long each took.
+-- Last, tenant_alone.articles: tenant 1 of tenants_many's items alone in a
+-- target of the one vocabulary (below).
 --
 -- Each step commits: the extension takes a transaction-level advisory lock
 -- for each tenant whose tags it writes (the slug choice) and for each

@@ -24,13 +24,17 @@ SSECS=${SCALE_SECS:-5}
 # the rounds of a comparison in alternation (pgb_rounds: an even number
 # balances its reversed rounds), and of the tenant targets' mix at 8 clients
 ROUNDS=${BENCH_ROUNDS:-4}
+if [ "$ROUNDS" -lt 1 ]; then
+	echo "BENCH_ROUNDS must be at least 1" >&2
+	exit 1
+fi
 ONLY=${BENCH_ONLY:-all}
 # want PART: whether BENCH_ONLY asks for it
 want() { [ "$ONLY" = all ] || [[ ",$ONLY," == *",$1,"* ]]; }
 # the parts that time the data set of build_db
 data_wanted() { want main || want counter || want tenants; }
 # the tenant targets: few and many tenants (many: at most one a hundred
-# items, so that a tenant has 100 items at any SCALE, as at 1 000 000)
+# items, so that a tenant has at least 100 items, 100 at 1 000 000)
 TENANTS_FEW=${BENCH_TENANTS_FEW:-10}
 TENANTS_MANY=${BENCH_TENANTS_MANY:-10000}
 [ "$TENANTS_MANY" -le $((SCALE / 100)) ] || TENANTS_MANY=$((SCALE / 100))
@@ -63,6 +67,8 @@ restart_cluster() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.4f", a / b }'; }
 ms() { awk -v x="$1" 'BEGIN { printf (x == "nan" ? "nan" : "%.3f ms"), x }'; }
+# shellcheck disable=SC2086
+ms_of() { ms "$(median $1)"; }
 tps() { awk -v x="$1" 'BEGIN { printf (x == "nan" ? "nan" : "%.0f tps"), x }'; }
 thousands() { sed -E ':a; s/([0-9])([0-9]{3})($| )/\1 \2\3/; ta' <<<"$1"; }
 
@@ -148,6 +154,11 @@ script() {
 	tenants_many) n=$TENANTS_MANY tenant=:t ;;
 	tenants_one) schema=tenants_many tenant=1 ;;
 	esac
+	# tenants_one and tenant_alone stand for tenant 1's items: a read's
+	if [[ "$s" == tenants_one || "$s" == tenant_alone ]] && [[ "$w" != tenant/counts_top && "$w" != tenant/page_popular ]]; then
+		echo "script: $s is for the reads of tenant 1, not for $w" >&2
+		exit 1
+	fi
 	SCRIPT=$WORK/${w//\//_}.$s.sql
 	sed -e "s/@S@/$schema/g" -e "s/@POPULAR@/$POPULAR/g" -e "s/@RARE@/$RARE/g" \
 		-e "s/@HOT@/$HOT/g" -e "s/@DEEP@/$DEEP/g" -e "s/@DEEP_AT@/$DEEP_AT/g" \
@@ -239,6 +250,44 @@ median() {
 		      else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# pgb_mix_rounds DB NAME WORKLOAD SECS CLIENTS N SCHEMA...: pgb_mix N times;
+# sets MIXR[SCHEMA] to its latencies, one a round in round order (for
+# speed), and MIXRFAIL to the failed transactions of all (or error)
+declare -A MIXR
+pgb_mix_rounds() {
+	local db=$1 name=$2 w=$3 secs=$4 c=$5 n=$6 r s
+	shift 6
+	MIXRFAIL=0
+	for s in "$@"; do MIXR[$s]=; done
+	for ((r = 1; r <= n; r++)); do
+		pgb_mix "$db" "$name$( ((n == 1)) || echo " ($r/$n)")" "$w" "$secs" "$c" "$@"
+		for s in "$@"; do MIXR[$s]+="${MIXR[$s]:+ }${MIX[$s]}"; done
+		if [ "$MIXFAIL" = error ] || [ "$MIXRFAIL" = error ]; then
+			MIXRFAIL=error
+		else
+			MIXRFAIL=$((MIXRFAIL + MIXFAIL))
+		fi
+	done
+}
+
+# speed A B: A's speed against B, from their latencies in the same rounds
+# (lists of pgb_mix_rounds): the median of the rounds' B ÷ A (a ratio of
+# two medians could take them from two rounds); nan if any is
+speed() {
+	local -a firsts seconds ratios=()
+	local i
+	read -r -a firsts <<<"$1"
+	read -r -a seconds <<<"$2"
+	if [ ${#firsts[@]} -eq 0 ] || [ ${#firsts[@]} -ne ${#seconds[@]} ]; then
+		echo nan
+		return
+	fi
+	for ((i = 0; i < ${#firsts[@]}; i++)); do
+		ratios+=("$(ratio "${seconds[i]}" "${firsts[i]}")")
+	done
+	median "${ratios[@]}"
+}
+
 # pgb_rounds DB NAME WORKLOAD SECS CLIENTS SCHEMA...: separate pgbench runs
 # of the workload on each schema in turn, $ROUNDS times over, every other
 # round in reverse order (ABC CBA ABC CBA ...), so that the machine's drift
@@ -255,10 +304,11 @@ pgb_rounds() {
 	local -A lats tpss
 	shift 5
 	for s in "$@"; do lats[$s]= tpss[$s]= RF[$s]=0; done
-	local order=("$@") reversed=() i
+	local order=("$@") reversed=() set i
 	for ((i = $# - 1; i >= 0; i--)); do reversed+=("${order[i]}"); done
 	for ((r = 1; r <= ROUNDS; r++)); do
-		for s in $( ((r % 2)) && echo "${order[@]}" || echo "${reversed[@]}"); do
+		if ((r % 2)); then set=("${order[@]}"); else set=("${reversed[@]}"); fi
+		for s in "${set[@]}"; do
 			pgb "$db" "$name ($r/$ROUNDS)" "$s" "$w" "$secs" "$c"
 			lats[$s]+=" $LAT" tpss[$s]+=" $TPS"
 			if [ "$FAIL" = error ] || [ "${RF[$s]}" = error ]; then
@@ -450,8 +500,8 @@ fi
 # a tenant's calls on the tenant targets (tenants_few, tenants_many) and the
 # same calls on app.articles, one vocabulary (workloads/tenant/), all three
 # in one pgbench run (pgb_mix), so that they meet the same moment of the
-# machine: at 1 client once, at 8 clients $ROUNDS times (median latency).
-# Not separate runs at 8 clients, as for the counter cache: none of the
+# machine: at 1 client once, at 8 clients $ROUNDS times (the median of the
+# rounds' ratios).  Not separate runs at 8 clients, as for the counter cache: none of the
 # three has a contention of its own to show (no hot row), and separate
 # runs of one target swung by a fifth from one run to the next, more than
 # the tenth the goal allows, where two runs of the mix agreed within 2 %.
@@ -471,46 +521,34 @@ if want tenants; then
 	# shared buffers the other parts run with: app.articles, warm from
 	# them, would be timed against tenant targets read from the page
 	# cache.  So the comparison runs in a restart of the cluster with
-	# shared buffers that hold the three, each prewarmed alike, and the
-	# cluster is restarted as it was after it.
+	# shared buffers that hold the three, each prewarmed alike (and
+	# ext.tags, the vocabulary of app and tenant_alone), and the cluster
+	# is restarted as it was after it.
 	restart_cluster "-c shared_buffers=$TENANT_BUFFERS"
 	echo "restarted for the comparison: shared_buffers $(psqlq -At -c 'SHOW shared_buffers')"
 	psqlq -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
 		-c "SELECT count(pg_prewarm(c.oid)) AS prewarmed FROM pg_class c
-		    WHERE c.relnamespace IN ('app'::regnamespace, 'tenants_few'::regnamespace,
-		                             'tenants_many'::regnamespace, 'tenant_alone'::regnamespace)
+		    WHERE (c.relnamespace IN ('app'::regnamespace, 'tenants_few'::regnamespace,
+		                              'tenants_many'::regnamespace, 'tenant_alone'::regnamespace)
+		           OR c.oid = 'ext.tags'::regclass
+		           OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'ext.tags'::regclass))
 		      AND c.relkind IN ('r', 'i')" >/dev/null
 	TARGETS=(app tenants_few tenants_many)
 	# the reads also of tenants_one, tenant 1 of tenants_many every call,
 	# and of tenant_alone, its items alone in one vocabulary
 	READS=("${TARGETS[@]}" tenants_one tenant_alone)
-	pgb_mix bench "tag_item_counts(10)" tenant/counts_top "$SECS" 1 "${READS[@]}"
-	for s in "${READS[@]}"; do TN[top.$s]=${MIX[$s]}; done
-	TN[top.fail]=$MIXFAIL
-	pgb_mix bench "items_by_tag(tag 1) p1" tenant/page_popular "$SECS" 1 "${READS[@]}"
-	for s in "${READS[@]}"; do TN[page.$s]=${MIX[$s]}; done
-	TN[page.fail]=$MIXFAIL
-	pgb_mix bench "item_set_tags(4) c1" tenant/set_tags "$SECS" 1 "${TARGETS[@]}"
-	for s in "${TARGETS[@]}"; do TN[set1.$s]=${MIX[$s]}; done
-	TN[set1.fail]=$MIXFAIL
-	# each round's ratios, whose medians the goals are judged on (a ratio
-	# of two medians could take them from two rounds)
-	declare -A set8
-	TN[set8.fail]=0
-	for ((r = 1; r <= ROUNDS; r++)); do
-		pgb_mix bench "item_set_tags(4) c8 ($r/$ROUNDS)" tenant/set_tags "$SECS" 8 "${TARGETS[@]}"
-		for s in "${TARGETS[@]}"; do set8[$s]+=" ${MIX[$s]}"; done
-		set8[mf]+=" $(ratio "${MIX[tenants_few]}" "${MIX[tenants_many]}")"
-		set8[fa]+=" $(ratio "${MIX[app]}" "${MIX[tenants_few]}")"
-		set8[ma]+=" $(ratio "${MIX[app]}" "${MIX[tenants_many]}")"
-		if [ "$MIXFAIL" = error ] || [ "${TN[set8.fail]}" = error ]; then
-			TN[set8.fail]=error
-		else
-			TN[set8.fail]=$((${TN[set8.fail]} + MIXFAIL))
-		fi
-	done
-	# shellcheck disable=SC2086
-	for s in "${TARGETS[@]}" mf fa ma; do TN[set8.$s]=$(median ${set8[$s]}); done
+	pgb_mix_rounds bench "tag_item_counts(10)" tenant/counts_top "$SECS" 1 1 "${READS[@]}"
+	for s in "${READS[@]}"; do TN[top.$s]=${MIXR[$s]}; done
+	TN[top.fail]=$MIXRFAIL
+	pgb_mix_rounds bench "items_by_tag(tag 1) p1" tenant/page_popular "$SECS" 1 1 "${READS[@]}"
+	for s in "${READS[@]}"; do TN[page.$s]=${MIXR[$s]}; done
+	TN[page.fail]=$MIXRFAIL
+	pgb_mix_rounds bench "item_set_tags(4) c1" tenant/set_tags "$SECS" 1 1 "${TARGETS[@]}"
+	for s in "${TARGETS[@]}"; do TN[set1.$s]=${MIXR[$s]}; done
+	TN[set1.fail]=$MIXRFAIL
+	pgb_mix_rounds bench "item_set_tags(4) c8" tenant/set_tags "$SECS" 8 "$ROUNDS" "${TARGETS[@]}"
+	for s in "${TARGETS[@]}"; do TN[set8.$s]=${MIXR[$s]}; done
+	TN[set8.fail]=$MIXRFAIL
 	PENDING=$(psqlq -At -F ' ' -c "
 		SELECT (SELECT count(*) FROM app.articles_tag_count_deltas),
 		       (SELECT count(*) FROM tenants_few.articles_tag_count_deltas),
@@ -518,8 +556,8 @@ if want tenants; then
 		       (SELECT count(DISTINCT tenant) FROM tenants_many.articles_tag_count_deltas)")
 	read -r PEND_APP PEND_FEW PEND_MANY PEND_MANY_TENANTS <<<"$PENDING"
 	echo "pending deltas after the writes: app.articles $PEND_APP, tenants_few $PEND_FEW, tenants_many $PEND_MANY (of $PEND_MANY_TENANTS tenants)"
-	pgb_mix bench "tag_item_counts(10) after writes" tenant/counts_top "$SECS" 1 "${TARGETS[@]}"
-	for s in "${TARGETS[@]}"; do TN[after.$s]=${MIX[$s]}; done
+	pgb_mix_rounds bench "tag_item_counts(10) after writes" tenant/counts_top "$SECS" 1 1 "${TARGETS[@]}"
+	for s in "${TARGETS[@]}"; do TN[after.$s]=${MIXR[$s]}; done
 	restart_cluster
 fi
 
@@ -692,11 +730,11 @@ if want counter; then
 	[ "$ccheck" = 0 ] || ROWS_OUT=$crows row "counter cache after the writes" "$COUNTER_CHECK tags wrong" "—" nan ">=" 1 "$ccheck"
 fi
 
-# a tenant's calls: RATIO of two targets = the second's latency ÷ the
-# first's in the same runs (the first's speed against the second's; at 8
-# clients the median of the rounds' ratios).  Goals: the many tenants'
-# within 1.2× of the few's, and each within 10 % of one vocabulary's
-# (>= 0.90)
+# a tenant's calls: RATIO of two targets = the first's speed against the
+# second's (speed: the second's latency ÷ the first's in the same run, the
+# median of the rounds' at 8 clients, where each latency shown is the
+# median of its own rounds).  Goals: the many tenants' within 1.2× of the
+# few's, and each within 10 % of one vocabulary's (>= 0.90)
 nrows=$WORK/nrows.txt
 : > "$nrows"
 if want tenants; then
@@ -709,13 +747,12 @@ if want tenants; then
 		set8) label="item_set_tags(4), 8 clients" ;;
 		esac
 		a=${TN[$k.app]} f=${TN[$k.tenants_few]} m=${TN[$k.tenants_many]}
-		unit=ms mf=$(ratio "$f" "$m") fa=$(ratio "$a" "$f") ma=$(ratio "$a" "$m")
-		[ "$k" != set8 ] || mf=${TN[set8.mf]} fa=${TN[set8.fa]} ma=${TN[set8.ma]}
-		ROWS_OUT=$nrows row "$label: $mn ÷ $fn tenants" "$($unit "$m") ($mn)" "$($unit "$f") ($fn)" "$mf" within 1.2 "${TN[$k.fail]}"
-		ROWS_OUT=$nrows row "$label: $fn tenants ÷ one vocabulary" "$($unit "$f") ($fn)" "$($unit "$a") (app)" "$fa" ">=" 0.90 "${TN[$k.fail]}"
+		ROWS_OUT=$nrows row "$label: $mn ÷ $fn tenants" "$(ms_of "$m") ($mn)" "$(ms_of "$f") ($fn)" "$(speed "$m" "$f")" within 1.2 "${TN[$k.fail]}"
+		ROWS_OUT=$nrows row "$label: $fn tenants ÷ one vocabulary" "$(ms_of "$f") ($fn)" "$(ms_of "$a") (app)" "$(speed "$f" "$a")" ">=" 0.90 "${TN[$k.fail]}"
 		case $k in
 		top | page)
-			# a tenant of the many has 100 items, app 1 000 000: its
+			# a tenant of the many has SCALE / TENANTS_MANY items (100 at
+			# 1 000 000), app SCALE: its
 			# counts are small and many tie at the cut of the top 10,
 			# whose names are all looked up, and a random one's rows
 			# were read by no recent call, app's the same every call.
@@ -724,11 +761,11 @@ if want tenants; then
 			# alone in one vocabulary (tenant_alone); against app, for
 			# information
 			o=${TN[$k.tenants_one]} l=${TN[$k.tenant_alone]}
-			ROWS_OUT=$nrows row "$label: tenant 1 of $mn ÷ its items in one vocabulary" "$($unit "$o") (1 of $mn)" "$($unit "$l") (alone)" "$(ratio "$l" "$o")" ">=" 0.90 "${TN[$k.fail]}"
-			ROWS_OUT=$nrows row "$label: tenant 1 of $mn ÷ one vocabulary" "$($unit "$o") (1 of $mn)" "$($unit "$a") (app)" "$(ratio "$a" "$o")" -
-			ROWS_OUT=$nrows row "$label: $mn tenants, a random one ÷ one vocabulary" "$($unit "$m") ($mn)" "$($unit "$a") (app)" "$ma" - ;;
+			ROWS_OUT=$nrows row "$label: tenant 1 of $mn ÷ its items in one vocabulary" "$(ms_of "$o") (1 of $mn)" "$(ms_of "$l") (alone)" "$(speed "$o" "$l")" ">=" 0.90 "${TN[$k.fail]}"
+			ROWS_OUT=$nrows row "$label: tenant 1 of $mn ÷ one vocabulary" "$(ms_of "$o") (1 of $mn)" "$(ms_of "$a") (app)" "$(speed "$o" "$a")" -
+			ROWS_OUT=$nrows row "$label: $mn tenants, a random one ÷ one vocabulary" "$(ms_of "$m") ($mn)" "$(ms_of "$a") (app)" "$(speed "$m" "$a")" - ;;
 		*)
-			ROWS_OUT=$nrows row "$label: $mn tenants ÷ one vocabulary" "$($unit "$m") ($mn)" "$($unit "$a") (app)" "$ma" ">=" 0.90 "${TN[$k.fail]}" ;;
+			ROWS_OUT=$nrows row "$label: $mn tenants ÷ one vocabulary" "$(ms_of "$m") ($mn)" "$(ms_of "$a") (app)" "$(speed "$m" "$a")" ">=" 0.90 "${TN[$k.fail]}" ;;
 		esac
 	done
 	for s in app tenants_few tenants_many; do
@@ -737,7 +774,7 @@ if want tenants; then
 		tenants_few) n="$fn tenants" ;;
 		tenants_many) n="$mn tenants" ;;
 		esac
-		ROWS_OUT=$nrows row "tag_item_counts(10) after the writes, $n" "$(ms "${TN[after.$s]}")" "$(ms "${TN[top.$s]}") (before)" "$(ratio "${TN[top.$s]}" "${TN[after.$s]}")" -
+		ROWS_OUT=$nrows row "tag_item_counts(10) after the writes, $n" "$(ms_of "${TN[after.$s]}")" "$(ms_of "${TN[top.$s]}") (before)" "$(speed "${TN[after.$s]}" "${TN[top.$s]}")" -
 	done
 fi
 # the long-lived connection on a tenant target (long_lived.sh tenant)
@@ -808,10 +845,10 @@ table=$WORK/table.txt
 			echo "a tenant's calls: the same items as app.articles over $fn tenants (tenants_few.articles) and over $mn (tenants_many.articles),"
 			echo "key (tenant_id, id), each tenant's tags its own ($TAGS_FEW and $TAGS_MANY tags in all); a random tenant a call, and the same calls"
 			echo "on app.articles, one vocabulary (tenant NULL): tag_item_counts(10), the first page of tag 1, item_set_tags of $VOCAB names every"
-			echo "tenant has (workloads/tenant/); the three in one pgbench run, at 1 client once, at 8 clients $ROUNDS times (medians, the ratios of each round);"
+			echo "tenant has (workloads/tenant/); the three in one pgbench run, at 1 client once, at 8 clients $ROUNDS times (each latency its median; each ratio the median of the rounds' ratios);"
 			echo "ratio A ÷ B: B's latency ÷ A's in the same runs (A's speed against B's); the reads also on tenant 1 of the"
-			echo "$mn every call and on its 100 items alone in one vocabulary (tenant_alone.articles), in the same pgbench runs: the goal of"
-			echo "the many tenants' reads is on that pair, the same call on the same items; against app, whose 1 000 000 items give other"
+			echo "$mn every call and on its $((NPOSTS / TENANTS_MANY)) items alone in one vocabulary (tenant_alone.articles), in the same pgbench runs: the goal of"
+			echo "the many tenants' reads is on that pair, the same call on the same items; against app, whose $(thousands "$NPOSTS") items give other"
 			echo "counts (a small tenant's tie at the cut of the top 10, and each tied tag's name is looked up), for information"
 			echo "pending deltas after the writes: app.articles $PEND_APP, tenants_few $PEND_FEW, tenants_many $PEND_MANY (of $PEND_MANY_TENANTS tenants)"
 		fi
