@@ -15,7 +15,11 @@ module=$(sed -n 's/^[[:space:]]*\.version = "\(.*\)"$/\1/p' src/tags.c)
 meta_bad=$(python3 - "$control.0" <<'PY'
 import json, re, sys
 want = sys.argv[1]
-m = json.load(open("META.json"))
+try:
+    m = json.load(open("META.json"))
+except (OSError, ValueError) as e:
+    print(f"META.json cannot be read as JSON: {e}")
+    sys.exit(0)
 semver = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)([-+].*)?$")
 for k in ["name", "version", "abstract", "maintainer", "license", "provides", "meta-spec"]:
     if k not in m: print("META.json lacks the required key", k)
@@ -29,7 +33,7 @@ for key, v in versions.items():
     if v != want: print(f"META.json's {key} is '{v}', not '{want}'")
 if m.get("meta-spec", {}).get("version", "").split(".")[:2] != ["1", "0"]: print("META.json's meta-spec is not 1.0.x")
 PY
-)
+) || meta_bad="META.json was not checked (python3 failed)"
 debian=$(dpkg-parsechangelog -S Version 2>/dev/null || sed -n '1s/^tags (\(.*\)) .*/\1/p' debian/changelog)
 changelog=$(sed -n 's/^## \([0-9][0-9.]*\) .*/\1/p' CHANGELOG.md | head -n 1)
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# make dist: the PGXN release tags-<version>.zip (version: META.json's), the
-# git archive of the tag v<extension version> (tags.control's, as v1.3), with
+# make dist: the PGXN release tags-<version>.zip (version: X.Y.0 for the
+# extension's X.Y, as META.json says it: check-versions.sh), the git
+# archive of the tag v<extension version> (tags.control's, as v1.3), with
 # every file under tags-<version>/; without that tag, of HEAD, said so.
 # Files git does not track, and changes not committed, are not in it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-version=$(python3 -c 'import json; print(json.load(open("META.json"))["version"])')
+version=$(scripts/extension-version.sh).0
 ext=$(scripts/extension-version.sh)
 if git rev-parse -q --verify "refs/tags/v$ext^{commit}" >/dev/null; then
 	ref=v$ext
