@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make deb: the Debian package postgresql-<N>-tags of this tree, one for
-# each PostgreSQL version of debian/pgversions that is installed
+# each PostgreSQL version of debian/pgversions that postgresql-common supports
 # (dpkg-buildpackage -us -uc -b, debian/rules on pg_buildext), in build/deb/
 # (which git ignores).  The build runs in a copy of the tree's files as they
 # are (tracked ones, and new ones git does not ignore), build/deb/tags-<version>,
@@ -10,8 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# what building needs (Build-Depends of debian/control, and the suites'
-# server and CLDR data unless nocheck), from Debian
+# what building needs, from Debian: debian/control's Build-Depends (the
+# suites' server and CLDR data too, even with nocheck; dpkg-buildpackage
+# refuses to start if this list falls behind debian/control)
 scripts/apt-install.sh deb build-essential dpkg-dev debhelper \
 	postgresql-server-dev-all libicu-dev postgresql-all unicode-cldr-core
 
