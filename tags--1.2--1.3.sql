@@ -289,6 +289,24 @@ COMMENT ON FUNCTION item_remove_tags(regclass, uuid, text[], tag_tenant, text) I
 COMMENT ON FUNCTION item_remove_tags(regclass, text, text[], tag_tenant, text) IS
 'removes these tags from the item (the tags themselves stay) and returns the rest';
 
+-- The writers above on a distributed target: the coordinator runs this in
+-- a SELECT of the item's row, which Citus sends whole to the worker that
+-- holds the row, where it writes the item's tags on the shards there
+-- (doc/citus.md, "Where a call runs").  shard is the row's table there,
+-- item the row, how 's' (set), 'a' (add) or 'r' (remove), max_tags the
+-- caller's tags.max_tags_per_post.  It does what the writer does and
+-- returns the same rows, or one row of NULLs when names are missing,
+-- which the coordinator then creates.
+CREATE FUNCTION item_write_on_shard(shard oid, item record, names text[],
+                                    context text, how "char",
+                                    max_tags integer)
+RETURNS SETOF tags
+AS 'MODULE_PATHNAME', 'item_write_on_shard'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION item_write_on_shard(oid, record, text[], text, "char", integer) IS
+'the write of item_set_tags(), item_add_tags() or item_remove_tags() on the Citus worker that holds the item (called by them)';
+
 DROP FUNCTION item_get_tags(regclass, bigint);
 DROP FUNCTION item_get_tags(regclass, uuid);
 DROP FUNCTION item_get_tags(regclass, text);
@@ -348,6 +366,21 @@ LANGUAGE C STABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION items_by_tag_after(anyelement, text, anyelement, integer, tag_tenant, text) IS
 'the tag''s visible items that come after the item after in items_by_tag() order';
+
+-- items_by_tag() on a distributed target: the coordinator runs this in a
+-- SELECT of the tag's row, which Citus sends whole to the worker that
+-- holds the tenant, where it reads the page on the shards there
+-- (doc/citus.md, "Where a call runs").  shard is the row's table there,
+-- target a row of the target's type.
+CREATE FUNCTION items_page_on_shard(shard oid, tag record, target anyelement,
+                                    "offset" bigint, "limit" bigint,
+                                    context text)
+RETURNS SETOF anyelement
+AS 'MODULE_PATHNAME', 'items_page_on_shard'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION items_page_on_shard(oid, record, anyelement, bigint, bigint, text) IS
+'a page of items_by_tag() on the Citus worker that holds the tenant (called by it)';
 
 DROP FUNCTION items_tagged(anyelement, text[], text, text[], integer, integer);
 

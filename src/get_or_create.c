@@ -237,6 +237,28 @@ find_tags(const TagsTarget *target, TagList *list, Datum names, int count,
 }
 
 /*
+ * Find the tag of every entry of a list sorted by name, in target's
+ * vocabulary (of the call's tenant), and fill in its row; whether every
+ * entry has one.  Creates none: what a writer does on a Citus worker's
+ * shard, where a new tag's id cannot be drawn (doc/citus.md).  The caller
+ * must be connected to SPI.
+ */
+bool
+tags_find_all_tags(const TagsTarget *target, TagList *list, bool lock)
+{
+	const char **strings;
+	int			i;
+
+	if (list->count == 0)
+		return true;
+	strings = palloc(list->count * sizeof(char *));
+	for (i = 0; i < list->count; i++)
+		strings[i] = list->entries[i].name;
+	return find_tags(target, list, tags_text_array(strings, list->count),
+					 list->count, lock) == list->count;
+}
+
+/*
  * Find or create the tag of every entry of a list sorted by name, in
  * target's vocabulary (of the call's tenant), and fill in its row.  The
  * caller must be connected to SPI.
@@ -251,17 +273,11 @@ tags_resolve_tags(const TagsTarget *target, TagList *list, bool lock)
 	int			round;
 	int			i;
 
-	if (list->count == 0)
+	if (tags_find_all_tags(target, list, lock))
 		return;
 
 	missing = palloc(list->count * sizeof(TagEntry *));
 	strings = palloc(list->count * sizeof(char *));
-	for (i = 0; i < list->count; i++)
-		strings[i] = list->entries[i].name;
-	/* $1 the names, for the statements that find tags */
-	params[0] = tags_text_array(strings, list->count);
-	if (find_tags(target, list, params[0], list->count, lock) == list->count)
-		return;
 
 	/* group the missing names by base slug, each group in name order */
 	for (i = 0; i < list->count; i++)

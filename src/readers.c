@@ -20,6 +20,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -36,6 +37,7 @@ PG_FUNCTION_INFO_V1(post_get_tags);
 PG_FUNCTION_INFO_V1(items_by_tag);
 PG_FUNCTION_INFO_V1(posts_by_tag);
 PG_FUNCTION_INFO_V1(items_by_tag_after);
+PG_FUNCTION_INFO_V1(items_page_on_shard);
 PG_FUNCTION_INFO_V1(posts_by_tag_after);
 PG_FUNCTION_INFO_V1(items_tagged);
 PG_FUNCTION_INFO_V1(posts_tagged);
@@ -48,6 +50,9 @@ static Oid	row_table_arg(FunctionCallInfo fcinfo, int argno);
 static int32 page_arg(FunctionCallInfo fcinfo, int argno);
 static void put_tag_page(FunctionCallInfo fcinfo, const TagsTarget *target,
 						 Datum *params);
+static bool tag_page_on_shard(FunctionCallInfo fcinfo,
+							  const TagsTarget *target, Datum slug,
+							  Datum *params);
 static void put_tag_page_after(FunctionCallInfo fcinfo,
 							   const TagsTarget *target, Datum *params);
 static Datum tag_ids_by_use(const TagsTarget *target, Datum names);
@@ -300,6 +305,51 @@ put_tag_page(FunctionCallInfo fcinfo, const TagsTarget *target, Datum *params)
 }
 
 /*
+ * A page on a distributed target, as one statement: the tag's row is
+ * selected by its slug with the page's own call, which Citus' router sends
+ * whole to the worker that holds the tenant, where items_page_on_shard()
+ * reads the page from the shards there.  $1 slug, $2 offset, $3 limit, $4
+ * context.
+ */
+static const TagsStatement stmt_item_tag_page_on_shard = {
+	"item_tag_page_on_shard",
+	"SELECT @extschema@.items_page_on_shard(v.tableoid, v, NULL::@target@,"
+	"                                       $2, $3, $4)"
+	" FROM @tags@ v"
+	" WHERE @tenant:v@ v.slug OPERATOR(pg_catalog.=) $1",
+	4, {TEXTOID, INT8OID, INT8OID, TEXTOID}, 0, SPI_OK_SELECT
+};
+
+/*
+ * Put the page of the tag of slug (params: $2 offset, $3 limit) into the
+ * result set from the Citus worker that holds the tenant (doc/citus.md,
+ * "Where a call runs"): one hop, where Citus would plan and send the slug's
+ * lookup and the page apart.  False, with nothing put, if the statement
+ * gave no rows: slug is an old slug or no tag's, or the page is empty,
+ * which the caller then reads as on a single server.
+ */
+static bool
+tag_page_on_shard(FunctionCallInfo fcinfo, const TagsTarget *target,
+				  Datum slug, Datum *params)
+{
+	const char *context = NameStr(target->context);
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+
+	/* $1 slug, $2 offset, $3 limit, $4 context */
+	values[0] = slug;
+	values[1] = params[1];
+	values[2] = params[2];
+	values[3] = CStringGetTextDatum(context);
+	nulls[3] = context[0] == '\0' ? 'n' : ' ';
+	if (tags_target_execute(target, &stmt_item_tag_page_on_shard, values,
+							nulls, false, true, 0) == 0)
+		return false;
+	tags_put_spi_row_values(fcinfo);
+	return true;
+}
+
+/*
  * items_by_tag(target anyelement, slug text, page integer,
  *				page_size integer) RETURNS SETOF anyelement
  *
@@ -325,10 +375,14 @@ items_by_tag(PG_FUNCTION_ARGS)
 	target_of_row_arg(fcinfo, 0, &target);
 	tags_scope_args(fcinfo, 4, 5, &target);
 	/* $1 tag, $2 offset, $3 limit */
-	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1, &target));
 	params[1] = Int64GetDatum((int64) (page - 1) * page_size);
 	params[2] = Int64GetDatum((int64) page_size);
-	put_tag_page(fcinfo, &target, params);
+	if (!target.distributed || PG_ARGISNULL(1) ||
+		!tag_page_on_shard(fcinfo, &target, PG_GETARG_DATUM(1), params))
+	{
+		params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1, &target));
+		put_tag_page(fcinfo, &target, params);
+	}
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -889,6 +943,60 @@ posts_related(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values,
 							 nulls);
 	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * items_page_on_shard(shard oid, tag record, target anyelement,
+ *					   "offset" bigint, "limit" bigint, context text)
+ *		RETURNS SETOF anyelement
+ *
+ * The page of tag_page_on_shard(), on the Citus worker that holds the
+ * tenant: shard is the table of the row tag there, a shard of a tenant
+ * vocabulary, and the page is of the target (whose row type is target's)
+ * on its shard group on this node, of the tag's tenant (targets.c).
+ */
+Datum
+items_page_on_shard(PG_FUNCTION_ARGS)
+{
+	Oid			table = row_table_arg(fcinfo, 2);
+	Oid			shard;
+	Oid			target_shard = InvalidOid;
+	HeapTupleHeader tag;
+	TagsTarget	target;
+	Datum		params[3];
+	bool		isnull;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(3) ||
+		PG_ARGISNULL(4))
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("shard, tag, offset and limit must not be null"));
+	shard = PG_GETARG_OID(0);
+	tag = PG_GETARG_HEAPTUPLEHEADER(1);
+	InitMaterializedSRF(fcinfo, 0);
+	tags_spi_connect(fcinfo);
+	if (tags_citus_installed())
+		target_shard = tags_citus_colocated_shard(shard, table);
+	if (!OidIsValid(target_shard) ||
+		!tags_find_target(target_shard, &target) ||
+		target.relid != target_shard || target.vocab.tags != shard ||
+		HeapTupleHeaderGetTypeId(tag) != get_rel_type_id(shard))
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("tag is not a row of a shard of the tenant vocabulary of table \"%s\" on this node",
+					   get_rel_name(table)));
+	if (!PG_ARGISNULL(5))
+		tags_use_context(&target, TextDatumGetCString(PG_GETARG_DATUM(5)));
+	if (TAGS_HAS_TENANTS(&target))
+		tags_set_tenant(&target, GetAttributeByName(tag, "tenant", &isnull),
+						target.vocab.tenant_type);
+	/* $1 tag, $2 offset, $3 limit */
+	params[0] = GetAttributeByName(tag, "id", &isnull);
+	params[1] = PG_GETARG_DATUM(3);
+	params[2] = PG_GETARG_DATUM(4);
+	put_tag_page(fcinfo, &target, params);
 	SPI_finish();
 	return (Datum) 0;
 }

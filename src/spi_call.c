@@ -113,6 +113,37 @@ tags_put_spi_result(FunctionCallInfo fcinfo)
 }
 
 /*
+ * Append the rows of the last statement, each a value of the row type of
+ * the result set in its first column, to the materialized result set of
+ * fcinfo: the rows a call's function on a Citus worker returned
+ * (doc/citus.md).
+ */
+void
+tags_put_spi_row_values(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	uint64		i;
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		HeapTupleHeader row;
+		HeapTupleData tuple;
+
+		row = DatumGetHeapTupleHeader(SPI_getbinval(SPI_tuptable->vals[i],
+													SPI_tuptable->tupdesc, 1,
+													&isnull));
+		Assert(!isnull);
+		Assert(HeapTupleHeaderGetTypeId(row) == rsinfo->setDesc->tdtypeid);
+		tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+		ItemPointerSetInvalid(&tuple.t_self);
+		tuple.t_tableOid = InvalidOid;
+		tuple.t_data = row;
+		tuplestore_puttuple(rsinfo->setResult, &tuple);
+	}
+}
+
+/*
  * The owner of the extension's tables: the owner of its table tags.
  */
 static Oid

@@ -240,6 +240,7 @@ extern Oid	tags_schema(void);
 extern Oid	tags_table_id(const char *name);
 extern int	tags_result_column(const char *name);
 extern void tags_put_spi_result(FunctionCallInfo fcinfo);
+extern void tags_put_spi_row_values(FunctionCallInfo fcinfo);
 
 /* The user a function runs as, saved while it runs as another */
 typedef struct TagsSavedUser
@@ -387,6 +388,8 @@ extern void tags_lock_direct_writes(const TagsTarget *target);
 extern bool tags_lock_folding(const TagsTarget *target, bool wait);
 
 /* get_or_create.c */
+extern bool tags_find_all_tags(const TagsTarget *target, TagList *list,
+							   bool lock);
 extern void tags_resolve_tags(const TagsTarget *target, TagList *list,
 							  bool lock);
 extern bool tags_is_inserting(const TagsTarget *vocabulary, const char *name,

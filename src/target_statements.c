@@ -342,19 +342,25 @@ tags_item_text(const TagsTarget *target, Datum key)
 /*
  * An item as messages name it: "item 7 of table "articles"", with its
  * tenant "item 7 of tenant 42 of table "articles"", or, on posts, "post
- * 42", as 1.0 named its posts
+ * 42", as 1.0 named its posts.  On a Citus worker, where target is the
+ * shard group of a shard (targets.c), the table is the distributed one,
+ * as on the coordinator.  The caller must be connected to SPI.
  */
 char *
 tags_item_name(const TagsTarget *target, Datum key)
 {
+	Oid			table = tags_citus_table_of_shard(target->relid);
+	const char *table_name = get_rel_name(OidIsValid(table) ? table :
+										  target->relid);
+
 	if (target->builtin)
 		return psprintf("post %s", tags_item_text(target, key));
 	if (target->has_tenant)
 		return psprintf("item %s of tenant %s of table \"%s\"",
 						tags_item_text(target, key), tags_tenant_text(target),
-						get_rel_name(target->relid));
+						table_name);
 	return psprintf("item %s of table \"%s\"", tags_item_text(target, key),
-					get_rel_name(target->relid));
+					table_name);
 }
 
 /*

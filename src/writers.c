@@ -19,13 +19,17 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/tuplestore.h"
 
 #include "tags.h"
 
@@ -35,20 +39,37 @@ PG_FUNCTION_INFO_V1(item_remove_tags);
 PG_FUNCTION_INFO_V1(post_set_tags);
 PG_FUNCTION_INFO_V1(post_add_tags);
 PG_FUNCTION_INFO_V1(post_remove_tags);
+PG_FUNCTION_INFO_V1(item_write_on_shard);
+
+/*
+ * One write of an item's tags: the list, the item, its names, and how it
+ * runs.  On a Citus worker's shard (item_write_on_shard()) the names are
+ * found but not created, and the limit is the caller's on the coordinator.
+ */
+typedef struct ItemWrite
+{
+	const TagsTarget *target;
+	Datum		key;
+	TagList    *list;
+	int			max_tags;		/* tags.max_tags_per_post, the caller's */
+	bool		create;			/* create the names that are no tags */
+} ItemWrite;
 
 static void lock_item(const TagsTarget *target, Datum key,
 					  TagsItemCopy *item);
+static bool resolve_names(const ItemWrite *w);
 static void apply_tag_ids(const TagsTarget *target, const TagsItemCopy *item,
 						  Datum *ids, int count, bool remove_others);
-static void check_tag_limit(const TagsTarget *target, Datum key, int count);
-static Datum begin_item_write(FunctionCallInfo fcinfo, TagsTarget *target);
-static void begin_post_write(FunctionCallInfo fcinfo, TagsTarget *target);
-static void set_tags(FunctionCallInfo fcinfo, const TagsTarget *target,
-					 Datum key, TagList *list, bool keep);
-static void add_tags(FunctionCallInfo fcinfo, const TagsTarget *target,
-					 Datum key, TagList *list);
-static void remove_tags(FunctionCallInfo fcinfo, const TagsTarget *target,
-						Datum key, TagList *list);
+static void check_tag_limit(const ItemWrite *w, int count);
+static void begin_item_write(FunctionCallInfo fcinfo, TagsTarget *target,
+							 TagList *list, ItemWrite *w);
+static void begin_post_write(FunctionCallInfo fcinfo, TagsTarget *target,
+							 Datum key, TagList *list, ItemWrite *w);
+static bool set_tags(FunctionCallInfo fcinfo, const ItemWrite *w, bool keep);
+static bool add_tags(FunctionCallInfo fcinfo, const ItemWrite *w);
+static void remove_tags(FunctionCallInfo fcinfo, const ItemWrite *w);
+static void write_on_shard(FunctionCallInfo fcinfo, const ItemWrite *w,
+						   char how);
 
 /* The item $1 as a row, locked against our writers */
 static const TagsStatement stmt_item_lock = {
@@ -133,6 +154,19 @@ lock_item(const TagsTarget *target, Datum key, TagsItemCopy *item)
 }
 
 /*
+ * Resolve the write's names (get_or_create.c), locking their tags; false
+ * if it may not create them and some are no tags (on a worker's shard)
+ */
+static bool
+resolve_names(const ItemWrite *w)
+{
+	if (!w->create)
+		return tags_find_all_tags(w->target, w->list, true);
+	tags_resolve_tags(w->target, w->list, true);
+	return true;
+}
+
+/*
  * Item $1's tag ids become $2 (an int4[], in order), then, unless $3, its
  * other associations go.  Rows that stay are kept, and updated only if
  * their position moved; a row a concurrent plain INSERT added meanwhile
@@ -187,69 +221,81 @@ apply_tag_ids(const TagsTarget *target, const TagsItemCopy *item,
 
 /* Raise 54000 if an item would have more tags than tags.max_tags_per_post */
 static void
-check_tag_limit(const TagsTarget *target, Datum key, int count)
+check_tag_limit(const ItemWrite *w, int count)
 {
-	if (tags_max_tags_per_post > 0 && count > tags_max_tags_per_post)
+	if (w->max_tags > 0 && count > w->max_tags)
 		ereport(ERROR,
 				errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				errmsg("%s would have too many tags",
-					   tags_item_name(target, key)),
+					   tags_item_name(w->target, w->key)),
 				errdetail("It would have %d tags, and tags.max_tags_per_post is %d.",
-						  count, tags_max_tags_per_post));
+						  count, w->max_tags));
 }
 
 /*
  * What item_set_tags() and its kin do first: set up the result, connect to
  * SPI, and read the target, item, tenant and context arguments (22004,
- * 22023, 22P02, 22003).  Returns the item's key.
+ * 22023, 22P02, 22003) into the write of list.
  */
-static Datum
-begin_item_write(FunctionCallInfo fcinfo, TagsTarget *target)
+static void
+begin_item_write(FunctionCallInfo fcinfo, TagsTarget *target, TagList *list,
+				 ItemWrite *w)
 {
-	Datum		key;
-
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	tags_target_arg(fcinfo, target);
-	key = tags_item_arg(fcinfo, 1, target);
+	w->key = tags_item_arg(fcinfo, 1, target);
 	tags_scope_args(fcinfo, 3, 4, target);
-	return key;
+	w->target = target;
+	w->list = list;
+	w->max_tags = tags_max_tags_per_post;
+	w->create = true;
 }
 
 /*
  * What post_set_tags() and its kin do once their arguments are checked, as
- * 1.0 checked them: set up the result, connect to SPI, and find posts.
+ * 1.0 checked them: set up the result, connect to SPI, and find posts;
+ * the write is of the post key and list.
  */
 static void
-begin_post_write(FunctionCallInfo fcinfo, TagsTarget *target)
+begin_post_write(FunctionCallInfo fcinfo, TagsTarget *target, Datum key,
+				 TagList *list, ItemWrite *w)
 {
+	w->key = key;
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	tags_builtin_target(target);
+	w->target = target;
+	w->list = list;
+	w->max_tags = tags_max_tags_per_post;
+	w->create = true;
 }
 
 /*
- * Make an item's tags exactly the names of list, in their order, and put
- * them into the result set; keep (a NULL names array) leaves them as they
- * are, and returns them.  The names were checked before the item is
- * locked, the limit is once they are resolved, and both before the item's
- * associations are written.
+ * Make an item's tags exactly the names of the write's list, in their
+ * order, and put them into the result set; keep (a NULL names array)
+ * leaves them as they are, and returns them.  The names were checked
+ * before the item is locked, the limit is once they are resolved, and both
+ * before the item's associations are written.  False, with nothing
+ * written, if names are missing that the write may not create.
  */
-static void
-set_tags(FunctionCallInfo fcinfo, const TagsTarget *target, Datum key,
-		 TagList *list, bool keep)
+static bool
+set_tags(FunctionCallInfo fcinfo, const ItemWrite *w, bool keep)
 {
+	const TagsTarget *target = w->target;
+	TagList    *list = w->list;
 	TagsItemCopy item;
 
-	lock_item(target, key, &item);
+	lock_item(target, w->key, &item);
 	if (!keep)
 	{
 		Datum	   *ids = palloc(Max(list->count, 1) * sizeof(Datum));
 		int			i;
 
-		tags_resolve_tags(target, list, true);
+		if (!resolve_names(w))
+			return false;
 		tags_sort_by_first(list);
-		check_tag_limit(target, key, tags_keep_first_of_each_tag(list));
+		check_tag_limit(w, tags_keep_first_of_each_tag(list));
 		for (i = 0; i < list->count; i++)
 			ids[i] = Int32GetDatum(list->entries[i].id);
 		apply_tag_ids(target, &item, ids, list->count, true);
@@ -262,7 +308,8 @@ set_tags(FunctionCallInfo fcinfo, const TagsTarget *target, Datum key,
 		tags_put_tag_list(fcinfo, list);
 	}
 	else
-		tags_put_item_tags(fcinfo, target, key, true);
+		tags_put_item_tags(fcinfo, target, w->key, true);
+	return true;
 }
 
 /*
@@ -278,9 +325,13 @@ item_set_tags(PG_FUNCTION_ARGS)
 {
 	TagList		list = tags_collect_names(fcinfo, 2);
 	TagsTarget	target;
-	Datum		key = begin_item_write(fcinfo, &target);
+	ItemWrite	w;
 
-	set_tags(fcinfo, &target, key, &list, PG_ARGISNULL(2));
+	begin_item_write(fcinfo, &target, &list, &w);
+	if (target.distributed)
+		write_on_shard(fcinfo, &w, 's');
+	else
+		set_tags(fcinfo, &w, PG_ARGISNULL(2));
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -296,9 +347,10 @@ post_set_tags(PG_FUNCTION_ARGS)
 	Datum		key = Int32GetDatum(tags_post_id_arg(fcinfo, 0));
 	TagList		list = tags_collect_names(fcinfo, 1);
 	TagsTarget	target;
+	ItemWrite	w;
 
-	begin_post_write(fcinfo, &target);
-	set_tags(fcinfo, &target, key, &list, PG_ARGISNULL(1));
+	begin_post_write(fcinfo, &target, key, &list, &w);
+	set_tags(fcinfo, &w, PG_ARGISNULL(1));
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -317,15 +369,18 @@ static const TagsStatement stmt_item_tags_locked = {
 };
 
 /*
- * The item's list becomes its current list followed by the names of list
- * it does not have yet, and is put into the result set; positions are
- * renumbered, so rows added by a plain INSERT without a position keep their
- * place before the new ones.
+ * The item's list becomes its current list followed by the names of the
+ * write's list it does not have yet, and is put into the result set;
+ * positions are renumbered, so rows added by a plain INSERT without a
+ * position keep their place before the new ones.  False, with nothing
+ * written, if names are missing that the write may not create.
  */
-static void
-add_tags(FunctionCallInfo fcinfo, const TagsTarget *target, Datum key,
-		 TagList *list)
+static bool
+add_tags(FunctionCallInfo fcinfo, const ItemWrite *w)
 {
+	const TagsTarget *target = w->target;
+	Datum		key = w->key;
+	TagList    *list = w->list;
 	TagsItemCopy item;
 
 	lock_item(target, key, &item);
@@ -361,7 +416,8 @@ add_tags(FunctionCallInfo fcinfo, const TagsTarget *target, Datum key,
 			int			nids;
 			int			id_att;
 
-			tags_resolve_tags(target, list, true);
+			if (!resolve_names(w))
+				return false;
 			tags_sort_by_first(list);
 
 			/*
@@ -388,11 +444,12 @@ add_tags(FunctionCallInfo fcinfo, const TagsTarget *target, Datum key,
 				ids[ncurrent + i] = Int32GetDatum(list->entries[i].id);
 			/* a new name may be a synonym of a tag the item has */
 			nids = tags_distinct_ids(ids, (int) ncurrent + list->count);
-			check_tag_limit(target, key, nids);
+			check_tag_limit(w, nids);
 			apply_tag_ids(target, &item, ids, nids, false);
 		}
 	}
 	tags_put_item_tags(fcinfo, target, key, true);
+	return true;
 }
 
 /*
@@ -406,9 +463,13 @@ item_add_tags(PG_FUNCTION_ARGS)
 {
 	TagList		list = tags_collect_names(fcinfo, 2);
 	TagsTarget	target;
-	Datum		key = begin_item_write(fcinfo, &target);
+	ItemWrite	w;
 
-	add_tags(fcinfo, &target, key, &list);
+	begin_item_write(fcinfo, &target, &list, &w);
+	if (target.distributed)
+		write_on_shard(fcinfo, &w, 'a');
+	else
+		add_tags(fcinfo, &w);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -424,9 +485,10 @@ post_add_tags(PG_FUNCTION_ARGS)
 	Datum		key = Int32GetDatum(tags_post_id_arg(fcinfo, 0));
 	TagList		list = tags_collect_names(fcinfo, 1);
 	TagsTarget	target;
+	ItemWrite	w;
 
-	begin_post_write(fcinfo, &target);
-	add_tags(fcinfo, &target, key, &list);
+	begin_post_write(fcinfo, &target, key, &list, &w);
+	add_tags(fcinfo, &w);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -447,15 +509,17 @@ static const TagsStatement stmt_item_tags_remove = {
 };
 
 /*
- * Remove the names of list from the item, and put the rest into the
- * result set.  Only associations go; the tags stay.  Names that are not on
- * the item, or are no tag at all, are ignored, and no tag is created for
- * them.
+ * Remove the names of the write's list from the item, and put the rest
+ * into the result set.  Only associations go; the tags stay.  Names that
+ * are not on the item, or are no tag at all, are ignored, and no tag is
+ * created for them.
  */
 static void
-remove_tags(FunctionCallInfo fcinfo, const TagsTarget *target, Datum key,
-			TagList *list)
+remove_tags(FunctionCallInfo fcinfo, const ItemWrite *w)
 {
+	const TagsTarget *target = w->target;
+	Datum		key = w->key;
+	TagList    *list = w->list;
 	TagsItemCopy item;
 
 	lock_item(target, key, &item);
@@ -486,9 +550,13 @@ item_remove_tags(PG_FUNCTION_ARGS)
 {
 	TagList		list = tags_collect_names(fcinfo, 2);
 	TagsTarget	target;
-	Datum		key = begin_item_write(fcinfo, &target);
+	ItemWrite	w;
 
-	remove_tags(fcinfo, &target, key, &list);
+	begin_item_write(fcinfo, &target, &list, &w);
+	if (target.distributed)
+		write_on_shard(fcinfo, &w, 'r');
+	else
+		remove_tags(fcinfo, &w);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -504,9 +572,160 @@ post_remove_tags(PG_FUNCTION_ARGS)
 	Datum		key = Int32GetDatum(tags_post_id_arg(fcinfo, 0));
 	TagList		list = tags_collect_names(fcinfo, 1);
 	TagsTarget	target;
+	ItemWrite	w;
 
-	begin_post_write(fcinfo, &target);
-	remove_tags(fcinfo, &target, key, &list);
+	begin_post_write(fcinfo, &target, key, &list, &w);
+	remove_tags(fcinfo, &w);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * A write on a distributed target, as one statement: the item's row is
+ * selected with the write's own call, which Citus' router sends whole to
+ * the worker that holds the row (the tenant names its shard), where
+ * item_write_on_shard() runs on the row's shard.  $1 item, $2 names, $3
+ * context, $4 how, $5 the limit of tags.
+ */
+static const TagsStatement stmt_item_write_on_shard = {
+	"item_write_on_shard",
+	"SELECT @extschema@.item_write_on_shard(t.tableoid, t, $2, $3, $4, $5)"
+	" FROM @target@ t"
+	" WHERE @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) $1",
+	5, {ITEM_KEY_TYPE, TEXTARRAYOID, TEXTOID, CHAROID, INT4OID}, 0,
+	SPI_OK_SELECT
+};
+
+/* Whether a result row of stmt_item_write_on_shard is the row of NULLs */
+static bool
+names_missing(HeapTuple row, TupleDesc desc)
+{
+	bool		isnull;
+	Datum		tag = SPI_getbinval(row, desc, 1, &isnull);
+
+	if (isnull)
+		return true;
+	GetAttributeByName(DatumGetHeapTupleHeader(tag), "id", &isnull);
+	return isnull;
+}
+
+/*
+ * Run the write w, how being 's' (item_set_tags()), 'a' (add) or 'r'
+ * (remove), on the Citus worker that holds the item (doc/citus.md, "Where
+ * a call runs"): one hop, the statements on local tables there as a single
+ * server runs them, where Citus would plan and send each.  Names that are
+ * no tags yet are created here, where their ids can be drawn, and the
+ * write is sent again; the item stays locked on the worker between, by
+ * this transaction.  The worker's rows are put into the result set.
+ */
+static void
+write_on_shard(FunctionCallInfo fcinfo, const ItemWrite *w, char how)
+{
+	const char *context = NameStr(w->target->context);
+	Datum		params[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	int			round;
+
+	/* $1 item, $2 names, $3 context, $4 how, $5 limit */
+	params[0] = w->key;
+	params[1] = PG_GETARG_DATUM(2);
+	nulls[1] = PG_ARGISNULL(2) ? 'n' : ' ';
+	params[2] = CStringGetTextDatum(context);
+	nulls[2] = context[0] == '\0' ? 'n' : ' ';
+	params[3] = CharGetDatum(how);
+	params[4] = Int32GetDatum(w->max_tags);
+	for (round = 0;; round++)
+	{
+		if (tags_target_execute(w->target, &stmt_item_write_on_shard, params,
+								nulls, false, false, 0) == 0)
+			ereport(ERROR,
+					errcode(ERRCODE_NO_DATA_FOUND),
+					errmsg("%s does not exist",
+						   tags_item_name(w->target, w->key)));
+		if (!names_missing(SPI_tuptable->vals[0], SPI_tuptable->tupdesc))
+			break;
+		/* created and locked by this transaction, the worker finds them */
+		if (round > 0)
+			elog(ERROR, "item_write_on_shard() found no tags of names just created");
+		tags_resolve_tags(w->target, w->list, true);
+	}
+	tags_put_spi_row_values(fcinfo);
+}
+
+/*
+ * item_write_on_shard(shard oid, item record, names text[], context text,
+ *					   how "char", max_tags integer) RETURNS SETOF tags
+ *
+ * The write of write_on_shard(), on the worker that holds the item: shard
+ * is the table of the row item there, a shard of a target's table, whose
+ * shard group on this node has the item's list and vocabulary (targets.c);
+ * how and max_tags are the coordinator's.  Returns the writer's rows, or,
+ * if names are missing, one row of NULLs, having written nothing.
+ */
+Datum
+item_write_on_shard(PG_FUNCTION_ARGS)
+{
+	TagList		list = tags_collect_names(fcinfo, 2);
+	Oid			shard;
+	HeapTupleHeader row;
+	TagsTarget	target;
+	ItemWrite	w;
+	bool		isnull;
+	bool		done = true;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(4) ||
+		PG_ARGISNULL(5))
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("shard, item, how and max_tags must not be null"));
+	shard = PG_GETARG_OID(0);
+	row = PG_GETARG_HEAPTUPLEHEADER(1);
+	InitMaterializedSRF(fcinfo, 0);
+	tags_spi_connect(fcinfo);
+	if (!tags_find_target(shard, &target) || target.relid != shard ||
+		HeapTupleHeaderGetTypeId(row) != get_rel_type_id(shard))
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("item is not a row of a tag target's table \"%s\"",
+					   get_rel_name(shard) ? get_rel_name(shard) : "?"));
+	if (!PG_ARGISNULL(3))
+		tags_use_context(&target, TextDatumGetCString(PG_GETARG_DATUM(3)));
+	if (TAGS_HAS_TENANTS(&target))
+		tags_set_tenant(&target,
+						GetAttributeByNum(row, target.tenant_att, &isnull),
+						get_atttype(shard, target.tenant_att));
+	w.target = &target;
+	w.key = GetAttributeByNum(row, target.key_att, &isnull);
+	w.list = &list;
+	w.max_tags = PG_GETARG_INT32(5);
+	w.create = false;
+	switch (PG_GETARG_CHAR(4))
+	{
+		case 's':
+			done = set_tags(fcinfo, &w, PG_ARGISNULL(2));
+			break;
+		case 'a':
+			done = add_tags(fcinfo, &w);
+			break;
+		case 'r':
+			remove_tags(fcinfo, &w);
+			break;
+		default:
+			ereport(ERROR,
+					errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					errmsg("how must be 's', 'a' or 'r'"));
+	}
+	if (!done)
+	{
+		ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+		int			natts = rsinfo->setDesc->natts;
+		Datum	   *values = palloc0(Max(natts, 1) * sizeof(Datum));
+		bool	   *nulls = palloc(Max(natts, 1) * sizeof(bool));
+
+		memset(nulls, true, Max(natts, 1) * sizeof(bool));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values,
+							 nulls);
+	}
 	SPI_finish();
 	return (Datum) 0;
 }

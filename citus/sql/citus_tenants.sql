@@ -86,6 +86,38 @@ SELECT (item).id, shared_tags FROM items_related(
 SELECT name FROM tags_get_or_create(ARRAY['Elixir', 'python'], target => 'app.articles', tenant => 1);
 SELECT * FROM shard_counts();
 
+-- a write and a page are one statement each: a SELECT of the item's (or
+-- the tag's) row that Citus sends whole to the worker that holds the
+-- tenant, where the call's statements run on the shards.  A write that
+-- names a new tag comes back for the coordinator to make it (its id is
+-- drawn there), then is sent again; a page of an old slug is read as on a
+-- single server.
+CREATE FUNCTION single_shard_statements() RETURNS bigint AS $$
+    SELECT query_execution_single_shard FROM citus_stat_counters()
+    WHERE database_id = (SELECT oid FROM pg_database
+                         WHERE datname = current_database())
+$$ LANGUAGE sql;
+SELECT citus_stat_counters_reset();
+SELECT name FROM item_set_tags('app.articles', 5, ARRAY['Python', 'SQL'], tenant => 1);
+SELECT single_shard_statements() AS set_existing;
+SELECT citus_stat_counters_reset();
+SELECT name FROM item_add_tags('app.articles', 5, ARRAY['go'], tenant => 1);
+SELECT name FROM item_remove_tags('app.articles', 5, ARRAY['go'], tenant => 1);
+SELECT single_shard_statements() AS add_and_remove;
+SELECT citus_stat_counters_reset();
+SELECT id FROM items_by_tag(NULL::app.articles, 'python', 1, 3, tenant => 1);
+SELECT single_shard_statements() AS page;
+SELECT citus_stat_counters_reset();
+SELECT name FROM item_set_tags('app.articles', 5, ARRAY['Python', 'Haskell'], tenant => 1);
+SELECT single_shard_statements() > 2 AS set_new_name_comes_back;
+SELECT name FROM item_get_tags('app.articles', 5, tenant => 1);
+SELECT name FROM item_get_tags('app.articles', 5, tenant => 2);
+SELECT count(*) FROM item_set_tags('app.articles', 5, ARRAY['Python', 'SQL', 'tag 2'], tenant => 1);
+-- what the worker's function is given is checked there
+SELECT * FROM item_write_on_shard('app.articles'::regclass, ROW(1, 2), ARRAY['x'], NULL, 's', 100);
+SELECT * FROM items_page_on_shard('app.tenant_tags'::regclass, ROW(1, 2), NULL::app.articles, 0, 10, NULL);
+SELECT * FROM item_write_on_shard('app.articles'::regclass, ROW(1, 2), ARRAY['x'], NULL, NULL, 100);
+
 -- tag care within one tenant leaves the other untouched
 CREATE TABLE tenant_two_before AS
 SELECT t.*, (SELECT array_agg(item_id ORDER BY item_id) FROM app.articles_tags a
