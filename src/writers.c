@@ -584,12 +584,23 @@ post_remove_tags(PG_FUNCTION_ARGS)
  * A write on a distributed target, as one statement: the item's row is
  * selected with the write's own call, which Citus' router sends whole to
  * the worker that holds the row (the tenant names its shard), where
- * item_write_on_shard() runs on the row's shard.  $1 item, $2 names, $3
- * context, $4 how, $5 the limit of tags.
+ * item_write_on_shard() runs on the row's shard.  The DELETE deletes
+ * nothing (no association has a NULL tag): it makes the statement a write
+ * to Citus, which then sends it in a transaction block of the caller's
+ * transaction (a SELECT alone it sends outside one when the caller has
+ * none, and the worker would commit the write whatever the caller's
+ * transaction then did), takes part in its two-phase commit, and sends the
+ * transaction's later statements on the shard group through the same
+ * connection, which sees the write.  $1 item, $2 names, $3 context, $4
+ * how, $5 the limit of tags.
  */
 static const TagsStatement stmt_item_write_on_shard = {
 	"item_write_on_shard",
-	"SELECT @extschema@.item_write_on_shard(t.tableoid, t, $2, $3, $4, $5)"
+	"WITH as_a_write AS ("
+	"    DELETE FROM @assoc@ a"
+	"    WHERE @tenant:a@ a.@item@ OPERATOR(pg_catalog.=) $1"
+	"      AND a.tag_id IS NULL)"
+	" SELECT @extschema@.item_write_on_shard(t.tableoid, t, $2, $3, $4, $5)"
 	" FROM @target@ t"
 	" WHERE @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) $1",
 	5, {ITEM_KEY_TYPE, TEXTARRAYOID, TEXTOID, CHAROID, INT4OID}, 0,

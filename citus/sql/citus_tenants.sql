@@ -113,6 +113,17 @@ SELECT single_shard_statements() > 2 AS set_new_name_comes_back;
 SELECT name FROM item_get_tags('app.articles', 5, tenant => 1);
 SELECT name FROM item_get_tags('app.articles', 5, tenant => 2);
 SELECT count(*) FROM item_set_tags('app.articles', 5, ARRAY['Python', 'SQL', 'tag 2'], tenant => 1);
+-- the worker's part of a write is the coordinator's transaction's: undone
+-- with it, even when the statement that made the call fails after it
+-- returned, and seen by the transaction's later reads of any shard
+SELECT count(*) FROM app.articles_tags WHERE item_id = 6;
+BEGIN;
+SELECT name FROM item_set_tags('app.articles', 6, ARRAY['go'], tenant => 1);
+SELECT count(*) FROM app.articles_tags WHERE item_id = 6;
+ROLLBACK;
+SELECT name::integer FROM item_set_tags('app.articles', 6, ARRAY['go'], tenant => 1);
+SELECT name FROM item_get_tags('app.articles', 6, tenant => 1);
+SELECT count(*) FROM app.articles_tags WHERE item_id = 6;
 -- what the worker's function is given is checked there
 SELECT * FROM item_write_on_shard('app.articles'::regclass, ROW(1, 2), ARRAY['x'], NULL, 's', 100);
 SELECT * FROM items_page_on_shard('app.tenant_tags'::regclass, ROW(1, 2), NULL::app.articles, 0, 10, NULL);
