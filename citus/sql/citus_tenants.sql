@@ -153,11 +153,19 @@ SELECT count(*) AS changed FROM (
                          WHERE a.tenant = 2 AND a.tag_id = t.id)
      FROM app.tenant_tags t WHERE tenant = 2)) d;
 
+-- a page of an old slug (the worker finds no tag of it, and the page is
+-- read as on a single server), of a slug of no tag
+SELECT id FROM items_by_tag(NULL::app.articles, 'tag-0', 1, 3, tenant => 1);
+SELECT id FROM items_by_tag(NULL::app.articles, 'tag-0', 1, 3, tenant => 2);
+SELECT id FROM items_by_tag(NULL::app.articles, 'no-such-tag', 1, 3, tenant => 1);
+
 -- contexts: lists of their own, with their own counts
 SELECT name FROM item_set_tags('app.articles', 1, ARRAY['Java'], tenant => 2, context => 'skills');
 SELECT name, item_count FROM tag_item_counts('app.articles', tenant => 2, context => 'skills')
 WHERE item_count > 0;
 SELECT tag_item_count('app.articles', 'java', tenant => 2);
+SELECT id FROM items_by_tag(NULL::app.articles, 'java', 1, 3, tenant => 2, context => 'skills');
+SELECT id FROM items_by_tag(NULL::app.articles, 'java', 1, 3, tenant => 2);
 
 -- the application's own writes to the target fire the triggers on the
 -- workers' shards: copies and counts follow
