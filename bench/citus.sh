@@ -15,7 +15,9 @@
 # Then, with one pgbench client for CITUS_SECS seconds (default 10) a run,
 # each run made CITUS_ROUNDS times (default 3) in turn, the median latency
 # of: item_set_tags of 4 existing names on a random item of a random tenant
-# (set), and the first page of tag 1 of a random tenant (page).  Goals:
+# (set), the first page of tag 1 of a random tenant (page), and the
+# item's row read by its key (hop: on Citus, one hop of the router, the
+# floor of any call, set against the single server's page, no goal).  Goals:
 # Citus within 2x of the single server (dist ÷ local), and the per-call
 # cost flat in the number of tenants (10 000 ÷ 10 within 1.2x).  The table
 # goes to bench/results/citus.txt, pgbench's outputs to citus.log.
@@ -104,6 +106,12 @@ for schema in dist_10 dist_10000 local_10 local_10000; do
 		\set t random(1, $tenants)
 		SELECT count(*) FROM items_by_tag(NULL::$schema.articles, 'tag-1', 1, 20, tenant => :t);
 	EOF
+	cat > "$work/hop_$schema.sql" <<-EOF
+		\set t random(1, $tenants)
+		\set j random(1, $((per - 1)))
+		\set i :j * $tenants + :t - 1
+		SELECT status FROM $schema.articles WHERE account_id = :t AND id = :i;
+	EOF
 done
 chmod 644 "$work"/*.sql
 
@@ -124,7 +132,7 @@ median() {
 
 declare -A runs
 for round in $(seq "$rounds"); do
-	for workload in set page; do
+	for workload in set page hop; do
 		for schema in local_10 dist_10 local_10000 dist_10000; do
 			runs[$workload,$schema]+=" $(latency "$workload" "$schema")"
 		done
@@ -148,6 +156,15 @@ row() {
 	[ "$ok" = no ] || met=$((met + 1))
 	line "$1" "$2" "$a ms" "$b ms" "${r}x" "<= ${5}x" "$ok"
 }
+# floor TENANTS: Citus' one hop (a router SELECT of one row) against the
+# single server's page, no goal: what 2x leaves for the rest of a call
+floor() {
+	local a b r
+	a=$(echo "${runs[page,local_$1]}" | median)
+	b=$(echo "${runs[hop,dist_$1]}" | median)
+	r=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b / a }')
+	line "hop/page" "$1" "$a ms" "$b ms" "${r}x" "" ""
+}
 
 table=$results/citus.txt
 {
@@ -161,6 +178,13 @@ table=$results/citus.txt
 		for tenants in 10 10000; do
 			row "$workload" "$tenants" "local_$tenants" "dist_$tenants" 2
 		done
+	done
+	echo
+	echo "the floor: one hop of Citus (a router SELECT of one item's row, dist) against the page on the single server (local)"
+	line workload tenants "local page" "dist hop" "hop/page" "" ""
+	line -------- ------- ---------- -------- -------- "" ""
+	for tenants in 10 10000; do
+		floor "$tenants"
 	done
 	echo
 	line workload kind "10 tenants" "10000" "ratio" goal met?

@@ -184,6 +184,15 @@ SELECT t.tenant, count(*) AS tags, sum(c.item_count) AS items
 FROM generate_series(1, 2) AS t(tenant),
      LATERAL tag_item_counts('te_folds', 1000000, tenant => t.tenant) AS c
 GROUP BY t.tenant ORDER BY t.tenant;
+-- the functions a Citus coordinator sends to its workers (doc/citus.md)
+-- refuse what is no shard of a target on a node of a Citus cluster, and
+-- write nothing
+SELECT * FROM item_write_on_shard('te_folds'::regclass, ROW(1, 1)::te_folds,
+                                  ARRAY['x'], NULL, 's', 100);
+SELECT * FROM items_page_on_shard('tenant_tags'::regclass,
+                                  (SELECT t FROM tenant_tags t LIMIT 1),
+                                  NULL::te_folds, 0, 10, NULL);
+SELECT name FROM item_get_tags('te_folds', 1, tenant => 1);
 DROP TABLE te_folds CASCADE;
 DROP TABLE tenant_tags, tenant_tag_synonyms, tenant_tag_slug_aliases;
 DROP ROLE tags_edges_clerk;

@@ -277,6 +277,7 @@ tags_citus_table_of_shard(Oid relid)
 	int64		shardid = relname != NULL ? shard_id_of(relname) : 0;
 	Datum		params[2];
 	bool		isnull;
+	Oid			table;
 
 	if (shardid <= 0 || !tags_citus_installed())
 		return InvalidOid;
@@ -285,8 +286,11 @@ tags_citus_table_of_shard(Oid relid)
 	params[1] = CStringGetTextDatum(relname);
 	if (tags_execute(&stmt_citus_shard_of, params, NULL, true, 0) == 0)
 		return InvalidOid;
-	return DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-										  SPI_tuptable->tupdesc, 1, &isnull));
+	table = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 1, &isnull));
+	/* a table of that name in another schema is not the shard */
+	return get_rel_namespace(relid) == get_rel_namespace(table) ?
+		table : InvalidOid;
 }
 
 /*
@@ -308,17 +312,20 @@ static const TagsStatement stmt_citus_colocated_shard = {
 /*
  * The shard on this node of table relid that is colocated with the shard
  * shard (of another table of the same colocation group), or InvalidOid if
- * this node has none.  Runs in SPI.
+ * this node has none (or shard is no relation).  Runs in SPI.
  */
 Oid
 tags_citus_colocated_shard(Oid shard, Oid relid)
 {
+	char	   *shard_name = get_rel_name(shard);
 	Datum		params[2];
 	bool		isnull;
 	char	   *name;
 
+	if (shard_name == NULL)
+		return InvalidOid;
 	/* $1 the shard's id, $2 the other table */
-	params[0] = Int64GetDatum(shard_id_of(get_rel_name(shard)));
+	params[0] = Int64GetDatum(shard_id_of(shard_name));
 	params[1] = ObjectIdGetDatum(relid);
 	if (tags_execute(&stmt_citus_colocated_shard, params, NULL, true, 0) == 0)
 		return InvalidOid;

@@ -12,7 +12,10 @@
  * each runs a fixed number of statements.  An item is named by its key,
  * passed as bigint, uuid or text (the SQL overloads) and converted to the
  * type of the target's key; a target anyelement argument is a row of the
- * target's type.  See doc/functions.md, doc/targets.md and doc/plans.md.
+ * target's type.  On a target distributed by Citus, items_by_tag() sends
+ * its page as one statement to the worker that holds the tenant
+ * (tag_page_on_shard()).  See doc/functions.md, doc/targets.md,
+ * doc/plans.md and doc/citus.md.
  *
  *-------------------------------------------------------------------------
  */
@@ -37,12 +40,12 @@ PG_FUNCTION_INFO_V1(post_get_tags);
 PG_FUNCTION_INFO_V1(items_by_tag);
 PG_FUNCTION_INFO_V1(posts_by_tag);
 PG_FUNCTION_INFO_V1(items_by_tag_after);
-PG_FUNCTION_INFO_V1(items_page_on_shard);
 PG_FUNCTION_INFO_V1(posts_by_tag_after);
 PG_FUNCTION_INFO_V1(items_tagged);
 PG_FUNCTION_INFO_V1(posts_tagged);
 PG_FUNCTION_INFO_V1(items_related);
 PG_FUNCTION_INFO_V1(posts_related);
+PG_FUNCTION_INFO_V1(items_page_on_shard);
 
 static void target_of_row_arg(FunctionCallInfo fcinfo, int argno,
 							  TagsTarget *target);
@@ -308,13 +311,13 @@ put_tag_page(FunctionCallInfo fcinfo, const TagsTarget *target, Datum *params)
  * A page on a distributed target, as one statement: the tag's row is
  * selected by its slug with the page's own call, which Citus' router sends
  * whole to the worker that holds the tenant, where items_page_on_shard()
- * reads the page from the shards there.  $1 slug, $2 offset, $3 limit, $4
- * context.
+ * reads the page from the shards there; its rows come back as one array.
+ * $1 slug, $2 offset, $3 limit, $4 context.
  */
 static const TagsStatement stmt_item_tag_page_on_shard = {
 	"item_tag_page_on_shard",
-	"SELECT @extschema@.items_page_on_shard(v.tableoid, v, NULL::@target@,"
-	"                                       $2, $3, $4)"
+	"SELECT ARRAY(SELECT p FROM @extschema@.items_page_on_shard("
+	"                 v.tableoid, v, NULL::@target@, $2, $3, $4) p)"
 	" FROM @tags@ v"
 	" WHERE @tenant:v@ v.slug OPERATOR(pg_catalog.=) $1",
 	4, {TEXTOID, INT8OID, INT8OID, TEXTOID}, 0, SPI_OK_SELECT
@@ -324,9 +327,9 @@ static const TagsStatement stmt_item_tag_page_on_shard = {
  * Put the page of the tag of slug (params: $2 offset, $3 limit) into the
  * result set from the Citus worker that holds the tenant (doc/citus.md,
  * "Where a call runs"): one hop, where Citus would plan and send the slug's
- * lookup and the page apart.  False, with nothing put, if the statement
- * gave no rows: slug is an old slug or no tag's, or the page is empty,
- * which the caller then reads as on a single server.
+ * lookup and the page apart.  False, with nothing put, if slug is no
+ * current slug of a tag (an old slug, or no tag's), which the caller then
+ * reads as on a single server.
  */
 static bool
 tag_page_on_shard(FunctionCallInfo fcinfo, const TagsTarget *target,
@@ -335,6 +338,7 @@ tag_page_on_shard(FunctionCallInfo fcinfo, const TagsTarget *target,
 	const char *context = NameStr(target->context);
 	Datum		values[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
+	bool		isnull;
 
 	/* $1 slug, $2 offset, $3 limit, $4 context */
 	values[0] = slug;
@@ -345,7 +349,9 @@ tag_page_on_shard(FunctionCallInfo fcinfo, const TagsTarget *target,
 	if (tags_target_execute(target, &stmt_item_tag_page_on_shard, values,
 							nulls, false, true, 0) == 0)
 		return false;
-	tags_put_spi_row_values(fcinfo);
+	tags_put_row_array(fcinfo, SPI_getbinval(SPI_tuptable->vals[0],
+											 SPI_tuptable->tupdesc, 1,
+											 &isnull));
 	return true;
 }
 
@@ -962,7 +968,6 @@ items_page_on_shard(PG_FUNCTION_ARGS)
 {
 	Oid			table = row_table_arg(fcinfo, 2);
 	Oid			shard;
-	Oid			target_shard = InvalidOid;
 	HeapTupleHeader tag;
 	TagsTarget	target;
 	Datum		params[3];
@@ -977,11 +982,8 @@ items_page_on_shard(PG_FUNCTION_ARGS)
 	tag = PG_GETARG_HEAPTUPLEHEADER(1);
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
-	if (tags_citus_installed())
-		target_shard = tags_citus_colocated_shard(shard, table);
-	if (!OidIsValid(target_shard) ||
-		!tags_find_target(target_shard, &target) ||
-		target.relid != target_shard || target.vocab.tags != shard ||
+	if (!tags_citus_installed() ||
+		!tags_find_target_beside(table, shard, &target) ||
 		HeapTupleHeaderGetTypeId(tag) != get_rel_type_id(shard))
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -990,10 +992,21 @@ items_page_on_shard(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(5))
 		tags_use_context(&target, TextDatumGetCString(PG_GETARG_DATUM(5)));
 	if (TAGS_HAS_TENANTS(&target))
-		tags_set_tenant(&target, GetAttributeByName(tag, "tenant", &isnull),
-						target.vocab.tenant_type);
+	{
+		Datum		tenant = GetAttributeByName(tag, "tenant", &isnull);
+
+		if (isnull)
+			ereport(ERROR,
+					errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					errmsg("tenant must not be null"));
+		tags_set_tenant(&target, tenant, target.vocab.tenant_type);
+	}
 	/* $1 tag, $2 offset, $3 limit */
 	params[0] = GetAttributeByName(tag, "id", &isnull);
+	if (isnull)
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("tag must not be null"));
 	params[1] = PG_GETARG_DATUM(3);
 	params[2] = PG_GETARG_DATUM(4);
 	put_tag_page(fcinfo, &target, params);

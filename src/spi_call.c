@@ -22,6 +22,8 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/tuplestore.h"
@@ -113,32 +115,58 @@ tags_put_spi_result(FunctionCallInfo fcinfo)
 }
 
 /*
- * Append the rows of the last statement, each a value of the row type of
- * the result set in its first column, to the materialized result set of
- * fcinfo: the rows a call's function on a Citus worker returned
- * (doc/citus.md).
+ * The elements of array, an array of values of a row type (what a call's
+ * function on a Citus worker gave back, doc/citus.md), as row values;
+ * *count is set.  A NULL element is 22004.
+ */
+HeapTupleHeader *
+tags_row_array_rows(Datum array, int *count)
+{
+	ArrayType  *rows = DatumGetArrayTypeP(array);
+	Datum	   *elems;
+	bool	   *nulls;
+	HeapTupleHeader *result;
+	int			i;
+
+	deconstruct_array(rows, ARR_ELEMTYPE(rows), -1, false, TYPALIGN_DOUBLE,
+					  &elems, &nulls, count);
+	result = palloc(Max(*count, 1) * sizeof(HeapTupleHeader));
+	for (i = 0; i < *count; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					errmsg("a row the Citus worker gave back is null"));
+		result[i] = DatumGetHeapTupleHeader(elems[i]);
+	}
+	return result;
+}
+
+/*
+ * Append the rows of array, an array of values of the row type of the
+ * materialized result set of fcinfo (tags_row_array_rows()), to the result
+ * set
  */
 void
-tags_put_spi_row_values(FunctionCallInfo fcinfo)
+tags_put_row_array(FunctionCallInfo fcinfo, Datum array)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	uint64		i;
+	int			count;
+	HeapTupleHeader *rows = tags_row_array_rows(array, &count);
+	int			i;
 
-	for (i = 0; i < SPI_processed; i++)
+	for (i = 0; i < count; i++)
 	{
-		bool		isnull;
-		HeapTupleHeader row;
 		HeapTupleData tuple;
 
-		row = DatumGetHeapTupleHeader(SPI_getbinval(SPI_tuptable->vals[i],
-													SPI_tuptable->tupdesc, 1,
-													&isnull));
-		Assert(!isnull);
-		Assert(HeapTupleHeaderGetTypeId(row) == rsinfo->setDesc->tdtypeid);
-		tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+		if (HeapTupleHeaderGetTypeId(rows[i]) != rsinfo->setDesc->tdtypeid)
+			elog(ERROR, "a row the Citus worker gave back is of type %s, not %s",
+				 format_type_be(HeapTupleHeaderGetTypeId(rows[i])),
+				 format_type_be(rsinfo->setDesc->tdtypeid));
+		tuple.t_len = HeapTupleHeaderGetDatumLength(rows[i]);
 		ItemPointerSetInvalid(&tuple.t_self);
 		tuple.t_tableOid = InvalidOid;
-		tuple.t_data = row;
+		tuple.t_data = rows[i];
 		tuplestore_puttuple(rsinfo->setResult, &tuple);
 	}
 }

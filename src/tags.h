@@ -196,6 +196,9 @@ typedef struct TagsTarget
 {
 	Oid			relid;			/* the target; InvalidOid for a vocabulary
 								 * alone (tags_find_vocabulary()) */
+	Oid			table;			/* the table messages name: relid, or, where
+								 * relid is a shard on a Citus node, its
+								 * distributed table */
 	Oid			assoc;			/* the list's association table */
 	Oid			counts;			/* its folded counts */
 	Oid			deltas;			/* its pending count deltas */
@@ -240,7 +243,8 @@ extern Oid	tags_schema(void);
 extern Oid	tags_table_id(const char *name);
 extern int	tags_result_column(const char *name);
 extern void tags_put_spi_result(FunctionCallInfo fcinfo);
-extern void tags_put_spi_row_values(FunctionCallInfo fcinfo);
+extern HeapTupleHeader *tags_row_array_rows(Datum array, int *count);
+extern void tags_put_row_array(FunctionCallInfo fcinfo, Datum array);
 
 /* The user a function runs as, saved while it runs as another */
 typedef struct TagsSavedUser
@@ -345,6 +349,8 @@ extern char *tags_qualified_name(Oid relid);
 /* targets.c */
 extern bool tags_find_target(Oid relid, TagsTarget *target);
 extern bool tags_find_registration(Oid relid, TagsTarget *target);
+extern bool tags_find_target_beside(Oid table, Oid vocabulary_shard,
+									TagsTarget *target);
 extern void tags_get_target(Oid relid, TagsTarget *target);
 extern void tags_target_arg(FunctionCallInfo fcinfo, TagsTarget *target);
 extern void tags_use_context(TagsTarget *target, const char *context);

@@ -344,14 +344,13 @@ tags_item_text(const TagsTarget *target, Datum key)
  * tenant "item 7 of tenant 42 of table "articles"", or, on posts, "post
  * 42", as 1.0 named its posts.  On a Citus worker, where target is the
  * shard group of a shard (targets.c), the table is the distributed one,
- * as on the coordinator.  The caller must be connected to SPI.
+ * as on the coordinator.
  */
 char *
 tags_item_name(const TagsTarget *target, Datum key)
 {
-	Oid			table = tags_citus_table_of_shard(target->relid);
-	const char *table_name = get_rel_name(OidIsValid(table) ? table :
-										  target->relid);
+	const char *table_name = get_rel_name(OidIsValid(target->table) ?
+										  target->table : target->relid);
 
 	if (target->builtin)
 		return psprintf("post %s", tags_item_text(target, key));

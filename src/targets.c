@@ -257,6 +257,7 @@ add_target(Oid relid, Oid assoc, Oid counts, Oid deltas, const char *visible,
 	t = &entry->target;
 	memset(t, 0, sizeof(TagsTarget));
 	t->relid = relid;
+	t->table = relid;
 	t->registry = targets_registry;
 	t->assoc = assoc;
 	t->counts = counts;
@@ -494,6 +495,38 @@ tags_find_target(Oid relid, TagsTarget *target)
 }
 
 /*
+ * On a node of a Citus cluster: fill *target with the own list of the
+ * shard of the target table in the shard group of vocabulary_shard, a
+ * shard of the target's tenant vocabulary, as tags_find_target() fills it
+ * for that shard; false if this node has none.  The shard groups the
+ * cache has entered are looked at first: Citus' catalog is asked once.
+ * The caller must be connected to SPI.
+ */
+bool
+tags_find_target_beside(Oid table, Oid vocabulary_shard, TagsTarget *target)
+{
+	HASH_SEQ_STATUS status;
+	TargetCacheEntry *entry;
+	Oid			shard;
+
+	if (!targets_current())
+		load_targets();
+	hash_seq_init(&status, targets_cache);
+	while ((entry = hash_seq_search(&status)) != NULL)
+		if (entry->target.table == table && entry->relid != table &&
+			entry->target.vocab.tags == vocabulary_shard)
+		{
+			hash_seq_term(&status);
+			check_not_broken(entry);
+			*target = entry->target;
+			return true;
+		}
+	shard = tags_citus_colocated_shard(vocabulary_shard, table);
+	return OidIsValid(shard) && tags_find_target(shard, target) &&
+		target->relid == shard && target->vocab.tags == vocabulary_shard;
+}
+
+/*
  * Whether the table relid is registered as a target, even one a change
  * broke, whose tables *target then names (its key and sort column do not):
  * what tags_enable() and tags_disable() need, the latter being the way out
@@ -618,6 +651,10 @@ shard_entry(Oid shard)
 				   NULL,
 				   TAGS_HAS_TENANTS(&logical) ?
 				   vocabulary_on_shards(&logical.vocab, shard) : InvalidOid);
+		entry = hash_search(targets_cache, &target_shard, HASH_FIND, NULL);
+		if (entry == NULL)
+			return NULL;		/* the shard was dropped meanwhile */
+		entry->target.table = logical.relid;
 		for (i = 0; i < ncontexts; i++)
 		{
 			Datum		values[5];

@@ -12,8 +12,11 @@
  * count changes it makes and hands the trigger of copies.c the item it
  * locked.  Every error a caller can cause comes before the associations
  * are written.  Under REPEATABLE READ and SERIALIZABLE a writer fails with
- * 40001 rather than write over a list it cannot see.  See
- * doc/concurrency.md and doc/targets.md.
+ * 40001 rather than write over a list it cannot see.  On a target
+ * distributed by Citus, the coordinator sends the whole write, as one
+ * statement, to the worker that holds the item, where
+ * item_write_on_shard() runs it on the shards there (write_on_shard()).
+ * See doc/concurrency.md, doc/targets.md and doc/citus.md.
  *
  *-------------------------------------------------------------------------
  */
@@ -584,15 +587,16 @@ post_remove_tags(PG_FUNCTION_ARGS)
  * A write on a distributed target, as one statement: the item's row is
  * selected with the write's own call, which Citus' router sends whole to
  * the worker that holds the row (the tenant names its shard), where
- * item_write_on_shard() runs on the row's shard.  The DELETE deletes
- * nothing (no association has a NULL tag): it makes the statement a write
- * to Citus, which then sends it in a transaction block of the caller's
- * transaction (a SELECT alone it sends outside one when the caller has
- * none, and the worker would commit the write whatever the caller's
- * transaction then did), takes part in its two-phase commit, and sends the
- * transaction's later statements on the shard group through the same
- * connection, which sees the write.  $1 item, $2 names, $3 context, $4
- * how, $5 the limit of tags.
+ * item_write_on_shard() runs on the row's shard; its rows come back as
+ * one array, so that an item is one row, even with no tags.  The DELETE
+ * deletes nothing (no association has a NULL tag; every writer needs the
+ * DELETE privilege on the association table already): it makes the
+ * statement a write to Citus, which then sends it in a transaction block
+ * of the caller's transaction (a SELECT alone it sends outside one when
+ * the caller has none, and the worker would commit the write whatever the
+ * caller's transaction then did), and sends the transaction's later
+ * statements on the shard group through the same connection, which sees
+ * the write.  $1 item, $2 names, $3 context, $4 how, $5 the limit of tags.
  */
 static const TagsStatement stmt_item_write_on_shard = {
 	"item_write_on_shard",
@@ -600,23 +604,32 @@ static const TagsStatement stmt_item_write_on_shard = {
 	"    DELETE FROM @assoc@ a"
 	"    WHERE @tenant:a@ a.@item@ OPERATOR(pg_catalog.=) $1"
 	"      AND a.tag_id IS NULL)"
-	" SELECT @extschema@.item_write_on_shard(t.tableoid, t, $2, $3, $4, $5)"
+	" SELECT ARRAY(SELECT w FROM @extschema@.item_write_on_shard("
+	"                  t.tableoid, t, $2, $3, $4, $5) w)"
 	" FROM @target@ t"
 	" WHERE @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) $1",
 	5, {ITEM_KEY_TYPE, TEXTARRAYOID, TEXTOID, CHAROID, INT4OID}, 0,
 	SPI_OK_SELECT
 };
 
-/* Whether a result row of stmt_item_write_on_shard is the row of NULLs */
+/*
+ * Whether the rows of stmt_item_write_on_shard's array (the first column
+ * of its result row) are the one row of NULLs of missing names
+ */
 static bool
-names_missing(HeapTuple row, TupleDesc desc)
+names_missing(void)
 {
 	bool		isnull;
-	Datum		tag = SPI_getbinval(row, desc, 1, &isnull);
+	int			count;
+	HeapTupleHeader *rows;
 
-	if (isnull)
-		return true;
-	GetAttributeByName(DatumGetHeapTupleHeader(tag), "id", &isnull);
+	rows = tags_row_array_rows(SPI_getbinval(SPI_tuptable->vals[0],
+											 SPI_tuptable->tupdesc, 1,
+											 &isnull),
+							   &count);
+	if (count != 1)
+		return false;
+	GetAttributeByName(rows[0], "id", &isnull);
 	return isnull;
 }
 
@@ -635,6 +648,7 @@ write_on_shard(FunctionCallInfo fcinfo, const ItemWrite *w, char how)
 	const char *context = NameStr(w->target->context);
 	Datum		params[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	bool		isnull;
 	int			round;
 
 	/* $1 item, $2 names, $3 context, $4 how, $5 limit */
@@ -653,14 +667,26 @@ write_on_shard(FunctionCallInfo fcinfo, const ItemWrite *w, char how)
 					errcode(ERRCODE_NO_DATA_FOUND),
 					errmsg("%s does not exist",
 						   tags_item_name(w->target, w->key)));
-		if (!names_missing(SPI_tuptable->vals[0], SPI_tuptable->tupdesc))
+		if (!names_missing())
 			break;
-		/* created and locked by this transaction, the worker finds them */
+
+		/*
+		 * This transaction created them and holds their locks: the worker
+		 * finds them, unless a trigger or a row-level security policy on
+		 * the worker's shard hides them
+		 */
 		if (round > 0)
-			elog(ERROR, "item_write_on_shard() found no tags of names just created");
+			ereport(ERROR,
+					errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					errmsg("the tags of %s could not be read on the Citus worker that holds it",
+						   tags_item_name(w->target, w->key)),
+					errdetail("They were created, and a trigger or a row-level security policy on table \"%s\" hides them there.",
+							  get_rel_name(w->target->vocab.tags)));
 		tags_resolve_tags(w->target, w->list, true);
 	}
-	tags_put_spi_row_values(fcinfo);
+	tags_put_row_array(fcinfo, SPI_getbinval(SPI_tuptable->vals[0],
+											 SPI_tuptable->tupdesc, 1,
+											 &isnull));
 }
 
 /*
@@ -693,20 +719,31 @@ item_write_on_shard(PG_FUNCTION_ARGS)
 	row = PG_GETARG_HEAPTUPLEHEADER(1);
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
-	if (!tags_find_target(shard, &target) || target.relid != shard ||
+	/* a shard of a target on this node, and item a row of it */
+	if (!tags_citus_installed() || !tags_find_target(shard, &target) ||
+		target.relid != shard || target.table == shard ||
 		HeapTupleHeaderGetTypeId(row) != get_rel_type_id(shard))
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("item is not a row of a tag target's table \"%s\"",
-					   get_rel_name(shard) ? get_rel_name(shard) : "?"));
+				errmsg("item is not a row of a shard of a tag target on this node"));
 	if (!PG_ARGISNULL(3))
 		tags_use_context(&target, TextDatumGetCString(PG_GETARG_DATUM(3)));
 	if (TAGS_HAS_TENANTS(&target))
-		tags_set_tenant(&target,
-						GetAttributeByNum(row, target.tenant_att, &isnull),
-						get_atttype(shard, target.tenant_att));
+	{
+		Datum		tenant = GetAttributeByNum(row, target.tenant_att, &isnull);
+
+		if (isnull)
+			ereport(ERROR,
+					errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					errmsg("tenant must not be null"));
+		tags_set_tenant(&target, tenant, get_atttype(shard, target.tenant_att));
+	}
 	w.target = &target;
 	w.key = GetAttributeByNum(row, target.key_att, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("item must not be null"));
 	w.list = &list;
 	w.max_tags = PG_GETARG_INT32(5);
 	w.create = false;
@@ -724,7 +761,7 @@ item_write_on_shard(PG_FUNCTION_ARGS)
 		default:
 			ereport(ERROR,
 					errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					errmsg("how must be 's', 'a' or 'r'"));
+					errmsg("argument \"how\" must be 's', 'a' or 'r'"));
 	}
 	if (!done)
 	{

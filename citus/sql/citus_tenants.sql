@@ -128,6 +128,31 @@ SELECT count(*) FROM app.articles_tags WHERE item_id = 6;
 SELECT * FROM item_write_on_shard('app.articles'::regclass, ROW(1, 2), ARRAY['x'], NULL, 's', 100);
 SELECT * FROM items_page_on_shard('app.tenant_tags'::regclass, ROW(1, 2), NULL::app.articles, 0, 10, NULL);
 SELECT * FROM item_write_on_shard('app.articles'::regclass, ROW(1, 2), ARRAY['x'], NULL, NULL, 100);
+SELECT * FROM items_page_on_shard(0, ROW(1, 2), NULL::app.articles, 0, 10, NULL);
+SELECT * FROM item_write_on_shard(0, ROW(1, 2), ARRAY['x'], NULL, 's', 100);
+SELECT * FROM item_write_on_shard('app.articles'::regclass,
+    ROW(1, 7, 'x', 'published', NULL)::app.articles, ARRAY['x'], NULL, 's', 100);
+-- on each shard, as the router would send it: a row without a key or a
+-- tenant is refused, not written
+SELECT DISTINCT success, result FROM run_command_on_placements('app.articles', $$
+    SELECT count(*) FROM item_write_on_shard('%1$s'::regclass,
+        ROW(1, NULL, 'x', 'published', NULL)::%1$s, ARRAY['x'], NULL, 's', 100)$$);
+SELECT DISTINCT success, result FROM run_command_on_placements('app.articles', $$
+    SELECT count(*) FROM item_write_on_shard('%1$s'::regclass,
+        ROW(NULL, 7, 'x', 'published', NULL)::%1$s, ARRAY['x'], NULL, 's', 100)$$);
+
+-- writes that leave an item without tags, and an empty page, are one
+-- statement too
+SELECT count(*) FROM item_set_tags('app.articles', 7, ARRAY[]::text[], tenant => 1);
+SELECT count(*) FROM item_set_tags('app.articles', 7, NULL, tenant => 1);
+SELECT count(*) FROM item_add_tags('app.articles', 7, ARRAY[]::text[], tenant => 1);
+SELECT count(*) FROM item_remove_tags('app.articles', 7, ARRAY['python'], tenant => 1);
+SELECT name FROM item_add_tags('app.articles', 7, ARRAY['python'], tenant => 1);
+SELECT count(*) FROM item_remove_tags('app.articles', 7, ARRAY['python'], tenant => 1);
+SELECT citus_stat_counters_reset();
+SELECT count(*) FROM items_by_tag(NULL::app.articles, 'python', 100, 10, tenant => 1);
+SELECT single_shard_statements() AS empty_page;
+SELECT count(*) FROM item_set_tags('app.articles', 7, ARRAY['Python', 'SQL', 'tag 1'], tenant => 1);
 
 -- tag care within one tenant leaves the other untouched
 CREATE TABLE tenant_two_before AS
