@@ -338,7 +338,8 @@ tag_page_on_shard(FunctionCallInfo fcinfo, const TagsTarget *target,
 	const char *context = NameStr(target->context);
 	Datum		values[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
-	bool		isnull;
+	HeapTupleHeader *rows;
+	int			count;
 
 	/* $1 slug, $2 offset, $3 limit, $4 context */
 	values[0] = slug;
@@ -349,9 +350,8 @@ tag_page_on_shard(FunctionCallInfo fcinfo, const TagsTarget *target,
 	if (tags_target_execute(target, &stmt_item_tag_page_on_shard, values,
 							nulls, false, true, 0) == 0)
 		return false;
-	tags_put_row_array(fcinfo, SPI_getbinval(SPI_tuptable->vals[0],
-											 SPI_tuptable->tupdesc, 1,
-											 &isnull));
+	rows = tags_spi_row_array(&count);
+	tags_put_rows(fcinfo, rows, count);
 	return true;
 }
 

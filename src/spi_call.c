@@ -115,19 +115,24 @@ tags_put_spi_result(FunctionCallInfo fcinfo)
 }
 
 /*
- * The elements of array, an array of values of a row type (what a call's
- * function on a Citus worker gave back, doc/citus.md), as row values;
- * *count is set.  A NULL element is 22004.
+ * The rows a call's function on a Citus worker gave back (doc/citus.md):
+ * the elements of the array in the first column of the last statement's
+ * first row, values of a row type; *count is set.  A NULL element is
+ * 22004.
  */
 HeapTupleHeader *
-tags_row_array_rows(Datum array, int *count)
+tags_spi_row_array(int *count)
 {
-	ArrayType  *rows = DatumGetArrayTypeP(array);
+	bool		isnull;
+	ArrayType  *rows;
 	Datum	   *elems;
 	bool	   *nulls;
 	HeapTupleHeader *result;
 	int			i;
 
+	rows = DatumGetArrayTypeP(SPI_getbinval(SPI_tuptable->vals[0],
+											SPI_tuptable->tupdesc, 1,
+											&isnull));
 	deconstruct_array(rows, ARR_ELEMTYPE(rows), -1, false, TYPALIGN_DOUBLE,
 					  &elems, &nulls, count);
 	result = palloc(Max(*count, 1) * sizeof(HeapTupleHeader));
@@ -143,16 +148,13 @@ tags_row_array_rows(Datum array, int *count)
 }
 
 /*
- * Append the rows of array, an array of values of the row type of the
- * materialized result set of fcinfo (tags_row_array_rows()), to the result
- * set
+ * Append count rows (tags_spi_row_array()), values of the row type of the
+ * materialized result set of fcinfo, to the result set
  */
 void
-tags_put_row_array(FunctionCallInfo fcinfo, Datum array)
+tags_put_rows(FunctionCallInfo fcinfo, HeapTupleHeader *rows, int count)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int			count;
-	HeapTupleHeader *rows = tags_row_array_rows(array, &count);
 	int			i;
 
 	for (i = 0; i < count; i++)

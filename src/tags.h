@@ -243,8 +243,9 @@ extern Oid	tags_schema(void);
 extern Oid	tags_table_id(const char *name);
 extern int	tags_result_column(const char *name);
 extern void tags_put_spi_result(FunctionCallInfo fcinfo);
-extern HeapTupleHeader *tags_row_array_rows(Datum array, int *count);
-extern void tags_put_row_array(FunctionCallInfo fcinfo, Datum array);
+extern HeapTupleHeader *tags_spi_row_array(int *count);
+extern void tags_put_rows(FunctionCallInfo fcinfo, HeapTupleHeader *rows,
+						  int count);
 
 /* The user a function runs as, saved while it runs as another */
 typedef struct TagsSavedUser

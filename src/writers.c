@@ -613,27 +613,6 @@ static const TagsStatement stmt_item_write_on_shard = {
 };
 
 /*
- * Whether the rows of stmt_item_write_on_shard's array (the first column
- * of its result row) are the one row of NULLs of missing names
- */
-static bool
-names_missing(void)
-{
-	bool		isnull;
-	int			count;
-	HeapTupleHeader *rows;
-
-	rows = tags_row_array_rows(SPI_getbinval(SPI_tuptable->vals[0],
-											 SPI_tuptable->tupdesc, 1,
-											 &isnull),
-							   &count);
-	if (count != 1)
-		return false;
-	GetAttributeByName(rows[0], "id", &isnull);
-	return isnull;
-}
-
-/*
  * Run the write w, how being 's' (item_set_tags()), 'a' (add) or 'r'
  * (remove), on the Citus worker that holds the item (doc/citus.md, "Where
  * a call runs"): one hop, the statements on local tables there as a single
@@ -648,6 +627,8 @@ write_on_shard(FunctionCallInfo fcinfo, const ItemWrite *w, char how)
 	const char *context = NameStr(w->target->context);
 	Datum		params[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	HeapTupleHeader *rows;
+	int			count;
 	bool		isnull;
 	int			round;
 
@@ -667,7 +648,12 @@ write_on_shard(FunctionCallInfo fcinfo, const ItemWrite *w, char how)
 					errcode(ERRCODE_NO_DATA_FOUND),
 					errmsg("%s does not exist",
 						   tags_item_name(w->target, w->key)));
-		if (!names_missing())
+		/* done, unless its rows are the one row of NULLs: names missing */
+		rows = tags_spi_row_array(&count);
+		if (count != 1)
+			break;
+		GetAttributeByName(rows[0], "id", &isnull);
+		if (!isnull)
 			break;
 
 		/*
@@ -684,9 +670,7 @@ write_on_shard(FunctionCallInfo fcinfo, const ItemWrite *w, char how)
 							  get_rel_name(w->target->vocab.tags)));
 		tags_resolve_tags(w->target, w->list, true);
 	}
-	tags_put_row_array(fcinfo, SPI_getbinval(SPI_tuptable->vals[0],
-											 SPI_tuptable->tupdesc, 1,
-											 &isnull));
+	tags_put_rows(fcinfo, rows, count);
 }
 
 /*

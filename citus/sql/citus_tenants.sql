@@ -153,6 +153,13 @@ SELECT citus_stat_counters_reset();
 SELECT count(*) FROM items_by_tag(NULL::app.articles, 'python', 100, 10, tenant => 1);
 SELECT single_shard_statements() AS empty_page;
 SELECT count(*) FROM item_set_tags('app.articles', 7, ARRAY['Python', 'SQL', 'tag 1'], tenant => 1);
+-- the caller's limit of tags holds on the worker, where the setting is not
+SET tags.max_tags_per_post = 2;
+\set VERBOSITY terse
+SELECT count(*) FROM item_add_tags('app.articles', 7, ARRAY['go'], tenant => 1);
+\set VERBOSITY default
+RESET tags.max_tags_per_post;
+SELECT name FROM item_get_tags('app.articles', 7, tenant => 1);
 
 -- tag care within one tenant leaves the other untouched
 CREATE TABLE tenant_two_before AS
