@@ -367,12 +367,13 @@ LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION items_by_tag_after(anyelement, text, anyelement, integer, tag_tenant, text) IS
 'the tag''s visible items that come after the item after in items_by_tag() order';
 
--- items_by_tag() on a distributed target: the coordinator runs this in a
--- SELECT of the tag's row, which Citus sends whole to the worker that
--- holds the tenant, where it reads the page on the shards there
--- (doc/citus.md, "Where a call runs").  shard is the row's table there,
--- target a row of the target's type.
-CREATE FUNCTION items_page_on_shard(shard oid, tag record, target anyelement,
+-- items_by_tag() and items_by_tag_after() on a distributed target: the
+-- coordinator runs this in a SELECT of the tag's row, which Citus sends
+-- whole to the worker that holds the tenant, where it reads the page on
+-- the shards there (doc/citus.md, "Where a call runs").  shard is the
+-- row's table there; after a row of the target's type: the page follows
+-- it, or, NULL, starts at offset.
+CREATE FUNCTION items_page_on_shard(shard oid, tag record, after anyelement,
                                     "offset" bigint, "limit" bigint,
                                     context text)
 RETURNS SETOF anyelement
@@ -380,7 +381,7 @@ AS 'MODULE_PATHNAME', 'items_page_on_shard'
 LANGUAGE C STABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION items_page_on_shard(oid, record, anyelement, bigint, bigint, text) IS
-'a page of items_by_tag() on the Citus worker that holds the tenant (called by it)';
+'a page of items_by_tag() or items_by_tag_after() on the Citus worker that holds the tenant (called by them)';
 
 DROP FUNCTION items_tagged(anyelement, text[], text, text[], integer, integer);
 

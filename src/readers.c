@@ -12,9 +12,9 @@
  * each runs a fixed number of statements.  An item is named by its key,
  * passed as bigint, uuid or text (the SQL overloads) and converted to the
  * type of the target's key; a target anyelement argument is a row of the
- * target's type.  On a target distributed by Citus, items_by_tag() sends
- * its page as one statement to the worker that holds the tenant
- * (tag_page_on_shard()).  See doc/functions.md, doc/targets.md,
+ * target's type.  On a target distributed by Citus, items_by_tag() and
+ * items_by_tag_after() send their page as one statement to the worker
+ * that holds the tenant (tag_page_on_shard()).  See doc/functions.md, doc/targets.md,
  * doc/plans.md and doc/citus.md.
  *
  *-------------------------------------------------------------------------
@@ -55,9 +55,14 @@ static void put_tag_page(FunctionCallInfo fcinfo, const TagsTarget *target,
 						 Datum *params);
 static bool tag_page_on_shard(FunctionCallInfo fcinfo,
 							  const TagsTarget *target, Datum slug,
-							  Datum *params);
+							  NullableDatum after, int64 offset,
+							  int64 limit);
 static void put_tag_page_after(FunctionCallInfo fcinfo,
 							   const TagsTarget *target, Datum *params);
+static Datum after_key(HeapTupleHeader after, const TagsTarget *target);
+static void put_tag_page_after_row(FunctionCallInfo fcinfo,
+								   const TagsTarget *target, Datum tag,
+								   HeapTupleHeader after, int64 limit);
 static Datum tag_ids_by_use(const TagsTarget *target, Datum names);
 static void put_tagged(FunctionCallInfo fcinfo, const TagsTarget *target,
 					   const TagsTaggedArgs *args);
@@ -312,41 +317,44 @@ put_tag_page(FunctionCallInfo fcinfo, const TagsTarget *target, Datum *params)
  * selected by its slug with the page's own call, which Citus' router sends
  * whole to the worker that holds the tenant, where items_page_on_shard()
  * reads the page from the shards there; its rows come back as one array.
- * $1 slug, $2 offset, $3 limit, $4 context.
+ * $1 slug, $2 offset, $3 limit, $4 context, $5 the row after which the
+ * page starts (NULL: at the offset).
  */
 static const TagsStatement stmt_item_tag_page_on_shard = {
 	"item_tag_page_on_shard",
 	"SELECT ARRAY(SELECT p FROM @extschema@.items_page_on_shard("
-	"                 v.tableoid, v, NULL::@target@, $2, $3, $4) p)"
+	"                 v.tableoid, v, $5, $2, $3, $4) p)"
 	" FROM @tags@ v"
 	" WHERE @tenant:v@ v.slug OPERATOR(pg_catalog.=) $1",
-	4, {TEXTOID, INT8OID, INT8OID, TEXTOID}, 0, SPI_OK_SELECT
+	5, {TEXTOID, INT8OID, INT8OID, TEXTOID, ITEM_ROW_TYPE}, 0, SPI_OK_SELECT
 };
 
 /*
- * Put the page of the tag of slug (params: $2 offset, $3 limit) into the
- * result set from the Citus worker that holds the tenant (doc/citus.md,
- * "Where a call runs"): one hop, where Citus would plan and send the slug's
- * lookup and the page apart.  False, with nothing put, if slug is no
- * current slug of a tag (an old slug, or no tag's), which the caller then
- * reads as on a single server.
+ * Put the page of the tag of slug into the result set from the Citus worker
+ * that holds the tenant (doc/citus.md, "Where a call runs"): the page after
+ * the row after if it is not null, else at offset; limit rows.  One hop,
+ * where Citus would plan and send the slug's lookup and the page apart.
+ * False, with nothing put, if slug is no current slug of a tag (an old
+ * slug, or no tag's), which the caller then reads as on a single server.
  */
 static bool
 tag_page_on_shard(FunctionCallInfo fcinfo, const TagsTarget *target,
-				  Datum slug, Datum *params)
+				  Datum slug, NullableDatum after, int64 offset, int64 limit)
 {
 	const char *context = NameStr(target->context);
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	HeapTupleHeader *rows;
 	int			count;
 
-	/* $1 slug, $2 offset, $3 limit, $4 context */
+	/* $1 slug, $2 offset, $3 limit, $4 context, $5 after */
 	values[0] = slug;
-	values[1] = params[1];
-	values[2] = params[2];
+	values[1] = Int64GetDatum(offset);
+	values[2] = Int64GetDatum(limit);
 	values[3] = CStringGetTextDatum(context);
 	nulls[3] = context[0] == '\0' ? 'n' : ' ';
+	values[4] = after.value;
+	nulls[4] = after.isnull ? 'n' : ' ';
 	if (tags_target_execute(target, &stmt_item_tag_page_on_shard, values,
 							nulls, false, true, 0) == 0)
 		return false;
@@ -384,7 +392,9 @@ items_by_tag(PG_FUNCTION_ARGS)
 	params[1] = Int64GetDatum((int64) (page - 1) * page_size);
 	params[2] = Int64GetDatum((int64) page_size);
 	if (!target.distributed || PG_ARGISNULL(1) ||
-		!tag_page_on_shard(fcinfo, &target, PG_GETARG_DATUM(1), params))
+		!tag_page_on_shard(fcinfo, &target, PG_GETARG_DATUM(1),
+						   (NullableDatum) {.isnull = true},
+						   DatumGetInt64(params[1]), page_size))
 	{
 		params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1, &target));
 		put_tag_page(fcinfo, &target, params);
@@ -461,6 +471,42 @@ put_tag_page_after(FunctionCallInfo fcinfo, const TagsTarget *target,
 	tags_put_spi_result(fcinfo);
 }
 
+/* The key of the row after, a row of the target's; not null (22004) */
+static Datum
+after_key(HeapTupleHeader after, const TagsTarget *target)
+{
+	bool		isnull;
+	Datum		key = GetAttributeByNum(after, target->key_att, &isnull);
+
+	if (isnull)
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("the key of after must not be null"));
+	return key;
+}
+
+/*
+ * put_tag_page_after() of the tag after the row after, limit rows: its
+ * sort value and key are what count
+ */
+static void
+put_tag_page_after_row(FunctionCallInfo fcinfo, const TagsTarget *target,
+					   Datum tag, HeapTupleHeader after, int64 limit)
+{
+	Datum		params[4];
+	bool		isnull;
+
+	/* $1 tag, $2 sort value, $3 key, $4 limit */
+	params[0] = tag;
+	params[1] = GetAttributeByNum(after, target->sort_att, &isnull);
+	/* a row without a sort value comes after those with one */
+	if (isnull)
+		params[1] = tags_lowest_sort(target);
+	params[2] = after_key(after, target);
+	params[3] = Int64GetDatum(limit);
+	put_tag_page_after(fcinfo, target, params);
+}
+
 /*
  * items_by_tag_after(target anyelement, slug text, after anyelement,
  *					  page_size integer) RETURNS SETOF anyelement
@@ -468,14 +514,16 @@ put_tag_page_after(FunctionCallInfo fcinfo, const TagsTarget *target,
  * The page that follows the row after (the last of the page before; NULL
  * for the first page), in items_by_tag() order.  The row need not exist
  * any more: its sort value and key are what count.  Each page costs the
- * same however deep it is.
+ * same however deep it is.  On a distributed target, one statement
+ * (tag_page_on_shard()).
  */
 Datum
 items_by_tag_after(PG_FUNCTION_ARGS)
 {
 	int32		page_size = tags_int32_arg(fcinfo, 3, "page size");
 	TagsTarget	target;
-	Datum		params[4];
+	NullableDatum after;
+	Datum		tag;
 
 	(void) row_table_arg(fcinfo, 0);
 	tags_check_page_size(page_size);
@@ -483,33 +531,34 @@ items_by_tag_after(PG_FUNCTION_ARGS)
 	tags_spi_connect(fcinfo);
 	target_of_row_arg(fcinfo, 0, &target);
 	tags_scope_args(fcinfo, 4, 5, &target);
-	params[0] = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1, &target));
-	if (PG_ARGISNULL(2))
+	after.isnull = PG_ARGISNULL(2);
+	after.value = after.isnull ? (Datum) 0 : PG_GETARG_DATUM(2);
+	if (target.distributed && !PG_ARGISNULL(1))
 	{
+		/* on the coordinator, whose message the caller gets */
+		if (!after.isnull)
+			(void) after_key(PG_GETARG_HEAPTUPLEHEADER(2), &target);
+		if (tag_page_on_shard(fcinfo, &target, PG_GETARG_DATUM(1), after, 0,
+							  page_size))
+		{
+			SPI_finish();
+			return (Datum) 0;
+		}
+	}
+	tag = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1, &target));
+	if (after.isnull)
+	{
+		Datum		params[3];
+
 		/* $1 tag, $2 offset, $3 limit */
+		params[0] = tag;
 		params[1] = Int64GetDatum(0);
 		params[2] = Int64GetDatum((int64) page_size);
 		put_tag_page(fcinfo, &target, params);
 	}
 	else
-	{
-		HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(2);
-		bool		sort_null;
-		bool		key_null;
-
-		/* $1 tag, $2 sort value, $3 key, $4 limit */
-		params[1] = GetAttributeByNum(row, target.sort_att, &sort_null);
-		params[2] = GetAttributeByNum(row, target.key_att, &key_null);
-		if (key_null)
-			ereport(ERROR,
-					errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					errmsg("the key of after must not be null"));
-		/* a row without a sort value comes after those with one */
-		if (sort_null)
-			params[1] = tags_lowest_sort(&target);
-		params[3] = Int64GetDatum((int64) page_size);
-		put_tag_page_after(fcinfo, &target, params);
-	}
+		put_tag_page_after_row(fcinfo, &target, tag,
+							   PG_GETARG_HEAPTUPLEHEADER(2), page_size);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -954,14 +1003,15 @@ posts_related(PG_FUNCTION_ARGS)
 }
 
 /*
- * items_page_on_shard(shard oid, tag record, target anyelement,
+ * items_page_on_shard(shard oid, tag record, after anyelement,
  *					   "offset" bigint, "limit" bigint, context text)
  *		RETURNS SETOF anyelement
  *
  * The page of tag_page_on_shard(), on the Citus worker that holds the
  * tenant: shard is the table of the row tag there, a shard of a tenant
- * vocabulary, and the page is of the target (whose row type is target's)
- * on its shard group on this node, of the tag's tenant (targets.c).
+ * vocabulary, and the page is of the target whose row type is after's, on
+ * its shard group on this node, of the tag's tenant (targets.c): the page
+ * after the row after if it is not null (offset then 0), else at offset.
  */
 Datum
 items_page_on_shard(PG_FUNCTION_ARGS)
@@ -978,6 +1028,10 @@ items_page_on_shard(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				errmsg("shard, tag, offset and limit must not be null"));
+	if (!PG_ARGISNULL(2) && PG_GETARG_INT64(3) != 0)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("offset must be 0 when after is given"));
 	shard = PG_GETARG_OID(0);
 	tag = PG_GETARG_HEAPTUPLEHEADER(1);
 	InitMaterializedSRF(fcinfo, 0);
@@ -1009,7 +1063,12 @@ items_page_on_shard(PG_FUNCTION_ARGS)
 				errmsg("tag must not be null"));
 	params[1] = PG_GETARG_DATUM(3);
 	params[2] = PG_GETARG_DATUM(4);
-	put_tag_page(fcinfo, &target, params);
+	if (PG_ARGISNULL(2))
+		put_tag_page(fcinfo, &target, params);
+	else
+		put_tag_page_after_row(fcinfo, &target, params[0],
+							   PG_GETARG_HEAPTUPLEHEADER(2),
+							   PG_GETARG_INT64(4));
 	SPI_finish();
 	return (Datum) 0;
 }

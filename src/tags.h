@@ -106,14 +106,15 @@ extern void tags_check_name_length(const char *normalized);
  * pg_catalog-qualified, values only $n parameters.  A target's statement
  * names the target's tables and columns, its vocabulary's tables and its
  * tenant with placeholders (see targets.c), and may take parameters of the
- * type of the target's key or sort column; a tenant target's take the
- * tenant as one more.
+ * type of the target's key or sort column, or of its rows; a tenant target's take
+ * the tenant as one more.
  */
 #define TAGS_MAX_ARGS 8
 #define ITEM_KEY_TYPE ((Oid) 1)
 #define ITEM_SORT_TYPE ((Oid) 2)
 #define ITEM_KEY_ARRAY_TYPE ((Oid) 3)
 #define ITEM_SORT_ARRAY_TYPE ((Oid) 4)
+#define ITEM_ROW_TYPE ((Oid) 5)
 
 typedef struct TagsStatement
 {

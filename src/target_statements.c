@@ -175,7 +175,8 @@ substitute_aliased(const char *template, const char *prefix,
  *	  @tenant_value@   "$n, ", in the values that go with it
  * A parameter of type ITEM_KEY_TYPE or ITEM_SORT_TYPE takes the type of the
  * target's key or sort column, one of ITEM_KEY_ARRAY_TYPE or
- * ITEM_SORT_ARRAY_TYPE an array of it.
+ * ITEM_SORT_ARRAY_TYPE an array of it, one of ITEM_ROW_TYPE the type of the
+ * target's rows.
  */
 static const char *
 build_target_sql(const TagsStatement *stmt, const char *template,
@@ -193,6 +194,7 @@ build_target_sql(const TagsStatement *stmt, const char *template,
 			stmt->argtypes[i] == ITEM_SORT_TYPE ? t->sort_type :
 			stmt->argtypes[i] == ITEM_KEY_ARRAY_TYPE ? get_array_type(t->key_type) :
 			stmt->argtypes[i] == ITEM_SORT_ARRAY_TYPE ? get_array_type(t->sort_type) :
+			stmt->argtypes[i] == ITEM_ROW_TYPE ? get_rel_type_id(t->relid) :
 			stmt->argtypes[i];
 	*nargs = stmt->nargs;
 

@@ -107,6 +107,44 @@ SELECT single_shard_statements() AS add_and_remove;
 SELECT citus_stat_counters_reset();
 SELECT id FROM items_by_tag(NULL::app.articles, 'python', 1, 3, tenant => 1);
 SELECT single_shard_statements() AS page;
+-- a later page too, after the last row of the page before
+SELECT citus_stat_counters_reset();
+SELECT id FROM items_by_tag_after(NULL::app.articles, 'python',
+                                  ROW(1, 10, 'article 10', 'published',
+                                      '2026-01-11 00:00+00')::app.articles,
+                                  3, tenant => 1);
+SELECT single_shard_statements() AS page_after;
+-- walked page by page, each after the last row of the one before, the
+-- pages are the tag's items in items_by_tag()'s order, the row without a
+-- sort value (article 12) last, in each tenant
+CREATE FUNCTION walk_after(tenant bigint, slug text, size integer)
+RETURNS bigint[] AS $$
+DECLARE
+    last app.articles;
+    row app.articles;
+    ids bigint[] := '{}';
+    n integer;
+BEGIN
+    LOOP
+        n := 0;
+        FOR row IN SELECT * FROM items_by_tag_after(NULL::app.articles, slug, last,
+                                                    size, tenant => tenant)
+        LOOP
+            ids := ids || row.id;
+            last := row;
+            n := n + 1;
+        END LOOP;
+        EXIT WHEN n < size;
+    END LOOP;
+    RETURN ids;
+END $$ LANGUAGE plpgsql;
+SELECT t, walk_after(t, 'python', 5) AS walked,
+       walk_after(t, 'python', 5) = ARRAY(SELECT id FROM items_by_tag(
+           NULL::app.articles, 'python', 1, 100, tenant => t)) AS same
+FROM generate_series(1, 2) t;
+SELECT id FROM items_by_tag_after(NULL::app.articles, 'python',
+                                  ROW(1, NULL, 'x', 'published', NULL)::app.articles,
+                                  3, tenant => 1);
 SELECT citus_stat_counters_reset();
 SELECT name FROM item_set_tags('app.articles', 5, ARRAY['Python', 'Haskell'], tenant => 1);
 SELECT single_shard_statements() > 2 AS set_new_name_comes_back;
@@ -129,6 +167,8 @@ SELECT * FROM item_write_on_shard('app.articles'::regclass, ROW(1, 2), ARRAY['x'
 SELECT * FROM items_page_on_shard('app.tenant_tags'::regclass, ROW(1, 2), NULL::app.articles, 0, 10, NULL);
 SELECT * FROM item_write_on_shard('app.articles'::regclass, ROW(1, 2), ARRAY['x'], NULL, NULL, 100);
 SELECT * FROM items_page_on_shard(0, ROW(1, 2), NULL::app.articles, 0, 10, NULL);
+SELECT * FROM items_page_on_shard(0, ROW(1, 2),
+    ROW(1, 7, 'x', 'published', NULL)::app.articles, 3, 10, NULL);
 SELECT * FROM item_write_on_shard(0, ROW(1, 2), ARRAY['x'], NULL, 's', 100);
 SELECT * FROM item_write_on_shard('app.articles'::regclass,
     ROW(1, 7, 'x', 'published', NULL)::app.articles, ARRAY['x'], NULL, 's', 100);
@@ -190,6 +230,10 @@ SELECT count(*) AS changed FROM (
 SELECT id FROM items_by_tag(NULL::app.articles, 'tag-0', 1, 3, tenant => 1);
 SELECT id FROM items_by_tag(NULL::app.articles, 'tag-0', 1, 3, tenant => 2);
 SELECT id FROM items_by_tag(NULL::app.articles, 'no-such-tag', 1, 3, tenant => 1);
+SELECT id FROM items_by_tag_after(NULL::app.articles, 'tag-0',
+                                  ROW(1, 9, 'x', 'published', '2026-01-10 00:00+00')::app.articles,
+                                  3, tenant => 1);
+SELECT id FROM items_by_tag_after(NULL::app.articles, 'no-such-tag', NULL, 3, tenant => 1);
 
 -- contexts: lists of their own, with their own counts
 SELECT name FROM item_set_tags('app.articles', 1, ARRAY['Java'], tenant => 2, context => 'skills');
