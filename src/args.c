@@ -17,6 +17,7 @@
 
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -331,6 +332,33 @@ tags_scope_args(FunctionCallInfo fcinfo, int tenant_argno, int context_argno,
 		tags_use_context(target,
 						 TextDatumGetCString(PG_GETARG_DATUM(context_argno)));
 	tags_tenant_arg(fcinfo, tenant_argno, target);
+}
+
+/*
+ * tags_scope_args() of a call the coordinator of a Citus cluster sent to
+ * the worker that holds the tenant: the context is the text argument
+ * context_argno, the tenant the attribute tenant_att of row, a row of the
+ * shard shard on this node, which must not be null (22004).
+ */
+void
+tags_scope_of_row(FunctionCallInfo fcinfo, int context_argno,
+				  HeapTupleHeader row, Oid shard, AttrNumber tenant_att,
+				  TagsTarget *target)
+{
+	Datum		tenant;
+	bool		isnull;
+
+	if (arg_given(fcinfo, context_argno))
+		tags_use_context(target,
+						 TextDatumGetCString(PG_GETARG_DATUM(context_argno)));
+	if (!TAGS_HAS_TENANTS(target))
+		return;
+	tenant = GetAttributeByNum(row, tenant_att, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("tenant must not be null"));
+	tags_set_tenant(target, tenant, get_atttype(shard, tenant_att));
 }
 
 /*

@@ -1043,18 +1043,8 @@ items_page_on_shard(PG_FUNCTION_ARGS)
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("tag is not a row of a shard of the tenant vocabulary of table \"%s\" on this node",
 					   get_rel_name(table)));
-	if (!PG_ARGISNULL(5))
-		tags_use_context(&target, TextDatumGetCString(PG_GETARG_DATUM(5)));
-	if (TAGS_HAS_TENANTS(&target))
-	{
-		Datum		tenant = GetAttributeByName(tag, "tenant", &isnull);
-
-		if (isnull)
-			ereport(ERROR,
-					errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					errmsg("tenant must not be null"));
-		tags_set_tenant(&target, tenant, target.vocab.tenant_type);
-	}
+	tags_scope_of_row(fcinfo, 5, tag, shard, get_attnum(shard, "tenant"),
+					  &target);
 	/* $1 tag, $2 offset, $3 limit */
 	params[0] = GetAttributeByName(tag, "id", &isnull);
 	if (isnull)

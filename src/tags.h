@@ -307,6 +307,9 @@ extern void tags_tenant_arg(FunctionCallInfo fcinfo, int argno,
 							TagsTarget *target);
 extern void tags_scope_args(FunctionCallInfo fcinfo, int tenant_argno,
 							int context_argno, TagsTarget *target);
+extern void tags_scope_of_row(FunctionCallInfo fcinfo, int context_argno,
+							  HeapTupleHeader row, Oid shard,
+							  AttrNumber tenant_att, TagsTarget *target);
 extern void tags_vocabulary_args(FunctionCallInfo fcinfo, int target_argno,
 								 int tenant_argno, int context_argno,
 								 TagsTarget *target);

@@ -710,18 +710,7 @@ item_write_on_shard(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("item is not a row of a shard of a tag target on this node"));
-	if (!PG_ARGISNULL(3))
-		tags_use_context(&target, TextDatumGetCString(PG_GETARG_DATUM(3)));
-	if (TAGS_HAS_TENANTS(&target))
-	{
-		Datum		tenant = GetAttributeByNum(row, target.tenant_att, &isnull);
-
-		if (isnull)
-			ereport(ERROR,
-					errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					errmsg("tenant must not be null"));
-		tags_set_tenant(&target, tenant, get_atttype(shard, target.tenant_att));
-	}
+	tags_scope_of_row(fcinfo, 3, row, shard, target.tenant_att, &target);
 	w.target = &target;
 	w.key = GetAttributeByNum(row, target.key_att, &isnull);
 	if (isnull)
