@@ -13,6 +13,22 @@ SELECT name FROM item_set_tags('app.photos', 1, ARRAY['python', 'sky'], tenant =
 SELECT name FROM item_set_tags('app.photos', 1, ARRAY['red'], tenant => 2, context => 'colors');
 -- a tenant's tag is one tag on all its targets
 SELECT count(*) FROM app.tenant_tags WHERE tenant = 1 AND name = 'python';
+-- a context added to a distributed target is distributed with it, and
+-- known on every worker, whose triggers count it
+SELECT tags_add_context('app.photos', 'moods');
+SELECT logicalrelid, partmethod,
+       column_to_column_name(logicalrelid, partkey) AS column,
+       colocationid = (SELECT colocationid FROM pg_dist_partition
+                       WHERE logicalrelid = 'app.photos'::regclass) AS colocated
+FROM pg_dist_partition WHERE logicalrelid::text LIKE 'app.photos_moods%'
+ORDER BY logicalrelid::text COLLATE "C";
+SELECT name FROM item_set_tags('app.photos', 1, ARRAY['calm', 'sky'], tenant => 2, context => 'moods');
+SELECT name, item_count FROM tag_item_counts('app.photos', tenant => 2, context => 'moods');
+SELECT (SELECT count(*) FROM app.photos_moods_tags) AS associations,
+       (SELECT sum(delta) FROM app.photos_moods_tag_count_deltas) AS deltas;
+DELETE FROM app.photos WHERE account_id = 2 AND id = 1;
+SELECT name, item_count FROM tag_item_counts('app.photos', tenant => 2, context => 'moods');
+INSERT INTO app.photos VALUES (2, 1);
 
 -- what each node has of the photos: registry rows, tables and shards
 CREATE FUNCTION photos_everywhere() RETURNS TABLE (node text, result text) AS $f$
