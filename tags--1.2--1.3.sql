@@ -372,11 +372,13 @@ COMMENT ON FUNCTION items_by_tag_after(anyelement, text, anyelement, integer, ta
 -- whole to the worker that holds the tenant, where it reads the page on
 -- the shards there (doc/citus.md, "Where a call runs").  shard is the
 -- row's table there; after a row of the target's type: the page follows
--- it, or, NULL, starts at offset.
+-- it, or, NULL, starts at offset.  The rows come back as an array, so that
+-- the coordinator's statement is a plain SELECT of one table, which Citus
+-- plans on its fast path.
 CREATE FUNCTION items_page_on_shard(shard oid, tag record, after anyelement,
                                     "offset" bigint, "limit" bigint,
                                     context text)
-RETURNS SETOF anyelement
+RETURNS anyarray
 AS 'MODULE_PATHNAME', 'items_page_on_shard'
 LANGUAGE C STABLE PARALLEL SAFE;
 

@@ -51,17 +51,18 @@ static void target_of_row_arg(FunctionCallInfo fcinfo, int argno,
 							  TagsTarget *target);
 static Oid	row_table_arg(FunctionCallInfo fcinfo, int argno);
 static int32 page_arg(FunctionCallInfo fcinfo, int argno);
+static void run_tag_page(const TagsTarget *target, Datum *params);
 static void put_tag_page(FunctionCallInfo fcinfo, const TagsTarget *target,
 						 Datum *params);
 static bool tag_page_on_shard(FunctionCallInfo fcinfo,
 							  const TagsTarget *target, Datum slug,
 							  NullableDatum after, int64 offset,
 							  int64 limit);
+static void run_tag_page_after(const TagsTarget *target, Datum *params);
 static void put_tag_page_after(FunctionCallInfo fcinfo,
 							   const TagsTarget *target, Datum *params);
 static Datum after_key(HeapTupleHeader after, const TagsTarget *target);
-static void put_tag_page_after_row(FunctionCallInfo fcinfo,
-								   const TagsTarget *target, Datum tag,
+static void run_tag_page_after_row(const TagsTarget *target, Datum tag,
 								   HeapTupleHeader after, int64 limit);
 static Datum tag_ids_by_use(const TagsTarget *target, Datum names);
 static void put_tagged(FunctionCallInfo fcinfo, const TagsTarget *target,
@@ -299,16 +300,23 @@ page_arg(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
- * Put a page of a tag's visible items into the result set: params are $1
+ * Read a page of a tag's visible items into SPI_tuptable: params are $1
  * the tag, $2 the offset, $3 the limit.
  */
 static void
-put_tag_page(FunctionCallInfo fcinfo, const TagsTarget *target, Datum *params)
+run_tag_page(const TagsTarget *target, Datum *params)
 {
 	tags_target_execute(target,
 						rls_hides_items(target) ? &stmt_item_tag_page_secured :
 						&stmt_item_tag_page,
 						params, NULL, false, true, 0);
+}
+
+/* The same, put into the result set */
+static void
+put_tag_page(FunctionCallInfo fcinfo, const TagsTarget *target, Datum *params)
+{
+	run_tag_page(target, params);
 	tags_put_spi_result(fcinfo);
 }
 
@@ -317,16 +325,17 @@ put_tag_page(FunctionCallInfo fcinfo, const TagsTarget *target, Datum *params)
  * selected by its slug with the page's own call, which Citus' router sends
  * whole to the worker that holds the tenant, where items_page_on_shard()
  * reads the page from the shards there; its rows come back as one array.
- * $1 slug, $2 offset, $3 limit, $4 context, $5 the row after which the
- * page starts (NULL: at the offset).
+ * One table, filtered on its distribution column, no subquery: the query
+ * Citus plans on its fast path.  $1 slug, $2 offset, $3 limit, $4 context,
+ * $5 the row after which the page starts (NULL: at the offset).
  */
 static const TagsStatement stmt_item_tag_page_on_shard = {
 	"item_tag_page_on_shard",
-	"SELECT ARRAY(SELECT p FROM @extschema@.items_page_on_shard("
-	"                 v.tableoid, v, $5, $2, $3, $4) p)"
+	"SELECT @extschema@.items_page_on_shard(v.tableoid, v, $5, $2, $3, $4)"
 	" FROM @tags@ v"
 	" WHERE @tenant:v@ v.slug OPERATOR(pg_catalog.=) $1",
-	5, {TEXTOID, INT8OID, INT8OID, TEXTOID, ITEM_ROW_TYPE}, 0, SPI_OK_SELECT
+	5, {TEXTOID, INT8OID, INT8OID, TEXTOID, ITEM_ROW_TYPE},
+	CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT, NULL, true
 };
 
 /*
@@ -456,18 +465,25 @@ static const TagsStatement stmt_item_tag_after_secured = {
 };
 
 /*
- * Put the page of a tag's visible items after an item into the result set:
+ * Read the page of a tag's visible items after an item into SPI_tuptable:
  * params are $1 the tag, $2 the item's sort value, $3 its key, $4 the
  * limit.  The item need not exist any more.
  */
 static void
-put_tag_page_after(FunctionCallInfo fcinfo, const TagsTarget *target,
-				   Datum *params)
+run_tag_page_after(const TagsTarget *target, Datum *params)
 {
 	tags_target_execute(target,
 						rls_hides_items(target) ? &stmt_item_tag_after_secured :
 						&stmt_item_tag_after,
 						params, NULL, false, true, 0);
+}
+
+/* The same, put into the result set */
+static void
+put_tag_page_after(FunctionCallInfo fcinfo, const TagsTarget *target,
+				   Datum *params)
+{
+	run_tag_page_after(target, params);
 	tags_put_spi_result(fcinfo);
 }
 
@@ -486,12 +502,12 @@ after_key(HeapTupleHeader after, const TagsTarget *target)
 }
 
 /*
- * put_tag_page_after() of the tag after the row after, limit rows: its
- * sort value and key are what count
+ * run_tag_page_after() of the tag after the row after, limit rows: the
+ * row's sort value and key are what count
  */
 static void
-put_tag_page_after_row(FunctionCallInfo fcinfo, const TagsTarget *target,
-					   Datum tag, HeapTupleHeader after, int64 limit)
+run_tag_page_after_row(const TagsTarget *target, Datum tag,
+					   HeapTupleHeader after, int64 limit)
 {
 	Datum		params[4];
 	bool		isnull;
@@ -504,7 +520,7 @@ put_tag_page_after_row(FunctionCallInfo fcinfo, const TagsTarget *target,
 		params[1] = tags_lowest_sort(target);
 	params[2] = after_key(after, target);
 	params[3] = Int64GetDatum(limit);
-	put_tag_page_after(fcinfo, target, params);
+	run_tag_page_after(target, params);
 }
 
 /*
@@ -557,8 +573,11 @@ items_by_tag_after(PG_FUNCTION_ARGS)
 		put_tag_page(fcinfo, &target, params);
 	}
 	else
-		put_tag_page_after_row(fcinfo, &target, tag,
-							   PG_GETARG_HEAPTUPLEHEADER(2), page_size);
+	{
+		run_tag_page_after_row(&target, tag, PG_GETARG_HEAPTUPLEHEADER(2),
+							   page_size);
+		tags_put_spi_result(fcinfo);
+	}
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -1005,22 +1024,26 @@ posts_related(PG_FUNCTION_ARGS)
 /*
  * items_page_on_shard(shard oid, tag record, after anyelement,
  *					   "offset" bigint, "limit" bigint, context text)
- *		RETURNS SETOF anyelement
+ *		RETURNS anyarray
  *
  * The page of tag_page_on_shard(), on the Citus worker that holds the
- * tenant: shard is the table of the row tag there, a shard of a tenant
- * vocabulary, and the page is of the target whose row type is after's, on
- * its shard group on this node, of the tag's tenant (targets.c): the page
- * after the row after if it is not null (offset then 0), else at offset.
+ * tenant, as an array of rows of after's type: shard is the table of the
+ * row tag there, a shard of a tenant vocabulary, and the page is of the
+ * target whose row type is after's, on its shard group on this node, of
+ * the tag's tenant (targets.c): the page after the row after if it is not
+ * null (offset then 0), else at offset.
  */
 Datum
 items_page_on_shard(PG_FUNCTION_ARGS)
 {
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			rowtype = get_fn_expr_argtype(fcinfo->flinfo, 2);
 	Oid			table = row_table_arg(fcinfo, 2);
 	Oid			shard;
 	HeapTupleHeader tag;
 	TagsTarget	target;
 	Datum		params[3];
+	Datum		page;
 	bool		isnull;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(3) ||
@@ -1034,7 +1057,6 @@ items_page_on_shard(PG_FUNCTION_ARGS)
 				errmsg("offset must be 0 when after is given"));
 	shard = PG_GETARG_OID(0);
 	tag = PG_GETARG_HEAPTUPLEHEADER(1);
-	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	if (!tags_citus_installed() ||
 		!tags_find_target_beside(table, shard, &target) ||
@@ -1054,11 +1076,12 @@ items_page_on_shard(PG_FUNCTION_ARGS)
 	params[1] = PG_GETARG_DATUM(3);
 	params[2] = PG_GETARG_DATUM(4);
 	if (PG_ARGISNULL(2))
-		put_tag_page(fcinfo, &target, params);
+		run_tag_page(&target, params);
 	else
-		put_tag_page_after_row(fcinfo, &target, params[0],
+		run_tag_page_after_row(&target, params[0],
 							   PG_GETARG_HEAPTUPLEHEADER(2),
 							   PG_GETARG_INT64(4));
+	page = tags_spi_result_array(rowtype, caller);
 	SPI_finish();
-	return (Datum) 0;
+	PG_RETURN_DATUM(page);
 }

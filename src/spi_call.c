@@ -27,6 +27,7 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/tuplestore.h"
+#include "utils/typcache.h"
 
 #include "tags.h"
 
@@ -123,6 +124,7 @@ tags_put_spi_result(FunctionCallInfo fcinfo)
 HeapTupleHeader *
 tags_spi_row_array(int *count)
 {
+	Datum		value;
 	bool		isnull;
 	ArrayType  *rows;
 	Datum	   *elems;
@@ -130,9 +132,13 @@ tags_spi_row_array(int *count)
 	HeapTupleHeader *result;
 	int			i;
 
-	rows = DatumGetArrayTypeP(SPI_getbinval(SPI_tuptable->vals[0],
-											SPI_tuptable->tupdesc, 1,
-											&isnull));
+	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+						  &isnull);
+	if (isnull)
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("the rows the Citus worker gave back are null"));
+	rows = DatumGetArrayTypeP(value);
 	deconstruct_array(rows, ARR_ELEMTYPE(rows), -1, false, TYPALIGN_DOUBLE,
 					  &elems, &nulls, count);
 	result = palloc(Max(*count, 1) * sizeof(HeapTupleHeader));
@@ -171,6 +177,35 @@ tags_put_rows(FunctionCallInfo fcinfo, HeapTupleHeader *rows, int count)
 		tuple.t_data = rows[i];
 		tuplestore_puttuple(rsinfo->setResult, &tuple);
 	}
+}
+
+/*
+ * The rows of the last SPI result as an array of rowtype, a composite type
+ * whose columns they have by name, allocated in the memory context cxt
+ * (the caller's, outside SPI's)
+ */
+Datum
+tags_spi_result_array(Oid rowtype, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	TupleDesc	desc = lookup_rowtype_tupdesc_copy(rowtype, -1);
+	TupleConversionMap *map = convert_tuples_by_name(SPI_tuptable->tupdesc,
+													 desc);
+	Datum	   *rows = palloc(Max(SPI_processed, 1) * sizeof(Datum));
+	ArrayType  *array;
+	uint64		i;
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+
+		rows[i] = heap_copy_tuple_as_datum(map ? execute_attr_map_tuple(tuple, map) :
+										   tuple, desc);
+	}
+	array = construct_array(rows, (int) SPI_processed, rowtype, -1, false,
+							TYPALIGN_DOUBLE);
+	MemoryContextSwitchTo(old);
+	return PointerGetDatum(array);
 }
 
 /*

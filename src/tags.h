@@ -126,6 +126,9 @@ typedef struct TagsStatement
 	int			expected_rc;	/* the SPI result it must give */
 	const char *sql_1_0;		/* the text for a schema still at version 1.0,
 								 * where it differs */
+	bool		citus_fast_path;	/* on a distributed target, a query Citus
+									 * plans on its fast path: it may be
+									 * generic (doc/citus.md) */
 } TagsStatement;
 
 /*
@@ -245,6 +248,7 @@ extern Oid	tags_table_id(const char *name);
 extern int	tags_result_column(const char *name);
 extern void tags_put_spi_result(FunctionCallInfo fcinfo);
 extern HeapTupleHeader *tags_spi_row_array(int *count);
+extern Datum tags_spi_result_array(Oid rowtype, MemoryContext cxt);
 extern void tags_put_rows(FunctionCallInfo fcinfo, HeapTupleHeader *rows,
 						  int count);
 

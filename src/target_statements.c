@@ -201,9 +201,11 @@ build_target_sql(const TagsStatement *stmt, const char *template,
 	/*
 	 * Citus plans a statement on its tables for the values of its
 	 * parameters (the tenant tells it the shard), and cannot plan one
-	 * generic plan for them all (doc/citus.md)
+	 * generic plan for them all (doc/citus.md), but for a query of one
+	 * table filtered on its distribution column, whose generic plan finds
+	 * the shard when it runs (its fast path)
 	 */
-	if (t->distributed)
+	if (t->distributed && !stmt->citus_fast_path)
 		*cursor_options = (*cursor_options & ~CURSOR_OPT_GENERIC_PLAN) |
 			CURSOR_OPT_CUSTOM_PLAN;
 	if (tenants)

@@ -284,3 +284,12 @@ SELECT wrong_counts();
 
 -- a tenant call without a tenant is an error, never all tenants
 SELECT * FROM tag_item_counts('app.articles');
+
+-- the page's statement is a query Citus plans on its fast path, the shard
+-- found when it runs: its one generic plan serves every tenant, planned
+-- once a session (a new one here)
+\c
+SET client_min_messages = debug2;
+SELECT count(*) FROM items_by_tag(NULL::app.articles, 'python', 1, 3, tenant => 1);
+SELECT count(*) FROM items_by_tag(NULL::app.articles, 'python', 1, 3, tenant => 2);
+RESET client_min_messages;
