@@ -339,6 +339,20 @@ COMMENT ON FUNCTION item_get_tags(regclass, uuid, tag_tenant, text) IS
 COMMENT ON FUNCTION item_get_tags(regclass, text, tag_tenant, text) IS
 'the item''s tags, in order';
 
+-- item_get_tags() on a distributed target: the coordinator runs this in a
+-- SELECT of the item's row, which Citus sends whole to the worker that
+-- holds the row, where it reads the item's tags on the shards there
+-- (doc/citus.md, "Where a call runs").  shard is the row's table there,
+-- item the row.  An array, so that the SELECT is one Citus plans on its
+-- fast path.
+CREATE FUNCTION item_tags_on_shard(shard oid, item record, context text)
+RETURNS tags[]
+AS 'MODULE_PATHNAME', 'item_tags_on_shard'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION item_tags_on_shard(oid, record, text) IS
+'the tags of item_get_tags() on the Citus worker that holds the item (called by it)';
+
 DROP FUNCTION items_by_tag(anyelement, text, integer, integer);
 
 CREATE FUNCTION items_by_tag(target anyelement, slug text,
@@ -448,6 +462,20 @@ LANGUAGE C STABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION tag_item_count(regclass, text, tag_tenant, text) IS
 'the number of the tag''s visible items of the target';
+
+-- tag_item_count() on a distributed target: the coordinator runs this in a
+-- SELECT of the tag's row, which Citus sends whole to the worker that
+-- holds the tenant, where it counts on the shards there (doc/citus.md,
+-- "Where a call runs").  shard is the row's table there, target a row of
+-- the target's type.
+CREATE FUNCTION tag_count_on_shard(shard oid, tag record, target anyelement,
+                                   context text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'tag_count_on_shard'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION tag_count_on_shard(oid, record, anyelement, text) IS
+'the count of tag_item_count() on the Citus worker that holds the tenant (called by it)';
 
 --
 -- The functions about tags, on a vocabulary

@@ -15,9 +15,11 @@
 # Then, with one pgbench client for CITUS_SECS seconds (default 10) a run,
 # each run made CITUS_ROUNDS times (default 3) in turn, the median latency
 # of: item_set_tags of 4 existing names on a random item of a random tenant
-# (set), the first page of tag 1 of a random tenant (page), and the
-# item's row read by its key (hop: on Citus, one hop of the router, the
-# floor of any call, set against the single server's page, no goal).  Goals:
+# (set), the first page of tag 1 of a random tenant (page), item_get_tags
+# of a random item (get) and tag_item_count of tag 1 (count), both without
+# a goal, and the item's row read by its key (hop: on Citus, one hop of the
+# router, the floor of any call, set against the single server's page, no
+# goal).  Goals:
 # Citus within 2x of the single server (dist ÷ local), and the per-call
 # cost flat in the number of tenants (10 000 ÷ 10 within 1.2x).  The table
 # goes to bench/results/citus.txt, pgbench's outputs to citus.log.
@@ -106,6 +108,16 @@ for schema in dist_10 dist_10000 local_10 local_10000; do
 		\set t random(1, $tenants)
 		SELECT count(*) FROM items_by_tag(NULL::$schema.articles, 'tag-1', 1, 20, tenant => :t);
 	EOF
+	cat > "$work/get_$schema.sql" <<-EOF
+		\set t random(1, $tenants)
+		\set j random(1, $((per - 1)))
+		\set i :j * $tenants + :t - 1
+		SELECT count(*) FROM item_get_tags('$schema.articles', :i, tenant => :t);
+	EOF
+	cat > "$work/count_$schema.sql" <<-EOF
+		\set t random(1, $tenants)
+		SELECT tag_item_count('$schema.articles', 'tag-1', tenant => :t);
+	EOF
 	cat > "$work/hop_$schema.sql" <<-EOF
 		\set t random(1, $tenants)
 		\set j random(1, $((per - 1)))
@@ -132,7 +144,7 @@ median() {
 
 declare -A runs
 for round in $(seq "$rounds"); do
-	for workload in set page hop; do
+	for workload in set page get count hop; do
 		for schema in local_10 dist_10 local_10000 dist_10000; do
 			runs[$workload,$schema]+=" $(latency "$workload" "$schema")"
 		done
@@ -156,6 +168,14 @@ row() {
 	[ "$ok" = no ] || met=$((met + 1))
 	line "$1" "$2" "$a ms" "$b ms" "${r}x" "<= ${5}x" "$ok"
 }
+# other WORKLOAD TENANTS: B's latency ÷ A's, no goal
+other() {
+	local a b r
+	a=$(echo "${runs[$1,local_$2]}" | median)
+	b=$(echo "${runs[$1,dist_$2]}" | median)
+	r=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b / a }')
+	line "$1" "$2" "$a ms" "$b ms" "${r}x" "" ""
+}
 # floor TENANTS: Citus' one hop (a router SELECT of one row) against the
 # single server's page, no goal: what 2x leaves for the rest of a call
 floor() {
@@ -177,6 +197,15 @@ table=$results/citus.txt
 	for workload in set page; do
 		for tenants in 10 10000; do
 			row "$workload" "$tenants" "local_$tenants" "dist_$tenants" 2
+		done
+	done
+	echo
+	echo "the other calls sent as one statement (no goal): item_get_tags of a random item, tag_item_count of tag 1"
+	line workload tenants local dist "dist/local" "" ""
+	line -------- ------- ----- ---- ---------- "" ""
+	for workload in get count; do
+		for tenants in 10 10000; do
+			other "$workload" "$tenants"
 		done
 	done
 	echo

@@ -340,10 +340,9 @@ tags_scope_args(FunctionCallInfo fcinfo, int tenant_argno, int context_argno,
  * context_argno, the tenant the attribute tenant_att of row, a row of the
  * shard shard on this node, which must not be null (22004).
  */
-void
-tags_scope_of_row(FunctionCallInfo fcinfo, int context_argno,
-				  HeapTupleHeader row, Oid shard, AttrNumber tenant_att,
-				  TagsTarget *target)
+static void
+scope_of_row(FunctionCallInfo fcinfo, int context_argno, HeapTupleHeader row,
+			 Oid shard, AttrNumber tenant_att, TagsTarget *target)
 {
 	Datum		tenant;
 	bool		isnull;
@@ -359,6 +358,76 @@ tags_scope_of_row(FunctionCallInfo fcinfo, int context_argno,
 				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				errmsg("tenant must not be null"));
 	tags_set_tenant(target, tenant, get_atttype(shard, tenant_att));
+}
+
+/*
+ * The key of the item of a call the coordinator of a Citus cluster sent to
+ * the worker that holds it (doc/citus.md): the argument 0 is the table of
+ * the row item, the argument 1, there, a shard of a target, whose shard
+ * group on this node target becomes (targets.c), on the list the text
+ * argument context_argno names, of the row's tenant.  22023 if it is no
+ * such shard or row, 22004 if the row has no key or tenant.  The caller
+ * checks that the arguments are not null, and is connected to SPI.
+ */
+Datum
+tags_item_on_shard(FunctionCallInfo fcinfo, int context_argno,
+				   TagsTarget *target)
+{
+	Oid			shard = PG_GETARG_OID(0);
+	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(1);
+	Datum		key;
+	bool		isnull;
+
+	if (!tags_citus_installed() || !tags_find_target(shard, target) ||
+		target->relid != shard || target->table == shard ||
+		HeapTupleHeaderGetTypeId(row) != get_rel_type_id(shard))
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("item is not a row of a shard of a tag target on this node"));
+	scope_of_row(fcinfo, context_argno, row, shard, target->tenant_att,
+				 target);
+	key = GetAttributeByNum(row, target->key_att, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("item must not be null"));
+	return key;
+}
+
+/*
+ * The id of the tag of a call the coordinator of a Citus cluster sent to
+ * the worker that holds the tenant: the argument 0 is the table of the row
+ * tag, the argument 1, there, a shard of the tenant vocabulary of the
+ * target table (whose shard group on this node target becomes, on the
+ * list the text argument context_argno names, of the row's tenant).
+ * 22023 if it is no such shard or row, 22004 if the row has no id or
+ * tenant.  The caller checks that the arguments are not null, and is
+ * connected to SPI.
+ */
+Datum
+tags_tag_on_shard(FunctionCallInfo fcinfo, Oid table, int context_argno,
+				  TagsTarget *target)
+{
+	Oid			shard = PG_GETARG_OID(0);
+	HeapTupleHeader tag = PG_GETARG_HEAPTUPLEHEADER(1);
+	Datum		id;
+	bool		isnull;
+
+	if (!tags_citus_installed() ||
+		!tags_find_target_beside(table, shard, target) ||
+		HeapTupleHeaderGetTypeId(tag) != get_rel_type_id(shard))
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("tag is not a row of a shard of the tenant vocabulary of table \"%s\" on this node",
+					   get_rel_name(table)));
+	scope_of_row(fcinfo, context_argno, tag, shard,
+				 get_attnum(shard, "tenant"), target);
+	id = GetAttributeByName(tag, "id", &isnull);
+	if (isnull)
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("tag must not be null"));
+	return id;
 }
 
 /*

@@ -143,6 +143,22 @@ tags_citus_allow_triggers(void)
 							 true, 0, false);
 }
 
+/*
+ * Whether Citus plans a query of one distributed table, filtered on its
+ * distribution column, on its fast path (citus.enable_fast_path_router_planner,
+ * on unless a user turned it off), where a generic plan finds its shard
+ * when it runs: the plan of a statement made while it is off must be
+ * custom, as Citus' router plans for the parameters' values
+ */
+bool
+tags_citus_fast_path(void)
+{
+	const char *on = GetConfigOption("citus.enable_fast_path_router_planner",
+									 true, false);
+
+	return on != NULL && strcmp(on, "on") == 0;
+}
+
 /* The tables distributed by hash */
 static const TagsStatement stmt_citus_distributed_tables = {
 	"citus_distributed_tables",

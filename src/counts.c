@@ -11,8 +11,10 @@
  * no row of the target from it (tags_item_counters_answer()); else the
  * items are counted live, as the caller, so that it counts what it may
  * see, or gets the error it would get from reading the tables.  The
- * readers lock nothing and read in the caller's snapshot.  See
- * doc/tables.md, doc/targets.md and doc/plans.md.
+ * readers lock nothing and read in the caller's snapshot.  On a target
+ * distributed by Citus, tag_item_count() counts on the worker that holds
+ * the tenant, in one statement (count_on_shard()).  See doc/tables.md,
+ * doc/targets.md, doc/plans.md and doc/citus.md.
  *
  *-------------------------------------------------------------------------
  */
@@ -24,6 +26,8 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/rls.h"
 #include "utils/tuplestore.h"
 
@@ -35,6 +39,7 @@ PG_FUNCTION_INFO_V1(tag_item_counts_top);
 PG_FUNCTION_INFO_V1(tag_counts_top);
 PG_FUNCTION_INFO_V1(tag_item_count);
 PG_FUNCTION_INFO_V1(tag_post_count);
+PG_FUNCTION_INFO_V1(tag_count_on_shard);
 
 static void put_tag_counts(FunctionCallInfo fcinfo, const TagsTarget *target,
 						   Datum *top);
@@ -337,8 +342,52 @@ item_count(const TagsTarget *target, Datum tag)
 }
 
 /*
+ * A tag's count on a distributed target, as one statement: the tag's row
+ * is selected by its slug with the call that counts on the worker that
+ * holds the tenant, tag_count_on_shard(); one table filtered on its
+ * distribution column, a query Citus plans on its fast path.  $1 slug,
+ * $2 context.
+ */
+static const TagsStatement stmt_item_tag_count_on_shard = {
+	"item_tag_count_on_shard",
+	"SELECT @extschema@.tag_count_on_shard(v.tableoid, v, NULL::@target@, $2)"
+	" FROM @tags@ v"
+	" WHERE @tenant:v@ v.slug OPERATOR(pg_catalog.=) $1",
+	2, {TEXTOID, TEXTOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT, NULL, true
+};
+
+/*
+ * Set *count to the count of the tag of slug, read on the Citus worker
+ * that holds the tenant (doc/citus.md, "Where a call runs"): one hop,
+ * where Citus would plan and send the slug's lookup and the count apart.
+ * False if slug is no current slug of a tag (an old slug, or no tag's),
+ * which the caller then reads as on a single server.
+ */
+static bool
+count_on_shard(const TagsTarget *target, Datum slug, int64 *count)
+{
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
+	bool		isnull;
+
+	/* $1 slug, $2 context */
+	values[0] = slug;
+	tags_context_param(target, &values[1], &nulls[1]);
+	if (tags_target_execute(target, &stmt_item_tag_count_on_shard, values,
+							nulls, false, true, 0) == 0)
+		return false;
+	*count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 1, &isnull));
+	if (isnull)
+		elog(ERROR, "the count the Citus worker gave back is null");
+	return true;
+}
+
+/*
  * tag_item_count(target regclass, slug text, tenant tag_tenant,
  *				  context text) RETURNS bigint
+ *
+ * On a distributed target, one statement (count_on_shard()).
  */
 Datum
 tag_item_count(PG_FUNCTION_ARGS)
@@ -349,8 +398,11 @@ tag_item_count(PG_FUNCTION_ARGS)
 	tags_spi_connect(fcinfo);
 	tags_target_arg(fcinfo, &target);
 	tags_scope_args(fcinfo, 2, 3, &target);
-	count = item_count(&target,
-					   Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1, &target)));
+	if (!target.distributed || PG_ARGISNULL(1) ||
+		!count_on_shard(&target, PG_GETARG_DATUM(1), &count))
+		count = item_count(&target,
+						   Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1,
+															 &target)));
 	SPI_finish();
 	PG_RETURN_INT64(count);
 }
@@ -370,6 +422,39 @@ tag_post_count(PG_FUNCTION_ARGS)
 	tags_builtin_target(&target);
 	count = item_count(&target,
 					   Int32GetDatum(tags_tag_id_by_slug(fcinfo, 0, &target)));
+	SPI_finish();
+	PG_RETURN_INT64(count);
+}
+
+/*
+ * tag_count_on_shard(shard oid, tag record, target anyelement,
+ *					  context text) RETURNS bigint
+ *
+ * The count of count_on_shard(), on the Citus worker that holds the
+ * tenant: shard is the table of the row tag there, a shard of a tenant
+ * vocabulary, and the count is of the target whose row type is target's,
+ * on its shard group on this node, of the tag's tenant (targets.c).
+ */
+Datum
+tag_count_on_shard(PG_FUNCTION_ARGS)
+{
+	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, 2);
+	Oid			table = OidIsValid(type) ? get_typ_typrelid(type) : InvalidOid;
+	TagsTarget	target;
+	Datum		tag;
+	int64		count;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("shard and tag must not be null"));
+	if (!OidIsValid(table))
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("target must be a row of a table, such as NULL::articles"));
+	tags_spi_connect(fcinfo);
+	tag = tags_tag_on_shard(fcinfo, table, 3, &target);
+	count = item_count(&target, tag);
 	SPI_finish();
 	PG_RETURN_INT64(count);
 }

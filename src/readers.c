@@ -14,8 +14,8 @@
  * type of the target's key; a target anyelement argument is a row of the
  * target's type.  On a target distributed by Citus, items_by_tag() and
  * items_by_tag_after() send their page as one statement to the worker
- * that holds the tenant (tag_page_on_shard()).  See doc/functions.md, doc/targets.md,
- * doc/plans.md and doc/citus.md.
+ * that holds the tenant (tag_page_on_shard()).  See doc/functions.md,
+ * doc/targets.md, doc/plans.md and doc/citus.md.
  *
  *-------------------------------------------------------------------------
  */
@@ -46,10 +46,12 @@ PG_FUNCTION_INFO_V1(posts_tagged);
 PG_FUNCTION_INFO_V1(items_related);
 PG_FUNCTION_INFO_V1(posts_related);
 PG_FUNCTION_INFO_V1(items_page_on_shard);
+PG_FUNCTION_INFO_V1(item_tags_on_shard);
 
 static void target_of_row_arg(FunctionCallInfo fcinfo, int argno,
 							  TagsTarget *target);
-static Oid	row_table_arg(FunctionCallInfo fcinfo, int argno);
+static Oid	row_table_arg(FunctionCallInfo fcinfo, int argno,
+						  const char *name);
 static int32 page_arg(FunctionCallInfo fcinfo, int argno);
 static void run_tag_page(const TagsTarget *target, Datum *params);
 static void put_tag_page(FunctionCallInfo fcinfo, const TagsTarget *target,
@@ -61,6 +63,8 @@ static bool tag_page_on_shard(FunctionCallInfo fcinfo,
 static void run_tag_page_after(const TagsTarget *target, Datum *params);
 static void put_tag_page_after(FunctionCallInfo fcinfo,
 							   const TagsTarget *target, Datum *params);
+static AttrNumber att_of_row(const TagsTarget *target, AttrNumber att,
+							 HeapTupleHeader row);
 static Datum after_key(HeapTupleHeader after, const TagsTarget *target);
 static void run_tag_page_after_row(const TagsTarget *target, Datum tag,
 								   HeapTupleHeader after, int64 limit);
@@ -78,16 +82,16 @@ static void check_item_exists(const TagsTarget *target, Datum key);
 static void
 target_of_row_arg(FunctionCallInfo fcinfo, int argno, TagsTarget *target)
 {
-	tags_get_target(row_table_arg(fcinfo, argno), target);
+	tags_get_target(row_table_arg(fcinfo, argno, "target"), target);
 }
 
 /*
  * The table whose row type is the type of the anyelement argument argno,
- * or 22023: checked before the result set is set up, which needs a row
- * type
+ * name, or 22023: checked before the result set is set up, which needs a
+ * row type
  */
 static Oid
-row_table_arg(FunctionCallInfo fcinfo, int argno)
+row_table_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 {
 	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, argno);
 	Oid			relid = OidIsValid(type) ? get_typ_typrelid(type) : InvalidOid;
@@ -95,7 +99,7 @@ row_table_arg(FunctionCallInfo fcinfo, int argno)
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("target must be a row of a table, such as NULL::articles"),
+				errmsg("%s must be a row of a table, such as NULL::articles", name),
 				errdetail("It was of type %s.",
 						  OidIsValid(type) ? format_type_be(type) : "unknown"));
 	return relid;
@@ -195,10 +199,53 @@ tags_put_item_tags(FunctionCallInfo fcinfo, const TagsTarget *target, Datum key,
 }
 
 /*
+ * An item's tags on a distributed target, as one statement: the item's row
+ * is selected with the call that reads its tags on the worker that holds
+ * it, item_tags_on_shard(); one table filtered on its distribution column,
+ * a query Citus plans on its fast path.  $1 item, $2 context.
+ */
+static const TagsStatement stmt_item_tags_on_shard = {
+	"item_tags_on_shard",
+	"SELECT @extschema@.item_tags_on_shard(t.tableoid, t, $2)"
+	" FROM @target@ t"
+	" WHERE @target_tenant:t@ t.@key@ OPERATOR(pg_catalog.=) $1",
+	2, {ITEM_KEY_TYPE, TEXTOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT,
+	NULL, true
+};
+
+/*
+ * Put the tags of the item of key into the result set from the Citus
+ * worker that holds it (doc/citus.md, "Where a call runs"): one hop,
+ * where the single server's statements would be planned and sent apart,
+ * two when the item has no tags; P0002 if there is no such item.
+ */
+static void
+put_item_tags_on_shard(FunctionCallInfo fcinfo, const TagsTarget *target,
+					   Datum key)
+{
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
+	HeapTupleHeader *rows;
+	int			count;
+
+	/* $1 item, $2 context */
+	values[0] = key;
+	tags_context_param(target, &values[1], &nulls[1]);
+	if (tags_target_execute(target, &stmt_item_tags_on_shard, values, nulls,
+							false, true, 0) == 0)
+		ereport(ERROR,
+				errcode(ERRCODE_NO_DATA_FOUND),
+				errmsg("%s does not exist", tags_item_name(target, key)));
+	rows = tags_spi_row_array(&count);
+	tags_put_rows(fcinfo, rows, count);
+}
+
+/*
  * item_get_tags(target regclass, item) RETURNS SETOF tags
  *
  * The item's tags in the order they were given, those without a position
- * last.  Reads in the caller's snapshot and locks nothing.
+ * last.  Reads in the caller's snapshot and locks nothing.  On a
+ * distributed target, one statement (put_item_tags_on_shard()).
  */
 Datum
 item_get_tags(PG_FUNCTION_ARGS)
@@ -211,7 +258,10 @@ item_get_tags(PG_FUNCTION_ARGS)
 	tags_target_arg(fcinfo, &target);
 	key = tags_item_arg(fcinfo, 1, &target);
 	tags_scope_args(fcinfo, 2, 3, &target);
-	tags_put_item_tags(fcinfo, &target, key, false);
+	if (target.distributed)
+		put_item_tags_on_shard(fcinfo, &target, key);
+	else
+		tags_put_item_tags(fcinfo, &target, key, false);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -350,7 +400,6 @@ static bool
 tag_page_on_shard(FunctionCallInfo fcinfo, const TagsTarget *target,
 				  Datum slug, NullableDatum after, int64 offset, int64 limit)
 {
-	const char *context = NameStr(target->context);
 	Datum		values[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	HeapTupleHeader *rows;
@@ -360,8 +409,7 @@ tag_page_on_shard(FunctionCallInfo fcinfo, const TagsTarget *target,
 	values[0] = slug;
 	values[1] = Int64GetDatum(offset);
 	values[2] = Int64GetDatum(limit);
-	values[3] = CStringGetTextDatum(context);
-	nulls[3] = context[0] == '\0' ? 'n' : ' ';
+	tags_context_param(target, &values[3], &nulls[3]);
 	values[4] = after.value;
 	nulls[4] = after.isnull ? 'n' : ' ';
 	if (tags_target_execute(target, &stmt_item_tag_page_on_shard, values,
@@ -390,7 +438,7 @@ items_by_tag(PG_FUNCTION_ARGS)
 	TagsTarget	target;
 	Datum		params[3];
 
-	(void) row_table_arg(fcinfo, 0);
+	(void) row_table_arg(fcinfo, 0, "target");
 	tags_check_page_size(page_size);
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -487,12 +535,31 @@ put_tag_page_after(FunctionCallInfo fcinfo, const TagsTarget *target,
 	tags_put_spi_result(fcinfo);
 }
 
+/*
+ * The number of the target's column att in row, a row of the target's
+ * table: on a Citus worker the target is the table's shard, whose columns
+ * may be numbered apart from the table's (a shard made after a column was
+ * dropped has no dropped column)
+ */
+static AttrNumber
+att_of_row(const TagsTarget *target, AttrNumber att, HeapTupleHeader row)
+{
+	Oid			table = get_typ_typrelid(HeapTupleHeaderGetTypeId(row));
+
+	if (table == target->relid)
+		return att;
+	return get_attnum(table, get_attname(target->relid, att, false));
+}
+
 /* The key of the row after, a row of the target's; not null (22004) */
 static Datum
 after_key(HeapTupleHeader after, const TagsTarget *target)
 {
 	bool		isnull;
-	Datum		key = GetAttributeByNum(after, target->key_att, &isnull);
+	Datum		key = GetAttributeByNum(after,
+										att_of_row(target, target->key_att,
+												   after),
+										&isnull);
 
 	if (isnull)
 		ereport(ERROR,
@@ -514,7 +581,9 @@ run_tag_page_after_row(const TagsTarget *target, Datum tag,
 
 	/* $1 tag, $2 sort value, $3 key, $4 limit */
 	params[0] = tag;
-	params[1] = GetAttributeByNum(after, target->sort_att, &isnull);
+	params[1] = GetAttributeByNum(after,
+								  att_of_row(target, target->sort_att, after),
+								  &isnull);
 	/* a row without a sort value comes after those with one */
 	if (isnull)
 		params[1] = tags_lowest_sort(target);
@@ -541,7 +610,7 @@ items_by_tag_after(PG_FUNCTION_ARGS)
 	NullableDatum after;
 	Datum		tag;
 
-	(void) row_table_arg(fcinfo, 0);
+	(void) row_table_arg(fcinfo, 0, "target");
 	tags_check_page_size(page_size);
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
@@ -549,17 +618,12 @@ items_by_tag_after(PG_FUNCTION_ARGS)
 	tags_scope_args(fcinfo, 4, 5, &target);
 	after.isnull = PG_ARGISNULL(2);
 	after.value = after.isnull ? (Datum) 0 : PG_GETARG_DATUM(2);
-	if (target.distributed && !PG_ARGISNULL(1))
+	if (target.distributed && !PG_ARGISNULL(1) &&
+		tag_page_on_shard(fcinfo, &target, PG_GETARG_DATUM(1), after, 0,
+						  page_size))
 	{
-		/* on the coordinator, whose message the caller gets */
-		if (!after.isnull)
-			(void) after_key(PG_GETARG_HEAPTUPLEHEADER(2), &target);
-		if (tag_page_on_shard(fcinfo, &target, PG_GETARG_DATUM(1), after, 0,
-							  page_size))
-		{
-			SPI_finish();
-			return (Datum) 0;
-		}
+		SPI_finish();
+		return (Datum) 0;
 	}
 	tag = Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1, &target));
 	if (after.isnull)
@@ -824,7 +888,7 @@ items_tagged(PG_FUNCTION_ARGS)
 	TagsTarget	target;
 
 	tags_tagged_args(fcinfo, 1, &args);
-	(void) row_table_arg(fcinfo, 0);
+	(void) row_table_arg(fcinfo, 0, "target");
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	target_of_row_arg(fcinfo, 0, &target);
@@ -924,7 +988,7 @@ items_related(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				errmsg("item must not be null"));
-	(void) row_table_arg(fcinfo, 0);
+	(void) row_table_arg(fcinfo, 0, "target");
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	target_of_row_arg(fcinfo, 0, &target);
@@ -1038,13 +1102,10 @@ items_page_on_shard(PG_FUNCTION_ARGS)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	Oid			rowtype = get_fn_expr_argtype(fcinfo->flinfo, 2);
-	Oid			table = row_table_arg(fcinfo, 2);
-	Oid			shard;
-	HeapTupleHeader tag;
+	Oid			table = row_table_arg(fcinfo, 2, "after");
 	TagsTarget	target;
 	Datum		params[3];
 	Datum		page;
-	bool		isnull;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(3) ||
 		PG_ARGISNULL(4))
@@ -1055,24 +1116,9 @@ items_page_on_shard(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("offset must be 0 when after is given"));
-	shard = PG_GETARG_OID(0);
-	tag = PG_GETARG_HEAPTUPLEHEADER(1);
 	tags_spi_connect(fcinfo);
-	if (!tags_citus_installed() ||
-		!tags_find_target_beside(table, shard, &target) ||
-		HeapTupleHeaderGetTypeId(tag) != get_rel_type_id(shard))
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("tag is not a row of a shard of the tenant vocabulary of table \"%s\" on this node",
-					   get_rel_name(table)));
-	tags_scope_of_row(fcinfo, 5, tag, shard, get_attnum(shard, "tenant"),
-					  &target);
 	/* $1 tag, $2 offset, $3 limit */
-	params[0] = GetAttributeByName(tag, "id", &isnull);
-	if (isnull)
-		ereport(ERROR,
-				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				errmsg("tag must not be null"));
+	params[0] = tags_tag_on_shard(fcinfo, table, 5, &target);
 	params[1] = PG_GETARG_DATUM(3);
 	params[2] = PG_GETARG_DATUM(4);
 	if (PG_ARGISNULL(2))
@@ -1084,4 +1130,32 @@ items_page_on_shard(PG_FUNCTION_ARGS)
 	page = tags_spi_result_array(rowtype, caller);
 	SPI_finish();
 	PG_RETURN_DATUM(page);
+}
+
+/*
+ * item_tags_on_shard(shard oid, item record, context text) RETURNS tags[]
+ *
+ * The tags of put_item_tags_on_shard(), on the Citus worker that holds the
+ * item: shard is the table of the row item there, a shard of a target,
+ * whose shard group on this node has the item's list (targets.c).
+ */
+Datum
+item_tags_on_shard(PG_FUNCTION_ARGS)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			rowtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
+	TagsTarget	target;
+	Datum		key;
+	Datum		tags;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("shard and item must not be null"));
+	tags_spi_connect(fcinfo);
+	key = tags_item_on_shard(fcinfo, 2, &target);
+	tags_read_item_tags(&target, key, true);
+	tags = tags_spi_result_array(rowtype, caller);
+	SPI_finish();
+	PG_RETURN_DATUM(tags);
 }

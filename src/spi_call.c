@@ -135,9 +135,7 @@ tags_spi_row_array(int *count)
 	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 						  &isnull);
 	if (isnull)
-		ereport(ERROR,
-				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				errmsg("the rows the Citus worker gave back are null"));
+		elog(ERROR, "the rows the Citus worker gave back are null");
 	rows = DatumGetArrayTypeP(value);
 	deconstruct_array(rows, ARR_ELEMTYPE(rows), -1, false, TYPALIGN_DOUBLE,
 					  &elems, &nulls, count);
@@ -199,8 +197,14 @@ tags_spi_result_array(Oid rowtype, MemoryContext cxt)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
 
-		rows[i] = heap_copy_tuple_as_datum(map ? execute_attr_map_tuple(tuple, map) :
-										   tuple, desc);
+		if (map == NULL)
+			rows[i] = heap_copy_tuple_as_datum(tuple, desc);
+		else
+		{
+			tuple = execute_attr_map_tuple(tuple, map);
+			rows[i] = heap_copy_tuple_as_datum(tuple, desc);
+			heap_freetuple(tuple);
+		}
 	}
 	array = construct_array(rows, (int) SPI_processed, rowtype, -1, false,
 							TYPALIGN_DOUBLE);

@@ -105,9 +105,9 @@ extern void tags_check_name_length(const char *normalized);
  * @extschema@.name, operators OPERATOR(pg_catalog.x), functions and types
  * pg_catalog-qualified, values only $n parameters.  A target's statement
  * names the target's tables and columns, its vocabulary's tables and its
- * tenant with placeholders (see targets.c), and may take parameters of the
- * type of the target's key or sort column, or of its rows; a tenant target's take
- * the tenant as one more.
+ * tenant with placeholders (see target_statements.c), and may take
+ * parameters of the type of the target's key or sort column, or of its
+ * rows; a tenant target's take the tenant as one more.
  */
 #define TAGS_MAX_ARGS 8
 #define ITEM_KEY_TYPE ((Oid) 1)
@@ -311,9 +311,10 @@ extern void tags_tenant_arg(FunctionCallInfo fcinfo, int argno,
 							TagsTarget *target);
 extern void tags_scope_args(FunctionCallInfo fcinfo, int tenant_argno,
 							int context_argno, TagsTarget *target);
-extern void tags_scope_of_row(FunctionCallInfo fcinfo, int context_argno,
-							  HeapTupleHeader row, Oid shard,
-							  AttrNumber tenant_att, TagsTarget *target);
+extern Datum tags_item_on_shard(FunctionCallInfo fcinfo, int context_argno,
+								TagsTarget *target);
+extern Datum tags_tag_on_shard(FunctionCallInfo fcinfo, Oid table,
+							   int context_argno, TagsTarget *target);
 extern void tags_vocabulary_args(FunctionCallInfo fcinfo, int target_argno,
 								 int tenant_argno, int context_argno,
 								 TagsTarget *target);
@@ -363,6 +364,8 @@ extern bool tags_find_target_beside(Oid table, Oid vocabulary_shard,
 extern void tags_get_target(Oid relid, TagsTarget *target);
 extern void tags_target_arg(FunctionCallInfo fcinfo, TagsTarget *target);
 extern void tags_use_context(TagsTarget *target, const char *context);
+extern void tags_context_param(const TagsTarget *target, Datum *value,
+							   char *null);
 extern TagsTarget *tags_target_lists(Oid relid, int *count);
 extern bool tags_find_target_by_association(Oid assoc, TagsTarget *target);
 extern TagsTarget *tags_all_targets(Oid vocabulary, int *count);
@@ -388,6 +391,7 @@ extern bool tags_citus_on_worker(void);
 extern TagsCitusKind tags_citus_table_kind(Oid relid, char **column);
 extern Oid *tags_citus_distributed_tables(MemoryContext cxt, int *count);
 extern void tags_citus_allow_triggers(void);
+extern bool tags_citus_fast_path(void);
 extern void tags_citus_distribute(Oid relid, const char *column,
 								  const char *colocate_with);
 extern void tags_citus_run_on_workers(const char *sql);

@@ -203,9 +203,9 @@ build_target_sql(const TagsStatement *stmt, const char *template,
 	 * parameters (the tenant tells it the shard), and cannot plan one
 	 * generic plan for them all (doc/citus.md), but for a query of one
 	 * table filtered on its distribution column, whose generic plan finds
-	 * the shard when it runs (its fast path)
+	 * the shard when it runs (its fast path, unless turned off)
 	 */
-	if (t->distributed && !stmt->citus_fast_path)
+	if (t->distributed && !(stmt->citus_fast_path && tags_citus_fast_path()))
 		*cursor_options = (*cursor_options & ~CURSOR_OPT_GENERIC_PLAN) |
 			CURSOR_OPT_CUSTOM_PLAN;
 	if (tenants)

@@ -776,6 +776,20 @@ tags_use_context(TagsTarget *target, const char *context)
 }
 
 /*
+ * The context of target's list as a text parameter of a statement, *value
+ * and *null ('n' for the target's own list), as the functions the
+ * coordinator of a Citus cluster calls on a worker take it
+ */
+void
+tags_context_param(const TagsTarget *target, Datum *value, char *null)
+{
+	const char *context = NameStr(target->context);
+
+	*value = CStringGetTextDatum(context);
+	*null = context[0] == '\0' ? 'n' : ' ';
+}
+
+/*
  * Every list of the target relid, its own first, as a palloc'd array;
  * *count is set.  The caller must be connected to SPI.
  */

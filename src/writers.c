@@ -624,7 +624,6 @@ static const TagsStatement stmt_item_write_on_shard = {
 static void
 write_on_shard(FunctionCallInfo fcinfo, const ItemWrite *w, char how)
 {
-	const char *context = NameStr(w->target->context);
 	Datum		params[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	HeapTupleHeader *rows;
@@ -636,8 +635,7 @@ write_on_shard(FunctionCallInfo fcinfo, const ItemWrite *w, char how)
 	params[0] = w->key;
 	params[1] = PG_GETARG_DATUM(2);
 	nulls[1] = PG_ARGISNULL(2) ? 'n' : ' ';
-	params[2] = CStringGetTextDatum(context);
-	nulls[2] = context[0] == '\0' ? 'n' : ' ';
+	tags_context_param(w->target, &params[2], &nulls[2]);
 	params[3] = CharGetDatum(how);
 	params[4] = Int32GetDatum(w->max_tags);
 	for (round = 0;; round++)
@@ -687,11 +685,8 @@ Datum
 item_write_on_shard(PG_FUNCTION_ARGS)
 {
 	TagList		list = tags_collect_names(fcinfo, 2);
-	Oid			shard;
-	HeapTupleHeader row;
 	TagsTarget	target;
 	ItemWrite	w;
-	bool		isnull;
 	bool		done = true;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(4) ||
@@ -699,24 +694,10 @@ item_write_on_shard(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				errmsg("shard, item, how and max_tags must not be null"));
-	shard = PG_GETARG_OID(0);
-	row = PG_GETARG_HEAPTUPLEHEADER(1);
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
-	/* a shard of a target on this node, and item a row of it */
-	if (!tags_citus_installed() || !tags_find_target(shard, &target) ||
-		target.relid != shard || target.table == shard ||
-		HeapTupleHeaderGetTypeId(row) != get_rel_type_id(shard))
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("item is not a row of a shard of a tag target on this node"));
-	tags_scope_of_row(fcinfo, 3, row, shard, target.tenant_att, &target);
 	w.target = &target;
-	w.key = GetAttributeByNum(row, target.key_att, &isnull);
-	if (isnull)
-		ereport(ERROR,
-				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				errmsg("item must not be null"));
+	w.key = tags_item_on_shard(fcinfo, 3, &target);
 	w.list = &list;
 	w.max_tags = PG_GETARG_INT32(5);
 	w.create = false;

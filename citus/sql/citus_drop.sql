@@ -23,11 +23,13 @@ SELECT logicalrelid, partmethod,
 FROM pg_dist_partition WHERE logicalrelid::text LIKE 'app.photos_moods%'
 ORDER BY logicalrelid::text COLLATE "C";
 SELECT name FROM item_set_tags('app.photos', 1, ARRAY['calm', 'sky'], tenant => 2, context => 'moods');
-SELECT name, item_count FROM tag_item_counts('app.photos', tenant => 2, context => 'moods');
+SELECT name, item_count FROM tag_item_counts('app.photos', tenant => 2, context => 'moods')
+WHERE name IN ('calm', 'sky');
 SELECT (SELECT count(*) FROM app.photos_moods_tags) AS associations,
        (SELECT sum(delta) FROM app.photos_moods_tag_count_deltas) AS deltas;
 DELETE FROM app.photos WHERE account_id = 2 AND id = 1;
-SELECT name, item_count FROM tag_item_counts('app.photos', tenant => 2, context => 'moods');
+SELECT name, item_count FROM tag_item_counts('app.photos', tenant => 2, context => 'moods')
+WHERE name IN ('calm', 'sky');
 INSERT INTO app.photos VALUES (2, 1);
 
 -- what each node has of the photos: registry rows, tables and shards

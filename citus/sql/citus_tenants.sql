@@ -114,6 +114,13 @@ SELECT id FROM items_by_tag_after(NULL::app.articles, 'python',
                                       '2026-01-11 00:00+00')::app.articles,
                                   3, tenant => 1);
 SELECT single_shard_statements() AS page_after;
+-- an item's tags and a tag's count too
+SELECT citus_stat_counters_reset();
+SELECT name FROM item_get_tags('app.articles', 5, tenant => 1);
+SELECT single_shard_statements() AS get;
+SELECT citus_stat_counters_reset();
+SELECT tag_item_count('app.articles', 'python', tenant => 1);
+SELECT single_shard_statements() AS count;
 -- walked page by page, each after the last row of the one before, the
 -- pages are the tag's items in items_by_tag()'s order, the row without a
 -- sort value (article 12) last, in each tenant
@@ -125,7 +132,7 @@ DECLARE
     ids bigint[] := '{}';
     n integer;
 BEGIN
-    LOOP
+    FOR pages IN 1 .. 20 LOOP
         n := 0;
         FOR row IN SELECT * FROM items_by_tag_after(NULL::app.articles, slug, last,
                                                     size, tenant => tenant)
@@ -142,9 +149,16 @@ SELECT t, walk_after(t, 'python', 5) AS walked,
        walk_after(t, 'python', 5) = ARRAY(SELECT id FROM items_by_tag(
            NULL::app.articles, 'python', 1, 100, tenant => t)) AS same
 FROM generate_series(1, 2) t;
+-- after a row without a sort value: the rows without one, lower keys
+SELECT id FROM items_by_tag_after(NULL::app.articles, 'python',
+                                  ROW(1, 13, 'x', 'published', NULL)::app.articles,
+                                  3, tenant => 1);
+-- (the worker's error, which names the worker)
+\set VERBOSITY terse
 SELECT id FROM items_by_tag_after(NULL::app.articles, 'python',
                                   ROW(1, NULL, 'x', 'published', NULL)::app.articles,
                                   3, tenant => 1);
+\set VERBOSITY default
 SELECT citus_stat_counters_reset();
 SELECT name FROM item_set_tags('app.articles', 5, ARRAY['Python', 'Haskell'], tenant => 1);
 SELECT single_shard_statements() > 2 AS set_new_name_comes_back;
@@ -169,6 +183,12 @@ SELECT * FROM item_write_on_shard('app.articles'::regclass, ROW(1, 2), ARRAY['x'
 SELECT * FROM items_page_on_shard(0, ROW(1, 2), NULL::app.articles, 0, 10, NULL);
 SELECT * FROM items_page_on_shard(0, ROW(1, 2),
     ROW(1, 7, 'x', 'published', NULL)::app.articles, 3, 10, NULL);
+SELECT item_tags_on_shard(NULL, ROW(1, 2), NULL);
+SELECT item_tags_on_shard('app.articles'::regclass,
+    ROW(1, 7, 'x', 'published', NULL)::app.articles, NULL);
+SELECT tag_count_on_shard(NULL, ROW(1, 2), NULL::app.articles, NULL);
+SELECT tag_count_on_shard(0, ROW(1, 2), NULL::app.articles, NULL);
+SELECT tag_count_on_shard(0, ROW(1, 2), 1, NULL);
 SELECT * FROM item_write_on_shard(0, ROW(1, 2), ARRAY['x'], NULL, 's', 100);
 SELECT * FROM item_write_on_shard('app.articles'::regclass,
     ROW(1, 7, 'x', 'published', NULL)::app.articles, ARRAY['x'], NULL, 's', 100);
@@ -192,6 +212,11 @@ SELECT count(*) FROM item_remove_tags('app.articles', 7, ARRAY['python'], tenant
 SELECT citus_stat_counters_reset();
 SELECT count(*) FROM items_by_tag(NULL::app.articles, 'python', 100, 10, tenant => 1);
 SELECT single_shard_statements() AS empty_page;
+SELECT citus_stat_counters_reset();
+SELECT count(*) FROM item_get_tags('app.articles', 7, tenant => 1);
+SELECT single_shard_statements() AS get_of_no_tags;
+SELECT name FROM item_get_tags('app.articles', 99, tenant => 1);
+SELECT name FROM item_get_tags('app.articles', 7, tenant => 1, context => 'skills');
 SELECT count(*) FROM item_set_tags('app.articles', 7, ARRAY['Python', 'SQL', 'tag 1'], tenant => 1);
 -- the caller's limit of tags holds on the worker, where the setting is not
 SET tags.max_tags_per_post = 2;
@@ -234,6 +259,9 @@ SELECT id FROM items_by_tag_after(NULL::app.articles, 'tag-0',
                                   ROW(1, 9, 'x', 'published', '2026-01-10 00:00+00')::app.articles,
                                   3, tenant => 1);
 SELECT id FROM items_by_tag_after(NULL::app.articles, 'no-such-tag', NULL, 3, tenant => 1);
+SELECT tag_item_count('app.articles', 'tag-0', tenant => 1),
+       tag_item_count('app.articles', 'tag-one', tenant => 1);
+SELECT tag_item_count('app.articles', 'no-such-tag', tenant => 1);
 
 -- contexts: lists of their own, with their own counts
 SELECT name FROM item_set_tags('app.articles', 1, ARRAY['Java'], tenant => 2, context => 'skills');
@@ -285,11 +313,46 @@ SELECT wrong_counts();
 -- a tenant call without a tenant is an error, never all tenants
 SELECT * FROM tag_item_counts('app.articles');
 
+-- a target whose table had a column dropped before Citus made its shards,
+-- whose columns are then numbered apart from the table's: the worker reads
+-- the row it is given, of the table's type, by the columns' names
+CREATE TABLE app.notes2 (account_id bigint NOT NULL, draft text, id bigint NOT NULL,
+                         published_at timestamptz, PRIMARY KEY (account_id, id));
+ALTER TABLE app.notes2 DROP COLUMN draft;
+SELECT create_distributed_table('app.notes2', 'account_id', colocate_with => 'app.articles');
+SELECT tags_enable('app.notes2', NULL, 'published_at', tenant_column => 'account_id');
+INSERT INTO app.notes2 SELECT a, i, '2026-01-01'::timestamptz + i * interval '1 day'
+FROM generate_series(1, 2) a, generate_series(1, 6) i;
+UPDATE app.notes2 SET published_at = NULL WHERE id = 6;
+SELECT count(*) FROM (
+    SELECT item_set_tags('app.notes2', i, ARRAY['note'], tenant => a)
+    FROM generate_series(1, 2) a, generate_series(1, 6) i) s;
+SELECT name FROM item_get_tags('app.notes2', 3, tenant => 1);
+SELECT id FROM items_by_tag_after(NULL::app.notes2, 'note',
+                                  ROW(1, 4, '2026-01-05 00:00+00')::app.notes2, 2, tenant => 1);
+SELECT id FROM items_by_tag_after(NULL::app.notes2, 'note',
+                                  ROW(1, 7, NULL)::app.notes2, 2, tenant => 1);
+SELECT id FROM items_by_tag_after(NULL::app.notes2, 'note',
+                                  ROW(1, 6, NULL)::app.notes2, 2, tenant => 1);
+
 -- the page's statement is a query Citus plans on its fast path, the shard
 -- found when it runs: its one generic plan serves every tenant, planned
 -- once a session (a new one here)
 \c
+SET citus.enable_stat_counters = on;
 SET client_min_messages = debug2;
 SELECT count(*) FROM items_by_tag(NULL::app.articles, 'python', 1, 3, tenant => 1);
-SELECT count(*) FROM items_by_tag(NULL::app.articles, 'python', 1, 3, tenant => 2);
+SELECT citus_stat_counters_reset();
+SELECT id FROM items_by_tag(NULL::app.articles, 'python', 1, 3, tenant => 2);
 RESET client_min_messages;
+SELECT single_shard_statements() AS page_of_tenant_2;
+-- with Citus' fast path turned off, the page's statement is planned for
+-- each call, as the others are; a plan made before is kept
+\c
+SET citus.enable_fast_path_router_planner = off;
+SELECT count(*) FROM items_by_tag(NULL::app.articles, 'python', 1, 3, tenant => 1);
+SELECT count(*) FROM items_by_tag(NULL::app.articles, 'python', 1, 3, tenant => 2);
+\c
+SELECT count(*) FROM items_by_tag(NULL::app.articles, 'python', 1, 3, tenant => 1);
+SET citus.enable_fast_path_router_planner = off;
+SELECT count(*) FROM items_by_tag(NULL::app.articles, 'python', 1, 3, tenant => 2);
