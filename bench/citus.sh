@@ -168,7 +168,8 @@ row() {
 	[ "$ok" = no ] || met=$((met + 1))
 	line "$1" "$2" "$a ms" "$b ms" "${r}x" "<= ${5}x" "$ok"
 }
-# other WORKLOAD TENANTS: B's latency ÷ A's, no goal
+# other WORKLOAD TENANTS: the distributed target's latency ÷ the local
+# one's, no goal
 other() {
 	local a b r
 	a=$(echo "${runs[$1,local_$2]}" | median)

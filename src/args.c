@@ -30,6 +30,9 @@
 
 static int	compare_name_first(const void *a, const void *b);
 static int	compare_first(const void *a, const void *b);
+static void scope_of_row(FunctionCallInfo fcinfo, int context_argno,
+						 HeapTupleHeader row, Oid shard, AttrNumber tenant_att,
+						 TagsTarget *target);
 
 /* Raise 2202E unless a names array is one-dimensional (or empty) */
 static inline void
@@ -335,6 +338,26 @@ tags_scope_args(FunctionCallInfo fcinfo, int tenant_argno, int context_argno,
 }
 
 /*
+ * The table whose row type is the type of the anyelement argument argno,
+ * name, or 22023: checked before the result set is set up, which needs a
+ * row type
+ */
+Oid
+tags_row_table_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	Oid			relid = OidIsValid(type) ? get_typ_typrelid(type) : InvalidOid;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("%s must be a row of a table, such as NULL::articles", name),
+				errdetail("It was of type %s.",
+						  OidIsValid(type) ? format_type_be(type) : "unknown"));
+	return relid;
+}
+
+/*
  * tags_scope_args() of a call the coordinator of a Citus cluster sent to
  * the worker that holds the tenant: the context is the text argument
  * context_argno, the tenant the attribute tenant_att of row, a row of the
@@ -362,9 +385,9 @@ scope_of_row(FunctionCallInfo fcinfo, int context_argno, HeapTupleHeader row,
 
 /*
  * The key of the item of a call the coordinator of a Citus cluster sent to
- * the worker that holds it (doc/citus.md): the argument 0 is the table of
- * the row item, the argument 1, there, a shard of a target, whose shard
- * group on this node target becomes (targets.c), on the list the text
+ * the worker that holds it (doc/citus.md).  Argument 0 is a shard of a
+ * target on this node, argument 1 a row of it: target becomes the
+ * target's shard group on this node (targets.c), on the list the text
  * argument context_argno names, of the row's tenant.  22023 if it is no
  * such shard or row, 22004 if the row has no key or tenant.  The caller
  * checks that the arguments are not null, and is connected to SPI.
@@ -396,13 +419,12 @@ tags_item_on_shard(FunctionCallInfo fcinfo, int context_argno,
 
 /*
  * The id of the tag of a call the coordinator of a Citus cluster sent to
- * the worker that holds the tenant: the argument 0 is the table of the row
- * tag, the argument 1, there, a shard of the tenant vocabulary of the
- * target table (whose shard group on this node target becomes, on the
- * list the text argument context_argno names, of the row's tenant).
- * 22023 if it is no such shard or row, 22004 if the row has no id or
- * tenant.  The caller checks that the arguments are not null, and is
- * connected to SPI.
+ * the worker that holds the tenant.  Argument 0 is a shard of the tenant
+ * vocabulary of the target table on this node, argument 1 a row of it:
+ * target becomes the table's shard group on this node, on the list the
+ * text argument context_argno names, of the row's tenant.  22023 if it is
+ * no such shard or row, 22004 if the row has no id or tenant.  The caller
+ * checks that the arguments are not null, and is connected to SPI.
  */
 Datum
 tags_tag_on_shard(FunctionCallInfo fcinfo, Oid table, int context_argno,

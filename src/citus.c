@@ -145,10 +145,12 @@ tags_citus_allow_triggers(void)
 
 /*
  * Whether Citus plans a query of one distributed table, filtered on its
- * distribution column, on its fast path (citus.enable_fast_path_router_planner,
- * on unless a user turned it off), where a generic plan finds its shard
- * when it runs: the plan of a statement made while it is off must be
- * custom, as Citus' router plans for the parameters' values
+ * distribution column, on its fast path (the setting
+ * citus.enable_fast_path_router_planner, on unless a user turned it off),
+ * where a generic plan finds its shard when it runs: the plan of a
+ * statement made while it is off must be custom, as Citus' router plans
+ * for the parameters' values.  Read when a plan is made: a generic plan
+ * made before the setting was turned off is kept and runs.
  */
 bool
 tags_citus_fast_path(void)

@@ -26,8 +26,6 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
-#include "utils/builtins.h"
-#include "utils/lsyscache.h"
 #include "utils/rls.h"
 #include "utils/tuplestore.h"
 
@@ -438,8 +436,7 @@ tag_post_count(PG_FUNCTION_ARGS)
 Datum
 tag_count_on_shard(PG_FUNCTION_ARGS)
 {
-	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, 2);
-	Oid			table = OidIsValid(type) ? get_typ_typrelid(type) : InvalidOid;
+	Oid			table = tags_row_table_arg(fcinfo, 2, "target");
 	TagsTarget	target;
 	Datum		tag;
 	int64		count;
@@ -448,10 +445,6 @@ tag_count_on_shard(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				errmsg("shard and tag must not be null"));
-	if (!OidIsValid(table))
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("target must be a row of a table, such as NULL::articles"));
 	tags_spi_connect(fcinfo);
 	tag = tags_tag_on_shard(fcinfo, table, 3, &target);
 	count = item_count(&target, tag);

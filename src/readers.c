@@ -50,8 +50,6 @@ PG_FUNCTION_INFO_V1(item_tags_on_shard);
 
 static void target_of_row_arg(FunctionCallInfo fcinfo, int argno,
 							  TagsTarget *target);
-static Oid	row_table_arg(FunctionCallInfo fcinfo, int argno,
-						  const char *name);
 static int32 page_arg(FunctionCallInfo fcinfo, int argno);
 static void run_tag_page(const TagsTarget *target, Datum *params);
 static void put_tag_page(FunctionCallInfo fcinfo, const TagsTarget *target,
@@ -82,28 +80,9 @@ static void check_item_exists(const TagsTarget *target, Datum key);
 static void
 target_of_row_arg(FunctionCallInfo fcinfo, int argno, TagsTarget *target)
 {
-	tags_get_target(row_table_arg(fcinfo, argno, "target"), target);
+	tags_get_target(tags_row_table_arg(fcinfo, argno, "target"), target);
 }
 
-/*
- * The table whose row type is the type of the anyelement argument argno,
- * name, or 22023: checked before the result set is set up, which needs a
- * row type
- */
-static Oid
-row_table_arg(FunctionCallInfo fcinfo, int argno, const char *name)
-{
-	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, argno);
-	Oid			relid = OidIsValid(type) ? get_typ_typrelid(type) : InvalidOid;
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("%s must be a row of a table, such as NULL::articles", name),
-				errdetail("It was of type %s.",
-						  OidIsValid(type) ? format_type_be(type) : "unknown"));
-	return relid;
-}
 
 /*
  * The item argument argno, converted to the type of the target's key: a
@@ -438,7 +417,7 @@ items_by_tag(PG_FUNCTION_ARGS)
 	TagsTarget	target;
 	Datum		params[3];
 
-	(void) row_table_arg(fcinfo, 0, "target");
+	(void) tags_row_table_arg(fcinfo, 0, "target");
 	tags_check_page_size(page_size);
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -610,7 +589,7 @@ items_by_tag_after(PG_FUNCTION_ARGS)
 	NullableDatum after;
 	Datum		tag;
 
-	(void) row_table_arg(fcinfo, 0, "target");
+	(void) tags_row_table_arg(fcinfo, 0, "target");
 	tags_check_page_size(page_size);
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
@@ -888,7 +867,7 @@ items_tagged(PG_FUNCTION_ARGS)
 	TagsTarget	target;
 
 	tags_tagged_args(fcinfo, 1, &args);
-	(void) row_table_arg(fcinfo, 0, "target");
+	(void) tags_row_table_arg(fcinfo, 0, "target");
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	target_of_row_arg(fcinfo, 0, &target);
@@ -988,7 +967,7 @@ items_related(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				errmsg("item must not be null"));
-	(void) row_table_arg(fcinfo, 0, "target");
+	(void) tags_row_table_arg(fcinfo, 0, "target");
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	target_of_row_arg(fcinfo, 0, &target);
@@ -1102,7 +1081,7 @@ items_page_on_shard(PG_FUNCTION_ARGS)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	Oid			rowtype = get_fn_expr_argtype(fcinfo->flinfo, 2);
-	Oid			table = row_table_arg(fcinfo, 2, "after");
+	Oid			table = tags_row_table_arg(fcinfo, 2, "after");
 	TagsTarget	target;
 	Datum		params[3];
 	Datum		page;
@@ -1143,7 +1122,7 @@ Datum
 item_tags_on_shard(PG_FUNCTION_ARGS)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	Oid			rowtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
+	Oid			rowtype;
 	TagsTarget	target;
 	Datum		key;
 	Datum		tags;
@@ -1155,6 +1134,8 @@ item_tags_on_shard(PG_FUNCTION_ARGS)
 	tags_spi_connect(fcinfo);
 	key = tags_item_on_shard(fcinfo, 2, &target);
 	tags_read_item_tags(&target, key, true);
+	/* the rows of tags, the element type of the result */
+	rowtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
 	tags = tags_spi_result_array(rowtype, caller);
 	SPI_finish();
 	PG_RETURN_DATUM(tags);

@@ -311,6 +311,8 @@ extern void tags_tenant_arg(FunctionCallInfo fcinfo, int argno,
 							TagsTarget *target);
 extern void tags_scope_args(FunctionCallInfo fcinfo, int tenant_argno,
 							int context_argno, TagsTarget *target);
+extern Oid	tags_row_table_arg(FunctionCallInfo fcinfo, int argno,
+							   const char *name);
 extern Datum tags_item_on_shard(FunctionCallInfo fcinfo, int context_argno,
 								TagsTarget *target);
 extern Datum tags_tag_on_shard(FunctionCallInfo fcinfo, Oid table,

@@ -114,7 +114,9 @@ SELECT id FROM items_by_tag_after(NULL::app.articles, 'python',
                                       '2026-01-11 00:00+00')::app.articles,
                                   3, tenant => 1);
 SELECT single_shard_statements() AS page_after;
--- an item's tags and a tag's count too
+-- an item's tags and a tag's count too (the item has tags: the single
+-- server's statements would be one for its tags, but two for a count, and
+-- two for an item without tags, below)
 SELECT citus_stat_counters_reset();
 SELECT name FROM item_get_tags('app.articles', 5, tenant => 1);
 SELECT single_shard_statements() AS get;
@@ -269,6 +271,8 @@ SELECT name, item_count FROM tag_item_counts('app.articles', tenant => 2, contex
 WHERE item_count > 0;
 SELECT tag_item_count('app.articles', 'java', tenant => 2);
 SELECT id FROM items_by_tag(NULL::app.articles, 'java', 1, 3, tenant => 2, context => 'skills');
+SELECT name FROM item_get_tags('app.articles', 1, tenant => 2, context => 'skills');
+SELECT tag_item_count('app.articles', 'java', tenant => 2, context => 'skills');
 SELECT id FROM items_by_tag(NULL::app.articles, 'java', 1, 3, tenant => 2);
 
 -- the application's own writes to the target fire the triggers on the
