@@ -168,23 +168,14 @@ row() {
 	[ "$ok" = no ] || met=$((met + 1))
 	line "$1" "$2" "$a ms" "$b ms" "${r}x" "<= ${5}x" "$ok"
 }
-# other WORKLOAD TENANTS: the distributed target's latency ÷ the local
-# one's, no goal
-other() {
+# info LABEL WHAT A B: a table row of run B's latency ÷ run A's (keys of
+# runs), no goal
+info() {
 	local a b r
-	a=$(echo "${runs[$1,local_$2]}" | median)
-	b=$(echo "${runs[$1,dist_$2]}" | median)
+	a=$(echo "${runs[$3]}" | median)
+	b=$(echo "${runs[$4]}" | median)
 	r=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b / a }')
 	line "$1" "$2" "$a ms" "$b ms" "${r}x" "" ""
-}
-# floor TENANTS: Citus' one hop (a router SELECT of one row) against the
-# single server's page, no goal: what 2x leaves for the rest of a call
-floor() {
-	local a b r
-	a=$(echo "${runs[page,local_$1]}" | median)
-	b=$(echo "${runs[hop,dist_$1]}" | median)
-	r=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b / a }')
-	line "hop/page" "$1" "$a ms" "$b ms" "${r}x" "" ""
 }
 
 table=$results/citus.txt
@@ -206,7 +197,8 @@ table=$results/citus.txt
 	line -------- ------- ----- ---- ---------- "" ""
 	for workload in get count; do
 		for tenants in 10 10000; do
-			other "$workload" "$tenants"
+			info "$workload" "$tenants" "$workload,local_$tenants" \
+				"$workload,dist_$tenants"
 		done
 	done
 	echo
@@ -214,7 +206,9 @@ table=$results/citus.txt
 	line workload tenants "local page" "dist hop" "hop/page" "" ""
 	line -------- ------- ---------- -------- -------- "" ""
 	for tenants in 10 10000; do
-		floor "$tenants"
+		# Citus' one hop (a router SELECT of one row) against the single
+		# server's page: what 2x leaves for the rest of a call
+		info "hop/page" "$tenants" "page,local_$tenants" "hop,dist_$tenants"
 	done
 	echo
 	line workload kind "10 tenants" "10000" "ratio" goal met?
