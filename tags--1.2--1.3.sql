@@ -72,7 +72,7 @@ ALTER TABLE tag_targets
 COMMENT ON COLUMN tag_targets.tenant_column IS
 'the target''s tenant column, whose value says whose vocabulary a row is tagged from; NULL: the shared tags';
 COMMENT ON COLUMN tag_targets.vocabulary IS
-'the tags table of the tenant vocabulary the target uses (see tag_vocabularies); NULL: the shared tags';
+'the tags table of the vocabulary the target uses, a tenant vocabulary or, for a distributed target without tenants, the global vocabulary of its schema (see tag_vocabularies); NULL: the shared tags';
 
 CREATE TABLE tag_vocabularies (
     tags            regclass CONSTRAINT tag_vocabularies_pkey PRIMARY KEY,
@@ -80,12 +80,12 @@ CREATE TABLE tag_vocabularies (
                     CONSTRAINT tag_vocabularies_synonyms_key UNIQUE,
     slug_aliases    regclass NOT NULL
                     CONSTRAINT tag_vocabularies_slug_aliases_key UNIQUE,
-    tenant_type     regtype NOT NULL,
+    tenant_type     regtype,
     created_at      timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 
 COMMENT ON TABLE tag_vocabularies IS
-'the tenant vocabularies: for each, its tags, synonyms and old slugs tables, keyed by a tenant of tenant_type (see tags_enable)';
+'the vocabularies of targets: for each, its tags, synonyms and old slugs tables, keyed by a tenant of tenant_type; a NULL tenant_type is the global vocabulary of a schema''s distributed targets without tenants, reference tables on Citus (see tags_enable)';
 
 -- made by tags_enable() for the application: dumped, every row
 SELECT pg_catalog.pg_extension_config_dump('tag_vocabularies', '');

@@ -130,17 +130,26 @@ tags_citus_table_kind(Oid relid, char **column)
 }
 
 /*
- * Let Citus take tables with triggers, and triggers on its tables, until
- * the caller's AtEOXact_GUC(): the triggers are ours, and fire on the
- * workers' shards as they are meant to (citus.enable_unsafe_triggers,
- * without which Citus refuses both)
+ * Set Citus up for distributing a target's tables, until the caller's
+ * AtEOXact_GUC().  Let it take tables with triggers, and triggers on its
+ * tables: the triggers are ours, and fire on the workers' shards as they
+ * are meant to (citus.enable_unsafe_triggers, without which Citus refuses
+ * both).  For a target distributed by its key (by_key), let it also run
+ * the commands on shards one connection a node
+ * (citus.multi_shard_modify_mode): a foreign key to a reference table,
+ * added once a table is distributed, cannot follow commands run over
+ * several connections in the transaction.
  */
 void
-tags_citus_allow_triggers(void)
+tags_citus_prepare_setup(bool by_key)
 {
 	(void) set_config_option("citus.enable_unsafe_triggers", "on",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
+	if (by_key)
+		(void) set_config_option("citus.multi_shard_modify_mode", "sequential",
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
 }
 
 /*
@@ -201,7 +210,7 @@ tags_citus_distributed_tables(MemoryContext cxt, int *count)
  * Distribute the table relid, which has no rows yet, by its column
  * column, colocated with the table colocate_with (its qualified name):
  * Citus makes its shards on the workers, with its foreign keys and
- * triggers (the caller allows them: tags_citus_allow_triggers()).  Runs in
+ * triggers (the caller allows them: tags_citus_prepare_setup()).  Runs in
  * SPI.
  */
 void
@@ -222,6 +231,28 @@ tags_citus_distribute(Oid relid, const char *column,
 							   3, argtypes, values, NULL, false, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_with_args returned %s for create_distributed_table",
+			 SPI_result_code_string(rc));
+}
+
+/*
+ * Make the table relid, which has no rows yet, a reference table: Citus
+ * copies it to every node, and sends each write to every copy.  Runs in
+ * SPI.
+ */
+void
+tags_citus_reference(Oid relid)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		values[1];
+	int			rc;
+
+	/* $1 the table */
+	values[0] = ObjectIdGetDatum(relid);
+	rc = SPI_execute_with_args("SELECT pg_catalog.create_reference_table("
+							   " $1::pg_catalog.regclass)",
+							   1, argtypes, values, NULL, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args returned %s for create_reference_table",
 			 SPI_result_code_string(rc));
 }
 
@@ -314,7 +345,7 @@ tags_citus_table_of_shard(Oid relid)
 /*
  * The shard of table $2 that is colocated with the shard $1 of another
  * table (the one of the same hash range, or the one shard of a table
- * with one), by its name
+ * with one), or the one shard of a reference table $2, by its name
  */
 static const TagsStatement stmt_citus_colocated_shard = {
 	"citus_colocated_shard",
@@ -322,15 +353,17 @@ static const TagsStatement stmt_citus_colocated_shard = {
 	" FROM pg_catalog.pg_dist_shard s"
 	" JOIN pg_catalog.pg_dist_shard o"
 	"   ON o.logicalrelid OPERATOR(pg_catalog.=) $2::pg_catalog.regclass"
-	"  AND o.shardminvalue IS NOT DISTINCT FROM s.shardminvalue"
+	"  AND (o.shardminvalue IS NOT DISTINCT FROM s.shardminvalue"
+	"       OR o.shardminvalue IS NULL)"
 	" WHERE s.shardid OPERATOR(pg_catalog.=) $1",
 	2, {INT8OID, OIDOID}, 0, SPI_OK_SELECT
 };
 
 /*
  * The shard on this node of table relid that is colocated with the shard
- * shard (of another table of the same colocation group), or InvalidOid if
- * this node has none (or shard is no relation).  Runs in SPI.
+ * shard (of another table of the same colocation group), or the copy of a
+ * reference table relid on this node; InvalidOid if this node has none
+ * (or shard is no relation).  Runs in SPI.
  */
 Oid
 tags_citus_colocated_shard(Oid shard, Oid relid)

@@ -37,6 +37,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -56,12 +57,18 @@ typedef struct TagDelta
 	int32		delta;
 } TagDelta;
 
-/* The changes of one statement, per tag once sorted */
+/*
+ * The changes of one statement, per tag once sorted; on a target
+ * distributed by its key, with an item of the rows, which names the shard
+ * group the deltas are kept in (their distribution column)
+ */
 typedef struct DeltaList
 {
 	TagDelta   *items;
 	int			count;
 	int			size;
+	bool		has_item;
+	Datum		item;			/* in the list's memory */
 } DeltaList;
 
 static void add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
@@ -78,7 +85,7 @@ static void add_delta(DeltaList *list, char *tenant, int32 tag_id,
 static Datum count_changes(FunctionCallInfo fcinfo, const char *function);
 static void record_deltas(const TagsTarget *target, DeltaList *list);
 static void record_tenant_deltas(const TagsTarget *target, TagDelta *items,
-								 int count);
+								 int count, const DeltaList *list);
 static int64 fold_counts(const TagsTarget *target, bool wait);
 static bool fold_drawn(int count);
 static void drop_zero_counts(const TagsTarget *target);
@@ -164,6 +171,7 @@ init_deltas(DeltaList *list)
 	list->size = 16;
 	list->count = 0;
 	list->items = palloc(list->size * sizeof(TagDelta));
+	list->has_item = false;
 }
 
 /* Append a delta to list, of a tag of tenant (NULL: no tenants) */
@@ -196,6 +204,7 @@ add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
 												  TAGS_VISIBLE_COLUMN(target->builtin),
 												  function);
 	int			tenant_att = 0;
+	int			item_att = 0;
 	Oid			tenant_out = InvalidOid;
 	MemoryContext list_cxt = GetMemoryChunkContext(list->items);
 	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(rel),
@@ -209,6 +218,8 @@ add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
 		tenant_att = tags_trigger_column(rel, "tenant", function);
 		getTypeOutputInfo(target->vocab.tenant_type, &tenant_out, &is_varlena);
 	}
+	if (TAGS_DISTRIBUTED_BY_KEY(target) && !list->has_item)
+		item_att = tags_trigger_column(rel, "item_id", function);
 
 	/* a read pointer of our own: other triggers may read the table too */
 	reader = tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND);
@@ -221,6 +232,22 @@ add_rows(DeltaList *list, Tuplestorestate *rows, Relation rel,
 
 		char	   *tenant = NULL;
 
+		if (item_att > 0 && !list->has_item)
+		{
+			bool		item_null;
+			Datum		item = slot_getattr(slot, item_att, &item_null);
+			Form_pg_attribute attr = TupleDescAttr(RelationGetDescr(rel),
+												   item_att - 1);
+
+			if (!item_null)
+			{
+				MemoryContext old = MemoryContextSwitchTo(list_cxt);
+
+				list->item = datumCopy(item, attr->attbyval, attr->attlen);
+				list->has_item = true;
+				MemoryContextSwitchTo(old);
+			}
+		}
 		if (isnull || !DatumGetBool(visible))
 			continue;
 		if (tenant_att > 0)
@@ -426,6 +453,20 @@ static const TagsStatement stmt_item_deltas_add = {
 };
 
 /*
+ * The same on a target distributed by its key, on a worker's shards: each
+ * with $3, an item of the shard group, as its distribution column
+ */
+static const TagsStatement stmt_item_deltas_add_by_key = {
+	"item_deltas_add_by_key",
+	"INSERT INTO @deltas@ (item_id, tag_id, delta)"
+	" SELECT $3, d.tag_id, d.delta"
+	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
+	"      AS d(tag_id, delta)",
+	3, {INT4ARRAYOID, INT4ARRAYOID, ITEM_KEY_TYPE}, CURSOR_OPT_GENERIC_PLAN,
+	SPI_OK_INSERT
+};
+
+/*
  * Insert the deltas of list, one per tag (of a tenant), into the pending
  * deltas of a target's list, as its owner: on a tenant target one
  * statement per tenant, each naming its tenant.  The caller must be
@@ -444,7 +485,8 @@ record_deltas(const TagsTarget *target, DeltaList *list)
 			(list->items[i].tenant != NULL &&
 			 strcmp(list->items[i].tenant, list->items[first].tenant) != 0))
 		{
-			record_tenant_deltas(target, list->items + first, i - first);
+			record_tenant_deltas(target, list->items + first, i - first,
+								 list);
 			first = i;
 		}
 	tags_restore_user(&saved);
@@ -456,11 +498,12 @@ record_deltas(const TagsTarget *target, DeltaList *list)
  * fold.  The caller runs as the target's owner.
  */
 static void
-record_tenant_deltas(const TagsTarget *target, TagDelta *items, int count)
+record_tenant_deltas(const TagsTarget *target, TagDelta *items, int count,
+					 const DeltaList *list)
 {
 	Datum	   *tag_ids = palloc(count * sizeof(Datum));
 	Datum	   *deltas = palloc(count * sizeof(Datum));
-	Datum		params[2];
+	Datum		params[3];
 	TagsTarget	tenant_target = *target;
 	int			i;
 
@@ -479,8 +522,19 @@ record_tenant_deltas(const TagsTarget *target, TagDelta *items, int count)
 	params[1] = PointerGetDatum(construct_array(deltas, count, INT4OID,
 												sizeof(int32), true,
 												TYPALIGN_INT));
-	tags_target_execute(&tenant_target, &stmt_item_deltas_add, params, NULL,
-						false, false, 0);
+	if (TAGS_DISTRIBUTED_BY_KEY(target))
+	{
+		if (!list->has_item)
+			elog(ERROR, "count deltas of table \"%s\" without an item",
+				 get_rel_name(target->table));
+		/* $3 an item of the shard group */
+		params[2] = list->item;
+		tags_target_execute(&tenant_target, &stmt_item_deltas_add_by_key,
+							params, NULL, false, false, 0);
+	}
+	else
+		tags_target_execute(&tenant_target, &stmt_item_deltas_add, params,
+							NULL, false, false, 0);
 	if (items[0].tenant == NULL)
 	{
 		deltas_since_fold += count;
@@ -538,6 +592,35 @@ static const TagsStatement stmt_item_deltas_fold = {
 	" ON CONFLICT (@tenant_column@tag_id) DO UPDATE"
 	" SET @count@ = c.@count@ OPERATOR(pg_catalog.+) excluded.@count@"
 	" RETURNING c.tag_id, c.@count@",
+	0, {InvalidOid}, 0, SPI_OK_INSERT_RETURNING
+};
+
+/*
+ * The same on a target distributed by its key, on a worker's shards,
+ * whose counts have no key but their distribution column: the counts of
+ * the tags folded are summed with the deltas into one row per tag, which
+ * names an item of one of them
+ */
+static const TagsStatement stmt_item_deltas_fold_by_key = {
+	"item_deltas_fold_by_key",
+	"WITH folded AS ("
+	"    DELETE FROM @deltas@ d RETURNING d.item_id, d.tag_id, d.delta"
+	"), before AS ("
+	"    DELETE FROM @counts@ c"
+	"    WHERE c.tag_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+	"        SELECT f.tag_id FROM folded f))"
+	"    RETURNING c.item_id, c.tag_id, c.item_count"
+	")"
+	" INSERT INTO @counts@ (item_id, tag_id, item_count)"
+	" SELECT (pg_catalog.array_agg(a.item_id))[1], a.tag_id,"
+	"        pg_catalog.sum(a.n)"
+	" FROM (SELECT f.item_id, f.tag_id, f.delta::pg_catalog.int8 AS n"
+	"       FROM folded f"
+	"       UNION ALL"
+	"       SELECT b.item_id, b.tag_id, b.item_count FROM before b) a"
+	" GROUP BY a.tag_id"
+	" ORDER BY a.tag_id"
+	" RETURNING tag_id, item_count",
 	0, {InvalidOid}, 0, SPI_OK_INSERT_RETURNING
 };
 
@@ -613,8 +696,11 @@ fold_counts(const TagsTarget *target, bool wait)
 
 	if (!tags_lock_folding(target, wait))
 		return -1;
-	nrows = tags_target_execute(target, &stmt_item_deltas_fold, NULL, NULL,
-								false, false, 0);
+	nrows = tags_target_execute(target,
+								TAGS_DISTRIBUTED_BY_KEY(target) ?
+								&stmt_item_deltas_fold_by_key :
+								&stmt_item_deltas_fold,
+								NULL, NULL, false, false, 0);
 	drop_zero_counts(target);
 	if (!TAGS_HAS_TENANTS(target))
 		deltas_since_fold = 0;

@@ -159,6 +159,29 @@ static const TagsStatement stmt_item_tag_counts_live = {
 };
 
 /*
+ * On a target distributed by its key, whose counters each shard group
+ * keeps, a tag's folded count in as many rows as groups hold some (see
+ * tags_count_item_changes()): every tag, its counts and deltas summed over
+ * every shard group, one query of every shard, most used first; the first
+ * $1 (NULL: all)
+ */
+static const TagsStatement stmt_item_tag_counts_by_key = {
+	"item_tag_counts_by_key",
+	"SELECT tg.id, tg.name::pg_catalog.text, tg.slug::pg_catalog.text,"
+	"       COALESCE(n.item_count, 0)::pg_catalog.int8 AS item_count"
+	" FROM @tags@ tg"
+	" LEFT JOIN (SELECT u.tag_id, pg_catalog.sum(u.n) AS item_count"
+	"            FROM (SELECT c.tag_id, c.@count@ AS n FROM @counts@ c"
+	"                  UNION ALL"
+	"                  SELECT d.tag_id, d.delta FROM @deltas@ d) u"
+	"            GROUP BY u.tag_id) n"
+	"   ON n.tag_id OPERATOR(pg_catalog.=) tg.id"
+	" ORDER BY item_count DESC, tg.name"
+	" LIMIT $1",
+	1, {INT4OID}, 0, SPI_OK_SELECT
+};
+
+/*
  * Put every tag with its count of the target's visible items into the
  * result set of fcinfo, most used first, then by name; only the first top
  * if top is not NULL.  The rows are put as the statements make them: the
@@ -176,7 +199,15 @@ put_tag_counts(FunctionCallInfo fcinfo, const TagsTarget *target, Datum *top)
 		TagsSavedUser saved;
 
 		tags_become_target_owner(target, &saved);
-		if (top == NULL)
+		if (TAGS_DISTRIBUTED_BY_KEY(target))
+		{
+			Datum		all = (Datum) 0;
+
+			tags_target_execute(target, &stmt_item_tag_counts_by_key,
+								top ? top : &all, top ? NULL : "n", false,
+								true, 0);
+		}
+		else if (top == NULL)
 			tags_target_execute(target, &stmt_item_tag_counts, NULL, NULL, false,
 								true, 0);
 		else
@@ -303,6 +334,21 @@ static const TagsStatement stmt_item_tag_count = {
 	1, {INT4OID}, 0, SPI_OK_SELECT
 };
 
+/*
+ * The same on a target distributed by its key: its counts and deltas
+ * summed over every shard group (stmt_item_tag_counts_by_key)
+ */
+static const TagsStatement stmt_item_tag_count_by_key = {
+	"item_tag_count_by_key",
+	"SELECT (COALESCE((SELECT pg_catalog.sum(c.@count@) FROM @counts@ c"
+	"                  WHERE c.tag_id OPERATOR(pg_catalog.=) $1), 0)"
+	"        OPERATOR(pg_catalog.+)"
+	"        COALESCE((SELECT pg_catalog.sum(d.delta) FROM @deltas@ d"
+	"                  WHERE d.tag_id OPERATOR(pg_catalog.=) $1), 0))"
+	"       ::pg_catalog.int8",
+	1, {INT4OID}, 0, SPI_OK_SELECT
+};
+
 /* The same counted live: planned at each run, for the tag it counts */
 static const TagsStatement stmt_item_tag_count_live = {
 	"item_tag_count_live",
@@ -328,8 +374,10 @@ item_count(const TagsTarget *target, Datum tag)
 		TagsSavedUser saved;
 
 		tags_become_target_owner(target, &saved);
-		tags_target_execute(target, &stmt_item_tag_count, &tag, NULL, false,
-							true, 0);
+		tags_target_execute(target,
+							TAGS_DISTRIBUTED_BY_KEY(target) ?
+							&stmt_item_tag_count_by_key : &stmt_item_tag_count,
+							&tag, NULL, false, true, 0);
 		tags_restore_user(&saved);
 	}
 	else
@@ -396,7 +444,7 @@ tag_item_count(PG_FUNCTION_ARGS)
 	tags_spi_connect(fcinfo);
 	tags_target_arg(fcinfo, &target);
 	tags_scope_args(fcinfo, 2, 3, &target);
-	if (!target.distributed || PG_ARGISNULL(1) ||
+	if (!TAGS_DISTRIBUTED_BY_TENANT(&target) || PG_ARGISNULL(1) ||
 		!count_on_shard(&target, PG_GETARG_DATUM(1), &count))
 		count = item_count(&target,
 						   Int32GetDatum(tags_tag_id_by_slug(fcinfo, 1,

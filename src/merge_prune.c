@@ -23,6 +23,7 @@
 #include "fmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 #include "tags.h"
@@ -31,6 +32,7 @@ PG_FUNCTION_INFO_V1(tag_merge);
 PG_FUNCTION_INFO_V1(tags_prune);
 
 static TagsTarget *vocabulary_lists(const TagsTarget *scope, int *count);
+static void check_not_global(const TagsTarget *scope, const char *function);
 static void lock_items_of_tag(const TagsTarget *targets, int ntargets,
 							  Datum *params);
 static int	keep_unused_by_targets(const TagsTarget *targets, int ntargets,
@@ -41,6 +43,24 @@ static int	keep_unused_by_targets(const TagsTarget *targets, int ntargets,
  * UPDATE: it also waits for, and keeps out, a plain INSERT into the
  * association table, whose foreign-key check locks the item FOR KEY SHARE
  */
+/*
+ * Raise 0A000 for a merge or prune in a global vocabulary: each would lock
+ * the items of a tag, or the tags without items, across every shard group
+ * of a target distributed by its key, which Citus does not run (a locking
+ * read of many shards), and none other serializes them with the writers
+ */
+static void
+check_not_global(const TagsTarget *scope, const char *function)
+{
+	if (scope->vocab.global)
+		ereport(ERROR,
+				errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				errmsg("%s is not supported on the global vocabulary \"%s\" yet",
+					   function, get_rel_name(scope->vocab.tags)),
+				errdetail("Its tags are those of tag targets distributed by their key, whose items it would lock on every shard."),
+				errhint("Use tag_rename() and tag_add_synonym(), which it supports, or a tenant target."));
+}
+
 static const TagsStatement stmt_item_tag_items_lock = {
 	"item_tag_items_lock",
 	"SELECT FROM @target@ t"
@@ -197,6 +217,7 @@ tag_merge(PG_FUNCTION_ARGS)
 
 	tags_spi_connect(fcinfo);
 	tags_vocabulary_args(fcinfo, 2, 3, -1, &scope);
+	check_not_global(&scope, "tag_merge");
 	from = tags_tag_id_by_slug_latest(&scope, from_slug);
 	into = tags_tag_id_by_slug_latest(&scope, into_slug);
 	if (from == into)
@@ -363,6 +384,7 @@ tags_prune(PG_FUNCTION_ARGS)
 
 	tags_spi_connect(fcinfo);
 	tags_vocabulary_args(fcinfo, 1, 2, -1, &scope);
+	check_not_global(&scope, "tags_prune");
 	targets = vocabulary_lists(&scope, &ntargets);
 	if (ntargets == 0)
 	{

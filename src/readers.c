@@ -308,11 +308,18 @@ static const TagsStatement stmt_item_tag_page_secured = {
 	3, {INT4OID, INT8OID, INT8OID}, 0, SPI_OK_SELECT
 };
 
-/* Whether row-level security on the target applies to the caller */
+/*
+ * Whether a page is read with the target joined (the _secured statements):
+ * where row-level security on the target applies to the caller, and on a
+ * target distributed by its key, whose page Citus reads from every shard
+ * group, cut on each, then merged on the coordinator (it pushes the join
+ * down with its limit, where it refuses PAGE_OF_KEYS' lateral lookup)
+ */
 static bool
-rls_hides_items(const TagsTarget *target)
+page_joined(const TagsTarget *target)
 {
-	return check_enable_rls(target->relid, InvalidOid, true) == RLS_ENABLED;
+	return TAGS_DISTRIBUTED_BY_KEY(target) ||
+		check_enable_rls(target->relid, InvalidOid, true) == RLS_ENABLED;
 }
 
 /* The page argument argno, at least 1 (22004, 22023) */
@@ -336,7 +343,7 @@ static void
 run_tag_page(const TagsTarget *target, Datum *params)
 {
 	tags_target_execute(target,
-						rls_hides_items(target) ? &stmt_item_tag_page_secured :
+						page_joined(target) ? &stmt_item_tag_page_secured :
 						&stmt_item_tag_page,
 						params, NULL, false, true, 0);
 }
@@ -427,7 +434,7 @@ items_by_tag(PG_FUNCTION_ARGS)
 	/* $1 tag, $2 offset, $3 limit */
 	params[1] = Int64GetDatum((int64) (page - 1) * page_size);
 	params[2] = Int64GetDatum((int64) page_size);
-	if (!target.distributed || PG_ARGISNULL(1) ||
+	if (!TAGS_DISTRIBUTED_BY_TENANT(&target) || PG_ARGISNULL(1) ||
 		!tag_page_on_shard(fcinfo, &target, PG_GETARG_DATUM(1),
 						   (NullableDatum) {.isnull = true},
 						   DatumGetInt64(params[1]), page_size))
@@ -500,7 +507,7 @@ static void
 run_tag_page_after(const TagsTarget *target, Datum *params)
 {
 	tags_target_execute(target,
-						rls_hides_items(target) ? &stmt_item_tag_after_secured :
+						page_joined(target) ? &stmt_item_tag_after_secured :
 						&stmt_item_tag_after,
 						params, NULL, false, true, 0);
 }
@@ -597,7 +604,7 @@ items_by_tag_after(PG_FUNCTION_ARGS)
 	tags_scope_args(fcinfo, 4, 5, &target);
 	after.isnull = PG_ARGISNULL(2);
 	after.value = after.isnull ? (Datum) 0 : PG_GETARG_DATUM(2);
-	if (target.distributed && !PG_ARGISNULL(1) &&
+	if (TAGS_DISTRIBUTED_BY_TENANT(&target) && !PG_ARGISNULL(1) &&
 		tag_page_on_shard(fcinfo, &target, PG_GETARG_DATUM(1), after, 0,
 						  page_size))
 	{
@@ -687,6 +694,25 @@ static const TagsStatement stmt_item_tagged_ids_by_use = {
 	1, {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
 };
 
+/*
+ * The same on a target distributed by its key, whose counters are summed
+ * over every shard group, as stmt_item_tag_counts_by_key sums them
+ */
+static const TagsStatement stmt_item_tagged_ids_by_key = {
+	"item_tagged_ids_by_key",
+	"SELECT k.id FROM ("
+	"    SELECT DISTINCT " TAG_ID_OF_NAME " AS id"
+	"    FROM pg_catalog.unnest($1) AS n(name)) k"
+	" LEFT JOIN (SELECT u.tag_id, pg_catalog.sum(u.n) AS n"
+	"            FROM (SELECT c.tag_id, c.@count@ AS n FROM @counts@ c"
+	"                  UNION ALL"
+	"                  SELECT d.tag_id, d.delta FROM @deltas@ d) u"
+	"            GROUP BY u.tag_id) s"
+	"   ON s.tag_id OPERATOR(pg_catalog.=) k.id"
+	" ORDER BY COALESCE(s.n, 0), k.id NULLS FIRST",
+	1, {TEXTARRAYOID}, 0, SPI_OK_SELECT
+};
+
 /* The same counted live up to a cap: past it, any tag is as good */
 static const TagsStatement stmt_item_tagged_ids_by_use_live = {
 	"item_tagged_ids_by_use_live",
@@ -720,8 +746,10 @@ tag_ids_by_use(const TagsTarget *target, Datum names)
 	if (answer)
 		tags_become_target_owner(target, &saved);
 	n = tags_target_execute(target,
-							answer ? &stmt_item_tagged_ids_by_use :
-							&stmt_item_tagged_ids_by_use_live,
+							!answer ? &stmt_item_tagged_ids_by_use_live :
+							TAGS_DISTRIBUTED_BY_KEY(target) ?
+							&stmt_item_tagged_ids_by_key :
+							&stmt_item_tagged_ids_by_use,
 							&names, NULL, false, true, 0);
 	if (answer)
 		tags_restore_user(&saved);
@@ -971,6 +999,14 @@ items_related(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	target_of_row_arg(fcinfo, 0, &target);
+	/* its items meet through their tags, which are on every shard */
+	if (TAGS_DISTRIBUTED_BY_KEY(&target))
+		ereport(ERROR,
+				errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				errmsg("items_related is not supported on table \"%s\", distributed by its key, yet",
+					   get_rel_name(target.table)),
+				errdetail("Its items share tags across shards, which Citus would join by repartitioning."),
+				errhint("Use items_tagged() with the item's tags."));
 	row = PG_GETARG_HEAPTUPLEHEADER(0);
 	key = GetAttributeByNum(row, target.key_att, &isnull);
 	if (isnull)

@@ -70,6 +70,22 @@ static const TagsStatement stmt_item_rebuild_counts = {
 	0, {InvalidOid}, 0, SPI_OK_INSERT
 };
 
+/*
+ * The same on a target distributed by its key, whose counts name an item
+ * of their shard group (tags_count_item_changes()): each tag's count is
+ * inserted with one of its items, in that item's shard group
+ */
+static const TagsStatement stmt_item_rebuild_counts_by_key = {
+	"item_rebuild_counts_by_key",
+	"INSERT INTO @counts@ (item_id, tag_id, @count@)"
+	" SELECT (pg_catalog.array_agg(a.@item@))[1], a.tag_id,"
+	"        pg_catalog.count(*)"
+	" FROM @assoc@ a"
+	" WHERE a.@visible@"
+	" GROUP BY a.tag_id",
+	0, {InvalidOid}, 0, SPI_OK_INSERT
+};
+
 /* The tenants of a tenant target's associations, as text */
 static const TagsStatement stmt_item_tenants = {
 	"item_tenants",
@@ -101,8 +117,11 @@ rebuild_target(const TagsTarget *target)
 	tags_fold_item_counts(target, true);
 	tags_clear_counts(target);
 	for (i = 0; i < ntenants; i++)
-		tags_target_execute(&tenants[i], &stmt_item_rebuild_counts, NULL, NULL,
-							false, false, 0);
+		tags_target_execute(&tenants[i],
+							TAGS_DISTRIBUTED_BY_KEY(target) ?
+							&stmt_item_rebuild_counts_by_key :
+							&stmt_item_rebuild_counts,
+							NULL, NULL, false, false, 0);
 	tags_restore_user(&saved);
 }
 

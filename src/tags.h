@@ -180,15 +180,18 @@ extern char *tags_substitute(const char *template, const char *name,
 
 /*
  * A vocabulary: the shared tags (the extension's tags, tag_synonyms,
- * tag_slug_aliases), or a tenant vocabulary, whose tables hold the tags of
- * every tenant of its type, keyed by the tenant (tag_vocabularies)
+ * tag_slug_aliases); a tenant vocabulary, whose tables hold the tags of
+ * every tenant of its type, keyed by the tenant; or the global vocabulary
+ * of a schema's distributed targets without tenants, reference tables on
+ * Citus (tag_vocabularies)
  */
 typedef struct TagsVocabulary
 {
 	Oid			tags;
 	Oid			synonyms;
 	Oid			aliases;
-	Oid			tenant_type;	/* InvalidOid: the shared tags */
+	Oid			tenant_type;	/* InvalidOid: no tenants */
+	bool		global;			/* a global vocabulary */
 } TagsVocabulary;
 
 /*
@@ -225,6 +228,17 @@ typedef struct TagsTarget
 
 /* Whether a target (or vocabulary) keeps each tenant's tags apart */
 #define TAGS_HAS_TENANTS(t) OidIsValid((t)->vocab.tenant_type)
+
+/*
+ * Whether a target is distributed by Citus by its key, without tenants:
+ * its vocabulary is a global one (reference tables), its counts kept per
+ * shard group (doc/citus.md).  So also on a worker, of a shard's entry.
+ */
+#define TAGS_DISTRIBUTED_BY_KEY(t) ((t)->vocab.global)
+
+/* Whether a target (on the coordinator) is distributed by its tenant */
+#define TAGS_DISTRIBUTED_BY_TENANT(t) \
+	((t)->distributed && TAGS_HAS_TENANTS(t))
 
 /*
  * What posts' registration says of it (tags--1.1--1.2.sql), which a schema
@@ -392,10 +406,11 @@ extern bool tags_citus_installed(void);
 extern bool tags_citus_on_worker(void);
 extern TagsCitusKind tags_citus_table_kind(Oid relid, char **column);
 extern Oid *tags_citus_distributed_tables(MemoryContext cxt, int *count);
-extern void tags_citus_allow_triggers(void);
+extern void tags_citus_prepare_setup(bool by_key);
 extern bool tags_citus_fast_path(void);
 extern void tags_citus_distribute(Oid relid, const char *column,
 								  const char *colocate_with);
+extern void tags_citus_reference(Oid relid);
 extern void tags_citus_run_on_workers(const char *sql);
 extern Oid	tags_citus_table_of_shard(Oid relid);
 extern Oid	tags_citus_colocated_shard(Oid shard, Oid relid);

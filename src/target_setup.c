@@ -80,11 +80,13 @@ static char *list_table_name(Relation rel, const char *context,
 							 const char *suffix);
 static Oid	make_vocabulary(TargetShape *shape);
 static Oid	vocabulary_of(Oid namespace, Oid tenant_type);
+static void add_tag_keys(char **tables, const char *tenant_first);
 static void make_list(TargetShape *shape, const char *context, Oid *tables);
 static char *sort_copy_type(Form_pg_attribute sort_attr);
 static void run_ddl(const char *sql);
 static bool check_citus_shape(TargetShape *shape);
 static void distribute_tables(TargetShape *shape, const Oid *tables);
+static void distribute_list(TargetShape *shape, const Oid *tables);
 
 /*
  * The key columns of rel's primary key (at most two are read), or 42P16 if
@@ -316,8 +318,8 @@ run_ddl(const char *sql)
 }
 
 /*
- * The tags table of the tenant vocabulary of schema $1 whose tenants are
- * of type $2
+ * The tags table of the vocabulary of schema $1 whose tenants are of type
+ * $2, or the schema's global vocabulary if $2 is 0
  */
 static const TagsStatement stmt_vocabulary_of = {
 	"vocabulary_of",
@@ -325,11 +327,15 @@ static const TagsStatement stmt_vocabulary_of = {
 	" JOIN pg_catalog.pg_class c"
 	"   ON c.oid OPERATOR(pg_catalog.=) v.tags::pg_catalog.oid"
 	" WHERE c.relnamespace OPERATOR(pg_catalog.=) $1"
-	"   AND v.tenant_type::pg_catalog.oid OPERATOR(pg_catalog.=) $2",
+	"   AND COALESCE(v.tenant_type::pg_catalog.oid, 0::pg_catalog.oid)"
+	"       OPERATOR(pg_catalog.=) $2",
 	2, {OIDOID, OIDOID}, 0, SPI_OK_SELECT
 };
 
-/* The tenant vocabulary of a schema and tenant type, or InvalidOid */
+/*
+ * The vocabulary of a schema and tenant type (InvalidOid: its global
+ * vocabulary), or InvalidOid
+ */
 static Oid
 vocabulary_of(Oid namespace, Oid tenant_type)
 {
@@ -345,7 +351,10 @@ vocabulary_of(Oid namespace, Oid tenant_type)
 										  SPI_tuptable->tupdesc, 1, &isnull));
 }
 
-/* Register a vocabulary: $1 tags, $2 synonyms, $3 old slugs, $4 type */
+/*
+ * Register a vocabulary: $1 tags, $2 synonyms, $3 old slugs, $4 type (NULL:
+ * a global vocabulary)
+ */
 static const TagsStatement stmt_vocabulary_add = {
 	"vocabulary_add",
 	"INSERT INTO @extschema@.tag_vocabularies"
@@ -356,29 +365,52 @@ static const TagsStatement stmt_vocabulary_add = {
 };
 
 /*
- * The tenant vocabulary of shape's schema and tenant type: found, or made
- * now, named tenant_tags, tenant_tag_synonyms and tenant_tag_slug_aliases
- * (each with "_<type>" after it if a table has the name already), owned by
- * the target's owner, as the extension's owner.  Its tags table is
- * returned.
+ * The vocabulary of shape's schema and tenant type, or, for a distributed
+ * target without tenants, the global vocabulary of its schema: found, or
+ * made now, named tenant_tags, tenant_tag_synonyms and
+ * tenant_tag_slug_aliases (each with "_<type>" after it if a table has the
+ * name already), or global_tags, global_tag_synonyms and
+ * global_tag_slug_aliases, owned by the target's owner, as the extension's
+ * owner.  A tenant vocabulary of a distributed target is distributed by
+ * its tenant, a global vocabulary made reference tables.  Its tags table
+ * is returned.
  */
 static Oid
 make_vocabulary(TargetShape *shape)
 {
 	Oid			namespace = RelationGetNamespace(shape->rel);
-	Form_pg_attribute attr = TupleDescAttr(RelationGetDescr(shape->rel),
-										   shape->tenant_att - 1);
-	Oid			type = attr->atttypid == VARCHAROID ? TEXTOID : attr->atttypid;
-	const char *type_name = format_type_be(type);
+	bool		global = shape->tenant_att == 0;
+	Form_pg_attribute attr = global ? NULL :
+		TupleDescAttr(RelationGetDescr(shape->rel), shape->tenant_att - 1);
+	Oid			type = global ? InvalidOid :
+		attr->atttypid == VARCHAROID ? TEXTOID : attr->atttypid;
+	const char *type_name = global ? NULL : format_type_be(type);
 	const char *names[3] = {"tenant_tags", "tenant_tag_synonyms",
 	"tenant_tag_slug_aliases"};
+	const char *tenant_column = "";
+	const char *tenant_first = "";
 	char	   *tables[3];
 	Oid			oids[3];
 	Datum		params[4];
+	char		nulls[4] = "    ";
 	const char *ext = quote_identifier(get_namespace_name(tags_schema()));
 	int			i;
 
+	if (global)
+	{
+		names[0] = "global_tags";
+		names[1] = "global_tag_synonyms";
+		names[2] = "global_tag_slug_aliases";
+	}
+	else
+	{
+		tenant_column = psprintf(" tenant %s NOT NULL,",
+								 format_type_be_qualified(type));
+		tenant_first = "tenant, ";
+	}
 	oids[0] = vocabulary_of(namespace, type);
+	if (OidIsValid(oids[0]) && global)
+		return oids[0];
 	if (OidIsValid(oids[0]))
 	{
 		if (shape->distributed &&
@@ -407,48 +439,61 @@ make_vocabulary(TargetShape *shape)
 		char	   *name = pstrdup(names[i]);
 
 		if (OidIsValid(get_relname_relid(name, namespace)))
+		{
+			if (global)
+				ereport(ERROR,
+						errcode(ERRCODE_DUPLICATE_TABLE),
+						errmsg("relation \"%s\" already exists", name),
+						errdetail("The global vocabulary of the distributed tag targets of schema \"%s\" would be made with that name.",
+								  shape->nspname),
+						errhint("Rename the table."));
 			name = psprintf("%s_%s", names[i], type_name);
+		}
 		tables[i] = quote_qualified_identifier(shape->nspname, name);
 		names[i] = name;
 	}
-	run_ddl(psprintf("CREATE TABLE %s ("
-					 " tenant %s NOT NULL,"
+
+	/*
+	 * Citus makes a table that has a foreign key to a reference table a
+	 * table of its own: a global vocabulary's keys are added once its
+	 * tables are reference tables
+	 */
+	run_ddl(psprintf("CREATE TABLE %s (%s"
 					 " id integer GENERATED BY DEFAULT AS IDENTITY,"
 					 " name varchar(100) COLLATE pg_catalog.\"C\" NOT NULL"
 					 "   CHECK (name OPERATOR(pg_catalog.<>) ''),"
 					 " slug varchar(100) COLLATE pg_catalog.\"C\" NOT NULL"
 					 "   CHECK (slug OPERATOR(pg_catalog.~) '^[a-z0-9]+(-[a-z0-9]+)*$'),"
 					 " created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),"
-					 " PRIMARY KEY (tenant, id),"
-					 " UNIQUE (tenant, name),"
-					 " UNIQUE (tenant, slug))",
-					 tables[0], format_type_be_qualified(type)));
+					 " PRIMARY KEY (%sid),"
+					 " UNIQUE (%sname),"
+					 " UNIQUE (%sslug))",
+					 tables[0], tenant_column, tenant_first, tenant_first,
+					 tenant_first));
 	run_ddl(psprintf("CREATE TRIGGER tags_before_write"
-					 " BEFORE INSERT OR UPDATE OF tenant, name, slug ON %s"
+					 " BEFORE INSERT OR UPDATE OF %sname, slug ON %s"
 					 " FOR EACH ROW EXECUTE FUNCTION %s.tags_before_write()",
-					 tables[0], ext));
-	run_ddl(psprintf("CREATE TABLE %s ("
-					 " tenant %s NOT NULL,"
+					 tenant_first, tables[0], ext));
+	run_ddl(psprintf("CREATE TABLE %s (%s"
 					 " name varchar(100) COLLATE pg_catalog.\"C\" NOT NULL"
 					 "   CHECK (name OPERATOR(pg_catalog.<>) ''),"
 					 " tag_id integer NOT NULL,"
 					 " created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),"
-					 " PRIMARY KEY (tenant, name),"
-					 " FOREIGN KEY (tenant, tag_id) REFERENCES %s (tenant, id)"
-					 "   ON DELETE CASCADE)",
-					 tables[1], format_type_be_qualified(type), tables[0]));
-	run_ddl(psprintf("CREATE INDEX ON %s (tenant, tag_id)", tables[1]));
-	run_ddl(psprintf("CREATE TABLE %s ("
-					 " tenant %s NOT NULL,"
+					 " PRIMARY KEY (%sname))",
+					 tables[1], tenant_column, tenant_first));
+	run_ddl(psprintf("CREATE INDEX ON %s (%stag_id)", tables[1],
+					 tenant_first));
+	run_ddl(psprintf("CREATE TABLE %s (%s"
 					 " slug varchar(100) COLLATE pg_catalog.\"C\" NOT NULL"
 					 "   CHECK (slug OPERATOR(pg_catalog.~) '^[a-z0-9]+(-[a-z0-9]+)*$'),"
 					 " tag_id integer NOT NULL,"
 					 " created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),"
-					 " PRIMARY KEY (tenant, slug),"
-					 " FOREIGN KEY (tenant, tag_id) REFERENCES %s (tenant, id)"
-					 "   ON DELETE CASCADE)",
-					 tables[2], format_type_be_qualified(type), tables[0]));
-	run_ddl(psprintf("CREATE INDEX ON %s (tenant, tag_id)", tables[2]));
+					 " PRIMARY KEY (%sslug))",
+					 tables[2], tenant_column, tenant_first));
+	run_ddl(psprintf("CREATE INDEX ON %s (%stag_id)", tables[2],
+					 tenant_first));
+	if (!global)
+		add_tag_keys(tables, tenant_first);
 	for (i = 0; i < 3; i++)
 	{
 		run_ddl(psprintf("ALTER TABLE %s OWNER TO %s", tables[i],
@@ -459,10 +504,19 @@ make_vocabulary(TargetShape *shape)
 	for (i = 0; i < 3; i++)
 		params[i] = ObjectIdGetDatum(oids[i]);
 	params[3] = ObjectIdGetDatum(type);
-	tags_execute(&stmt_vocabulary_add, params, NULL, false, 0);
+	if (global)
+		nulls[3] = 'n';
+	tags_execute(&stmt_vocabulary_add, params, nulls, false, 0);
 	if (shape->distributed)
 	{
-		distribute_tables(shape, oids);
+		if (global)
+		{
+			for (i = 0; i < 3; i++)
+				tags_citus_reference(oids[i]);
+			add_tag_keys(tables, tenant_first);
+		}
+		else
+			distribute_tables(shape, oids);
 		tags_citus_run_on_workers(psprintf("INSERT INTO %s.tag_vocabularies"
 								   " (tags, synonyms, slug_aliases, tenant_type)"
 								   " VALUES (%s, %s, %s, %s::pg_catalog.regtype)",
@@ -470,15 +524,32 @@ make_vocabulary(TargetShape *shape)
 								   quote_literal_cstr(tables[0]),
 								   quote_literal_cstr(tables[1]),
 								   quote_literal_cstr(tables[2]),
+								   global ? "NULL" :
 								   quote_literal_cstr(format_type_be_qualified(type))));
 	}
 	return oids[0];
 }
 
 /*
+ * The foreign keys of a vocabulary's synonyms and old slugs (tables[1],
+ * tables[2]) to its tags (tables[0])
+ */
+static void
+add_tag_keys(char **tables, const char *tenant_first)
+{
+	int			i;
+
+	for (i = 1; i < 3; i++)
+		run_ddl(psprintf("ALTER TABLE %s ADD FOREIGN KEY (%stag_id)"
+						 " REFERENCES %s (%sid) ON DELETE CASCADE",
+						 tables[i], tenant_first, tables[0], tenant_first));
+}
+
+/*
  * Whether shape's target is distributed by Citus, which is then by its
- * tenant column (doc/citus.md); any other table of Citus' is refused
- * (0A000): its tags could not be kept exact on the shards.
+ * tenant column, or, without tenants, by its key (doc/citus.md); any other
+ * table of Citus' is refused (0A000): its tags could not be kept exact on
+ * the shards.  shape's key column is known.
  */
 static bool
 check_citus_shape(TargetShape *shape)
@@ -495,16 +566,23 @@ check_citus_shape(TargetShape *shape)
 					errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					errmsg("cannot tag table \"%s\", which Citus holds as a reference, local or single-shard table",
 						   name),
-					errhint("Tag a table distributed by its tenant column, or a table Citus does not hold."));
+					errhint("Tag a table distributed by its tenant column or by its key, or a table Citus does not hold."));
 			break;
 		case TAGS_CITUS_DISTRIBUTED:
 			if (shape->tenant_att == 0)
-				ereport(ERROR,
-						errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						errmsg("cannot tag distributed table \"%s\" without a tenant column",
-							   name),
-						errdetail("On Citus, tags keeps the tags of a distributed table per tenant, on the shard that holds the tenant's rows."),
-						errhint("Distribute the table by its tenant column and name it as tenant_column."));
+			{
+				const char *key = get_attname(RelationGetRelid(shape->rel),
+											  shape->key_att, false);
+
+				if (strcmp(column, key) != 0)
+					ereport(ERROR,
+							errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							errmsg("table \"%s\" is distributed by column \"%s\", not by its key \"%s\"",
+								   name, column, key),
+							errdetail("On Citus, tags keeps an item's tags on the shard that holds the item: of its tenant with a tenant column, else of its key."),
+							errhint("Distribute the table by its key, or by its tenant column and name it as tenant_column."));
+				return true;
+			}
 			if (strcmp(column, get_attname(RelationGetRelid(shape->rel),
 										   shape->tenant_att, false)) != 0)
 				ereport(ERROR,
@@ -520,8 +598,9 @@ check_citus_shape(TargetShape *shape)
 }
 
 /*
- * Distribute three tables made for shape's distributed target by their
- * tenant column, colocated with the target
+ * Distribute three tables made for shape's distributed target, colocated
+ * with the target, by their tenant column, or, without tenants, by their
+ * item (a list's tables; the global vocabulary is made reference tables)
  */
 static void
 distribute_tables(TargetShape *shape, const Oid *tables)
@@ -531,7 +610,25 @@ distribute_tables(TargetShape *shape, const Oid *tables)
 	int			i;
 
 	for (i = 0; i < 3; i++)
-		tags_citus_distribute(tables[i], "tenant", target);
+		tags_citus_distribute(tables[i],
+							  shape->tenant_att > 0 ? "tenant" : "item_id",
+							  target);
+}
+
+/*
+ * Distribute the tables of a list of shape's distributed target (tables:
+ * association, counts, deltas); without tenants, then give its
+ * association table its foreign key to the global vocabulary
+ */
+static void
+distribute_list(TargetShape *shape, const Oid *tables)
+{
+	distribute_tables(shape, tables);
+	if (shape->tenant_att == 0)
+		run_ddl(psprintf("ALTER TABLE %s ADD FOREIGN KEY (tag_id)"
+						 " REFERENCES %s (id) ON DELETE CASCADE",
+						 tags_qualified_name(tables[0]),
+						 tags_qualified_name(shape->vocabulary)));
 }
 
 /*
@@ -563,6 +660,10 @@ make_list(TargetShape *shape, const char *context, Oid *tables)
 	const char *tenant_first = "";
 	const char *item_key;
 	const char *tag_key;
+	const char *key_type = format_type_with_typemod(key_attr->atttypid,
+													key_attr->atttypmod);
+	bool		by_key = shape->distributed && shape->tenant_att == 0;
+	const char *item_column = "";
 	int			i;
 
 	names[0] = list_table_name(rel, context, "tags");
@@ -597,6 +698,20 @@ make_list(TargetShape *shape, const char *context, Oid *tables)
 						   " ON DELETE CASCADE",
 						   tags_qualified_name(shape->vocabulary));
 	}
+	else if (by_key)
+	{
+		/*
+		 * Citus takes no ON UPDATE CASCADE, and a distribution column does
+		 * not change; the key to the global vocabulary's reference table is
+		 * added once the table is distributed (distribute_list()).  The
+		 * counters are kept per shard group: each row names an item of the
+		 * shard group it is in (doc/citus.md).
+		 */
+		item_key = psprintf("FOREIGN KEY (item_id) REFERENCES %s (%s)"
+							" ON DELETE CASCADE", target, key_name);
+		tag_key = NULL;
+		item_column = psprintf(" item_id %s NOT NULL,", key_type);
+	}
 	else
 	{
 		item_key = psprintf("FOREIGN KEY (item_id) REFERENCES %s (%s)"
@@ -613,38 +728,45 @@ make_list(TargetShape *shape, const char *context, Oid *tables)
 					 " item_visible boolean NOT NULL,"
 					 " item_sort %s NOT NULL,"
 					 " PRIMARY KEY (%sitem_id, tag_id),"
-					 " %s, %s)",
-					 assoc, tenant_column,
-					 format_type_with_typemod(key_attr->atttypid,
-											  key_attr->atttypmod),
+					 " %s%s%s)",
+					 assoc, tenant_column, key_type,
 					 sort_copy_type(sort_attr),
-					 tenant_first, item_key, tag_key));
+					 tenant_first, item_key, tag_key != NULL ? ", " : "",
+					 tag_key != NULL ? tag_key : ""));
 	run_ddl(psprintf("CREATE INDEX ON %s"
 					 " (%stag_id, item_visible, item_sort, item_id)",
 					 assoc, tenant_first));
-	run_ddl(psprintf("CREATE TABLE %s (%s"
-					 " tag_id integer NOT NULL,"
-					 " item_count bigint NOT NULL,"
-					 " PRIMARY KEY (%stag_id))",
-					 counts, tenant_column, tenant_first));
-	run_ddl(psprintf("CREATE INDEX ON %s (%sitem_count)", counts,
-					 tenant_first));
-	run_ddl(psprintf("CREATE TABLE %s (%s"
+	if (by_key)
+		run_ddl(psprintf("CREATE TABLE %s (%s"
+						 " tag_id integer NOT NULL,"
+						 " item_count bigint NOT NULL)",
+						 counts, item_column));
+	else
+		run_ddl(psprintf("CREATE TABLE %s (%s"
+						 " tag_id integer NOT NULL,"
+						 " item_count bigint NOT NULL,"
+						 " PRIMARY KEY (%stag_id))",
+						 counts, tenant_column, tenant_first));
+	run_ddl(psprintf("CREATE INDEX ON %s (%s)", counts,
+					 by_key ? "tag_id" :
+					 psprintf("%sitem_count", tenant_first)));
+	run_ddl(psprintf("CREATE TABLE %s (%s%s"
 					 " tag_id integer NOT NULL,"
 					 " delta integer NOT NULL)"
 					 " WITH (autovacuum_vacuum_scale_factor = 0,"
 					 "       autovacuum_vacuum_threshold = 10000,"
 					 "       autovacuum_vacuum_insert_scale_factor = 0,"
 					 "       autovacuum_vacuum_insert_threshold = 10000)",
-					 deltas, tenant_column));
+					 deltas, tenant_column, item_column));
 	/*
 	 * The deltas have no key: a publication of the table (logical
 	 * replication) identifies the rows a fold deletes by all their columns,
 	 * without which the fold would fail
 	 */
 	run_ddl(psprintf("ALTER TABLE %s REPLICA IDENTITY FULL", deltas));
-	if (shape->tenant_att > 0)
-		run_ddl(psprintf("CREATE INDEX ON %s (tenant, tag_id)", deltas));
+	if (shape->tenant_att > 0 || by_key)
+		run_ddl(psprintf("CREATE INDEX ON %s (%stag_id)", deltas,
+						 tenant_first));
 	run_ddl(psprintf("CREATE TRIGGER tags_copy_item"
 					 " BEFORE INSERT OR UPDATE OF %sitem_id, item_visible, item_sort"
 					 " ON %s FOR EACH ROW EXECUTE FUNCTION %s.tags_copy_item()",
@@ -735,7 +857,7 @@ add_context(TargetShape *shape, const char *context)
 	tags_execute(&stmt_context_add, params, NULL, false, 0);
 	if (shape->distributed)
 	{
-		distribute_tables(shape, tables);
+		distribute_list(shape, tables);
 		tags_citus_run_on_workers(psprintf("INSERT INTO %s.tag_contexts"
 								   " (target, context, association, counts, count_deltas)"
 								   " VALUES (%s, %s, %s, %s, %s)",
@@ -811,10 +933,10 @@ tags_enable(PG_FUNCTION_ARGS)
 	shape.tenant_att = tenant_column_of(shape.rel,
 										PG_NARGS() > 3 && !PG_ARGISNULL(3) ?
 										PG_GETARG_NAME(3) : NULL);
-	shape.distributed = check_citus_shape(&shape);
 	shape.key_att = key_column(shape.rel, shape.tenant_att,
 							   &shape.tenant_in_key);
 	check_key_type(shape.rel, shape.key_att, "primary key");
+	shape.distributed = check_citus_shape(&shape);
 	shape.sort_att = sort_column_of(shape.rel,
 									PG_ARGISNULL(2) ? NULL : PG_GETARG_NAME(2),
 									shape.key_att);
@@ -871,12 +993,12 @@ tags_enable(PG_FUNCTION_ARGS)
 	tags_become_owner(&saved);
 	nestlevel = NewGUCNestLevel();
 	if (shape.distributed)
-		tags_citus_allow_triggers();
-	if (shape.tenant_att > 0)
+		tags_citus_prepare_setup(shape.tenant_att == 0);
+	if (shape.tenant_att > 0 || shape.distributed)
 		shape.vocabulary = make_vocabulary(&shape);
 	make_list(&shape, NULL, tables);
 	if (shape.distributed)
-		distribute_tables(&shape, tables);
+		distribute_list(&shape, tables);
 	run_ddl(psprintf("CREATE TRIGGER tags_item_changed AFTER UPDATE ON %s"
 					 " FOR EACH ROW EXECUTE FUNCTION %s.tags_item_changed()",
 					 tags_qualified_name(relid),
@@ -895,16 +1017,14 @@ tags_enable(PG_FUNCTION_ARGS)
 		nulls[4] = 'n';
 	params[5] = CStringGetTextDatum(get_attname(relid, shape.sort_att, false));
 	if (shape.tenant_att > 0)
-	{
 		params[6] = CStringGetTextDatum(get_attname(relid, shape.tenant_att,
 													false));
-		params[7] = ObjectIdGetDatum(shape.vocabulary);
-	}
 	else
-	{
 		nulls[6] = 'n';
+	if (OidIsValid(shape.vocabulary))
+		params[7] = ObjectIdGetDatum(shape.vocabulary);
+	else
 		nulls[7] = 'n';
-	}
 	/* a schema at 1.2 (its SQL functions take no tenant): no tenants */
 	if (OidIsValid(tags_table_id("tag_contexts")))
 		tags_execute(&stmt_target_add, params, nulls, false, 0);
@@ -922,7 +1042,9 @@ tags_enable(PG_FUNCTION_ARGS)
 								   quote_literal_cstr(tags_qualified_name(tables[2])),
 								   visible != NULL ? quote_literal_cstr(visible) : "NULL",
 								   quote_literal_cstr(get_attname(relid, shape.sort_att, false)),
-								   quote_literal_cstr(get_attname(relid, shape.tenant_att, false)),
+								   shape.tenant_att > 0 ?
+								   quote_literal_cstr(get_attname(relid, shape.tenant_att, false)) :
+								   "NULL",
 								   quote_literal_cstr(tags_qualified_name(shape.vocabulary))));
 	for (i = 0; i < ncontexts; i++)
 		add_context(&shape, TextDatumGetCString(context_names[i]));
@@ -988,7 +1110,7 @@ tags_add_context(PG_FUNCTION_ARGS)
 	tags_become_owner(&saved);
 	nestlevel = NewGUCNestLevel();
 	if (shape.distributed)
-		tags_citus_allow_triggers();
+		tags_citus_prepare_setup(shape.tenant_att == 0);
 	add_context(&shape, context);
 	AtEOXact_GUC(true, nestlevel);
 	tags_restore_user(&saved);
@@ -1204,11 +1326,11 @@ tags_drop_targets(PG_FUNCTION_ARGS)
 	 * On a worker of a Citus cluster only the registry is the worker's own:
 	 * the coordinator drops the rest, and Citus drops it on the workers
 	 * (which takes the trigger off a distributed target: see
-	 * tags_citus_allow_triggers())
+	 * tags_citus_prepare_setup())
 	 */
 	nestlevel = NewGUCNestLevel();
 	if (tags_citus_installed())
-		tags_citus_allow_triggers();
+		tags_citus_prepare_setup(false);
 	for (row = 0; !on_worker && row < nrows; row++)
 	{
 		Oid			target = gone[row * 4];

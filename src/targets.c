@@ -179,8 +179,8 @@ forget_targets(void)
 }
 
 /*
- * Enter one tenant vocabulary (a row of tag_vocabularies: tags, synonyms,
- * slug_aliases, tenant_type) into the cache
+ * Enter one vocabulary (a row of tag_vocabularies: tags, synonyms,
+ * slug_aliases, tenant_type, NULL for a global vocabulary) into the cache
  */
 static void
 add_vocabulary(Datum *values, bool *nulls)
@@ -193,7 +193,8 @@ add_vocabulary(Datum *values, bool *nulls)
 	v->tags = DatumGetObjectId(values[0]);
 	v->synonyms = DatumGetObjectId(values[1]);
 	v->aliases = DatumGetObjectId(values[2]);
-	v->tenant_type = DatumGetObjectId(values[3]);
+	v->tenant_type = nulls[3] ? InvalidOid : DatumGetObjectId(values[3]);
+	v->global = nulls[3];
 }
 
 /*
@@ -422,6 +423,7 @@ load_targets(void)
 	shared_vocabulary.synonyms = tags_table_id("tag_synonyms");
 	shared_vocabulary.aliases = tags_table_id("tag_slug_aliases");
 	shared_vocabulary.tenant_type = InvalidOid;
+	shared_vocabulary.global = false;
 
 	old = MemoryContextSwitchTo(targets_cxt);
 	vocabularies = palloc(sizeof(TagsVocabulary));
@@ -649,7 +651,7 @@ shard_entry(Oid shard)
 				   logical.tenant_att > 0 ?
 				   get_attname(logical.relid, logical.tenant_att, false) :
 				   NULL,
-				   TAGS_HAS_TENANTS(&logical) ?
+				   TAGS_HAS_TENANTS(&logical) || logical.vocab.global ?
 				   vocabulary_on_shards(&logical.vocab, shard) : InvalidOid);
 		entry = hash_search(targets_cache, &target_shard, HASH_FIND, NULL);
 		if (entry == NULL)
@@ -676,8 +678,10 @@ shard_entry(Oid shard)
 }
 
 /*
- * The tenant vocabulary v on the shards of the group of shard on this
- * node, entered into the cache if it is not there yet: its tags table
+ * The vocabulary v on the shards of the group of shard on this node (a
+ * tenant vocabulary's), or on this node's copies of its reference tables
+ * (a global vocabulary's), entered into the cache if it is not there yet:
+ * its tags table
  */
 static Oid
 vocabulary_on_shards(const TagsVocabulary *v, Oid shard)
@@ -696,6 +700,7 @@ vocabulary_on_shards(const TagsVocabulary *v, Oid shard)
 	values[1] = ObjectIdGetDatum(tags_citus_colocated_shard(shard, v->synonyms));
 	values[2] = ObjectIdGetDatum(tags_citus_colocated_shard(shard, v->aliases));
 	values[3] = ObjectIdGetDatum(v->tenant_type);
+	nulls[3] = v->global;
 	add_vocabulary(values, nulls);
 	return local.tags;
 }

@@ -54,3 +54,8 @@ UPDATE loc.pages SET status = 'gone' WHERE id = 1;
 -- the way out the hint names
 SELECT tags_disable('loc.pages');
 SELECT tags_enable('loc.pages');
+-- which tags it as a target distributed by its key, from the global
+-- vocabulary of its schema (citus_plain)
+SELECT name FROM item_set_tags('loc.pages', 2, ARRAY['python']);
+SELECT name, item_count FROM tag_item_counts('loc.pages');
+SELECT tags::text, tenant_type FROM tag_vocabularies WHERE tags::text LIKE 'loc.%';

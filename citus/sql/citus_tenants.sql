@@ -30,7 +30,6 @@ SELECT nodeport, result FROM run_command_on_workers($$
 -- shapes that could not be exact are refused
 CREATE TABLE app.notes (id bigint PRIMARY KEY, account_id bigint NOT NULL);
 SELECT create_distributed_table('app.notes', 'id');
-SELECT tags_enable('app.notes');
 SELECT tags_enable('app.notes', tenant_column => 'account_id');
 CREATE TABLE app.kinds (id bigint PRIMARY KEY);
 SELECT create_reference_table('app.kinds');
