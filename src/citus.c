@@ -147,6 +147,21 @@ tags_citus_prepare_setup(bool by_key)
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
 	if (by_key)
+		tags_citus_sequential();
+}
+
+/*
+ * Let Citus run the commands on shards one connection a node, until the
+ * caller's AtEOXact_GUC() (citus.multi_shard_modify_mode): a write to a
+ * reference table that a distributed table has a foreign key to (a global
+ * vocabulary) cannot follow, or be followed by, commands on that table's
+ * shards run over several connections in the transaction.  Not when Citus
+ * is not loaded.
+ */
+void
+tags_citus_sequential(void)
+{
+	if (GetConfigOption("citus.multi_shard_modify_mode", true, false) != NULL)
 		(void) set_config_option("citus.multi_shard_modify_mode", "sequential",
 								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 								 true, 0, false);

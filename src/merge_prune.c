@@ -23,6 +23,7 @@
 #include "fmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
@@ -32,7 +33,12 @@ PG_FUNCTION_INFO_V1(tag_merge);
 PG_FUNCTION_INFO_V1(tags_prune);
 
 static TagsTarget *vocabulary_lists(const TagsTarget *scope, int *count);
-static void check_not_global(const TagsTarget *scope, const char *function);
+static void lock_global_care(const TagsTarget *scope,
+							 const TagsTarget *targets, int ntargets);
+static void merge_by_key(const TagsTarget *scope, const TagsTarget *targets,
+						 int ntargets, Datum *params, uint64 *moved);
+static uint64 prune_by_key(const TagsTarget *scope, const TagsTarget *targets,
+						   int ntargets, Datum min_age);
 static void lock_items_of_tag(const TagsTarget *targets, int ntargets,
 							  Datum *params);
 static int	keep_unused_by_targets(const TagsTarget *targets, int ntargets,
@@ -43,24 +49,6 @@ static int	keep_unused_by_targets(const TagsTarget *targets, int ntargets,
  * UPDATE: it also waits for, and keeps out, a plain INSERT into the
  * association table, whose foreign-key check locks the item FOR KEY SHARE
  */
-/*
- * Raise 0A000 for a merge or prune in a global vocabulary: each would lock
- * the items of a tag, or the tags without items, across every shard group
- * of a target distributed by its key, which Citus does not run (a locking
- * read of many shards), and none other serializes them with the writers
- */
-static void
-check_not_global(const TagsTarget *scope, const char *function)
-{
-	if (scope->vocab.global)
-		ereport(ERROR,
-				errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				errmsg("%s is not supported on the global vocabulary \"%s\" yet",
-					   function, get_rel_name(scope->vocab.tags)),
-				errdetail("Its tags are those of tag targets distributed by their key, whose items it would lock on every shard."),
-				errhint("Use tag_rename() and tag_add_synonym(), which it supports, or a tenant target."));
-}
-
 static const TagsStatement stmt_item_tag_items_lock = {
 	"item_tag_items_lock",
 	"SELECT FROM @target@ t"
@@ -183,6 +171,121 @@ static const TagsStatement stmt_merge_finish = {
 	2, {INT4OID, INT4OID}, 0, SPI_OK_INSERT
 };
 
+/* Lock a list's association table against every write but ours */
+static const TagsStatement stmt_item_assoc_lock = {
+	"item_assoc_lock",
+	"LOCK TABLE @assoc@ IN SHARE MODE",
+	0, {InvalidOid}, 0, SPI_OK_UTILITY
+};
+
+/*
+ * The locks of tag care in a global vocabulary, whose targets are
+ * distributed by their key and whose items it cannot lock on every shard:
+ * its lock of direct writes, exclusively, which waits for our writers of
+ * its targets in flight (they hold it shared, tags_lock_writes()) and
+ * keeps new ones out; then each list's association table IN SHARE MODE,
+ * which Citus takes on every shard: it waits for the application's own
+ * writes of associations in flight, whose foreign-key checks lock the tag
+ * FOR KEY SHARE on the copy of their node, where Citus would not lock it
+ * FOR UPDATE, and keeps new ones out to the end of the transaction.
+ */
+static void
+lock_global_care(const TagsTarget *scope, const TagsTarget *targets,
+				 int ntargets)
+{
+	int			i;
+
+	tags_lock_direct_writes(scope);
+	for (i = 0; i < ntargets; i++)
+	{
+		TagsSavedUser saved;
+
+		tags_become_target_owner(&targets[i], &saved);
+		tags_target_execute(&targets[i], &stmt_item_assoc_lock, NULL, NULL,
+							false, false, 0);
+		tags_restore_user(&saved);
+	}
+}
+
+/*
+ * Lock the tags from and into (params) FOR UPDATE, or raise P0002 if
+ * either is gone
+ */
+static void
+lock_pair(const TagsTarget *scope, Datum *params, const char *from_slug,
+		  const char *into_slug)
+{
+	if (tags_vocabulary_execute(scope, &stmt_tags_lock_pair, params, NULL,
+								true, false, 0) < 2)
+		ereport(ERROR,
+				errcode(ERRCODE_NO_DATA_FOUND),
+				errmsg("tag \"%s\" or tag \"%s\" no longer exists",
+					   from_slug, into_slug),
+				errdetail("It was deleted or merged while the merge waited for it."));
+}
+
+/*
+ * On a target distributed by its key, stmt_item_merge_move as three
+ * statements, each of which Citus runs on every shard group (a modifying
+ * WITH it runs on one shard only): an item that has both tags keeps the
+ * first of the two positions, then loses from; the others' from becomes
+ * into.  The last returns those moved.
+ */
+static const TagsStatement stmt_item_merge_position_by_key = {
+	"item_merge_position_by_key",
+	"UPDATE @assoc@ i SET position = f.position"
+	" FROM @assoc@ f"
+	" WHERE f.tag_id OPERATOR(pg_catalog.=) $1"
+	"   AND i.tag_id OPERATOR(pg_catalog.=) $2"
+	"   AND i.@item@ OPERATOR(pg_catalog.=) f.@item@"
+	"   AND (f.position OPERATOR(pg_catalog.<) i.position"
+	"        OR (i.position IS NULL AND f.position IS NOT NULL))",
+	2, {INT4OID, INT4OID}, 0, SPI_OK_UPDATE
+};
+
+static const TagsStatement stmt_item_merge_both_by_key = {
+	"item_merge_both_by_key",
+	"DELETE FROM @assoc@ f"
+	" USING @assoc@ i"
+	" WHERE f.tag_id OPERATOR(pg_catalog.=) $1"
+	"   AND i.tag_id OPERATOR(pg_catalog.=) $2"
+	"   AND i.@item@ OPERATOR(pg_catalog.=) f.@item@",
+	2, {INT4OID, INT4OID}, 0, SPI_OK_DELETE
+};
+
+static const TagsStatement stmt_item_merge_move_by_key = {
+	"item_merge_move_by_key",
+	"UPDATE @assoc@ f SET tag_id = $2"
+	" WHERE f.tag_id OPERATOR(pg_catalog.=) $1",
+	2, {INT4OID, INT4OID}, 0, SPI_OK_UPDATE
+};
+
+/*
+ * Move from's associations to into (params) in every list of targets,
+ * distributed by their key, as their owners; *moved is added to
+ */
+static void
+merge_by_key(const TagsTarget *scope, const TagsTarget *targets,
+			 int ntargets, Datum *params, uint64 *moved)
+{
+	int			i;
+
+	for (i = 0; i < ntargets; i++)
+	{
+		TagsSavedUser saved;
+
+		tags_become_target_owner(&targets[i], &saved);
+		tags_target_execute(&targets[i], &stmt_item_merge_position_by_key,
+							params, NULL, true, false, 0);
+		tags_target_execute(&targets[i], &stmt_item_merge_both_by_key,
+							params, NULL, true, false, 0);
+		*moved += tags_target_execute(&targets[i],
+									  &stmt_item_merge_move_by_key, params,
+									  NULL, true, false, 0);
+		tags_restore_user(&saved);
+	}
+}
+
 /*
  * tag_merge(from_slug text, into_slug text, target regclass,
  *			 tenant tag_tenant) RETURNS bigint
@@ -199,7 +302,10 @@ static const TagsStatement stmt_merge_finish = {
  * Locks, in the writers' order: the items of from FOR UPDATE, then from and
  * into, then the items of from again (a writer may have committed one
  * meanwhile), then the lock of direct writes.  See
- * doc/concurrency.md for the deadlock (40P01) this can still meet.
+ * doc/concurrency.md for the deadlock (40P01) this can still meet.  In a
+ * global vocabulary, whose targets are distributed by their key, the items
+ * of a tag are on every shard, where Citus locks none: lock_global_care()
+ * comes first, then from and into.
  */
 Datum
 tag_merge(PG_FUNCTION_ARGS)
@@ -213,11 +319,12 @@ tag_merge(PG_FUNCTION_ARGS)
 	uint64		moved;
 	TagsTarget *targets;
 	int			ntargets;
+	int			nestlevel;
 	int			i;
 
 	tags_spi_connect(fcinfo);
 	tags_vocabulary_args(fcinfo, 2, 3, -1, &scope);
-	check_not_global(&scope, "tag_merge");
+	nestlevel = NewGUCNestLevel();
 	from = tags_tag_id_by_slug_latest(&scope, from_slug);
 	into = tags_tag_id_by_slug_latest(&scope, into_slug);
 	if (from == into)
@@ -232,31 +339,35 @@ tag_merge(PG_FUNCTION_ARGS)
 	params[0] = Int32GetDatum(from);
 	params[1] = Int32GetDatum(into);
 	targets = vocabulary_lists(&scope, &ntargets);
-	lock_items_of_tag(targets, ntargets, params);
-	if (tags_vocabulary_execute(&scope, &stmt_tags_lock_pair, params, NULL,
-								true, false, 0) < 2)
-		ereport(ERROR,
-				errcode(ERRCODE_NO_DATA_FOUND),
-				errmsg("tag \"%s\" or tag \"%s\" no longer exists",
-					   from_slug, into_slug),
-				errdetail("It was deleted or merged while the merge waited for it."));
-	lock_items_of_tag(targets, ntargets, params);
-	tags_lock_direct_writes(&scope);
-
 	moved = 0;
-	for (i = 0; i < ntargets; i++)
+	if (scope.vocab.global)
 	{
-		TagsSavedUser saved;
+		tags_citus_sequential();
+		lock_global_care(&scope, targets, ntargets);
+		lock_pair(&scope, params, from_slug, into_slug);
+		merge_by_key(&scope, targets, ntargets, params, &moved);
+	}
+	else
+	{
+		lock_items_of_tag(targets, ntargets, params);
+		lock_pair(&scope, params, from_slug, into_slug);
+		lock_items_of_tag(targets, ntargets, params);
+		tags_lock_direct_writes(&scope);
+		for (i = 0; i < ntargets; i++)
+		{
+			TagsSavedUser saved;
 
-		tags_become_target_owner(&targets[i], &saved);
-		moved += tags_target_execute(&targets[i], &stmt_item_merge_move, params,
-									 NULL, true, false, 0);
-		tags_restore_user(&saved);
+			tags_become_target_owner(&targets[i], &saved);
+			moved += tags_target_execute(&targets[i], &stmt_item_merge_move,
+										 params, NULL, true, false, 0);
+			tags_restore_user(&saved);
+		}
 	}
 	tags_vocabulary_execute(&scope, &stmt_merge_repoint, params, NULL, true,
 							false, 0);
 	tags_vocabulary_execute(&scope, &stmt_merge_finish, params, NULL, true,
 							false, 0);
+	AtEOXact_GUC(true, nestlevel);
 	SPI_finish();
 	PG_RETURN_INT64((int64) moved);
 }
@@ -268,6 +379,17 @@ static const TagsStatement stmt_item_tags_in_use = {
 	" WHERE EXISTS (SELECT FROM @assoc@ a"
 	"               WHERE @tenant:a@ a.tag_id OPERATOR(pg_catalog.=) u.id)",
 	1, {INT4ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, SPI_OK_SELECT
+};
+
+/*
+ * The same on a target distributed by its key: a correlated EXISTS on its
+ * association table, read on every shard, Citus does not run
+ */
+static const TagsStatement stmt_item_tags_in_use_by_key = {
+	"item_tags_in_use_by_key",
+	"SELECT DISTINCT a.tag_id FROM @assoc@ a"
+	" WHERE a.tag_id OPERATOR(pg_catalog.=) ANY ($1)",
+	1, {INT4ARRAYOID}, 0, SPI_OK_SELECT
 };
 
 /*
@@ -294,8 +416,11 @@ keep_unused_by_targets(const TagsTarget *targets, int ntargets, Datum *ids,
 												sizeof(int32), true,
 												TYPALIGN_INT));
 		tags_become_target_owner(&targets[t], &saved);
-		nused = tags_target_execute(&targets[t], &stmt_item_tags_in_use, &param,
-									NULL, true, false, 0);
+		nused = tags_target_execute(&targets[t],
+									TAGS_DISTRIBUTED_BY_KEY(&targets[t]) ?
+									&stmt_item_tags_in_use_by_key :
+									&stmt_item_tags_in_use,
+									&param, NULL, true, false, 0);
 		tags_restore_user(&saved);
 		for (i = 0; i < count; i++)
 		{
@@ -348,6 +473,73 @@ static const TagsStatement stmt_prune_delete = {
 };
 
 /*
+ * In a global vocabulary: its tags created at least $1 ago, not locked
+ * (the candidates are judged first: a lock of every such tag would hold up
+ * every plain INSERT of one)
+ */
+static const TagsStatement stmt_prune_old_tags = {
+	"prune_old_tags",
+	"SELECT t.id FROM @tags@ t"
+	" WHERE t.created_at OPERATOR(pg_catalog.<=)"
+	"       (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
+	" ORDER BY t.id",
+	1, {INTERVALOID}, 0, SPI_OK_SELECT
+};
+
+/* The tags $1 that still exist, locked FOR UPDATE in id order */
+static const TagsStatement stmt_prune_lock = {
+	"prune_lock",
+	"SELECT t.id FROM @tags@ t"
+	" WHERE t.id OPERATOR(pg_catalog.=) ANY ($1)"
+	" ORDER BY t.id"
+	" FOR UPDATE OF t",
+	1, {INT4ARRAYOID}, 0, SPI_OK_SELECT
+};
+
+/* Delete the tags $1, judged on no item under their locks */
+static const TagsStatement stmt_prune_delete_locked = {
+	"prune_delete_locked",
+	"DELETE FROM @tags@ t WHERE t.id OPERATOR(pg_catalog.=) ANY ($1)",
+	1, {INT4ARRAYOID}, 0, SPI_OK_DELETE
+};
+
+/*
+ * tags_prune() in a global vocabulary, whose targets are distributed by
+ * their key: under its care locks (lock_global_care()), the tags old
+ * enough on no item of any list, locked FOR UPDATE, then deleted.
+ * Returns how many.
+ */
+static uint64
+prune_by_key(const TagsTarget *scope, const TagsTarget *targets,
+			 int ntargets, Datum min_age)
+{
+	Datum	   *ids;
+	uint64		count;
+	Datum		param;
+
+	lock_global_care(scope, targets, ntargets);
+	tags_vocabulary_execute(scope, &stmt_prune_old_tags, &min_age, NULL,
+							true, false, 0);
+	ids = tags_spi_first_column(&count);
+	count = keep_unused_by_targets(targets, ntargets, ids, (int) count);
+	if (count == 0)
+		return 0;
+	param = PointerGetDatum(construct_array(ids, (int) count, INT4OID,
+											sizeof(int32), true,
+											TYPALIGN_INT));
+	tags_vocabulary_execute(scope, &stmt_prune_lock, &param, NULL, true,
+							false, 0);
+	ids = tags_spi_first_column(&count);
+	if (count == 0)
+		return 0;
+	param = PointerGetDatum(construct_array(ids, (int) count, INT4OID,
+											sizeof(int32), true,
+											TYPALIGN_INT));
+	return tags_vocabulary_execute(scope, &stmt_prune_delete_locked, &param,
+								   NULL, true, false, 0);
+}
+
+/*
  * tags_prune(min_age interval, target regclass, tenant tag_tenant)
  *		RETURNS bigint
  *
@@ -369,7 +561,6 @@ tags_prune(PG_FUNCTION_ARGS)
 	Datum		param;
 	uint64		ncandidates;
 	Datum	   *ids;
-	uint64		row;
 	uint64		deleted;
 
 	if (PG_ARGISNULL(0))
@@ -384,12 +575,21 @@ tags_prune(PG_FUNCTION_ARGS)
 
 	tags_spi_connect(fcinfo);
 	tags_vocabulary_args(fcinfo, 1, 2, -1, &scope);
-	check_not_global(&scope, "tags_prune");
 	targets = vocabulary_lists(&scope, &ntargets);
 	if (ntargets == 0)
 	{
 		SPI_finish();			/* a registry whose posts was deleted */
 		PG_RETURN_INT64(0);
+	}
+	if (scope.vocab.global)
+	{
+		int			nestlevel = NewGUCNestLevel();
+
+		tags_citus_sequential();
+		deleted = prune_by_key(&scope, targets, ntargets, PG_GETARG_DATUM(0));
+		AtEOXact_GUC(true, nestlevel);
+		SPI_finish();
+		PG_RETURN_INT64((int64) deleted);
 	}
 	param = PG_GETARG_DATUM(0);
 	ncandidates = tags_target_execute(&targets[0], &stmt_prune_candidates,
@@ -399,14 +599,7 @@ tags_prune(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_INT64(0);
 	}
-	ids = palloc(ncandidates * sizeof(Datum));
-	for (row = 0; row < ncandidates; row++)
-	{
-		bool		isnull;
-
-		ids[row] = SPI_getbinval(SPI_tuptable->vals[row],
-								 SPI_tuptable->tupdesc, 1, &isnull);
-	}
+	ids = tags_spi_first_column(&ncandidates);
 	ncandidates = keep_unused_by_targets(targets, ntargets, ids,
 										 (int) ncandidates);
 	param = PointerGetDatum(construct_array(ids, (int) ncandidates, INT4OID,

@@ -955,6 +955,39 @@ static const TagsStatement stmt_item_related = {
 };
 
 /*
+ * On a target distributed by its key, whose items meet through tags on
+ * every shard, in two statements: the tags of the item $1, read on its
+ * shard group
+ */
+static const TagsStatement stmt_item_related_tags = {
+	"item_related_tags",
+	"SELECT mine.tag_id FROM @assoc@ mine"
+	" WHERE mine.@item@ OPERATOR(pg_catalog.=) $1",
+	1, {ITEM_KEY_TYPE}, 0, SPI_OK_SELECT
+};
+
+/*
+ * then the first $2 visible items other than $1 with the most of those
+ * tags ($3), which Citus reads from every shard group, cut on each, then
+ * merged, before it reads their rows
+ */
+static const TagsStatement stmt_item_related_by_key = {
+	"item_related_by_key",
+	"SELECT t AS item, r.shared_tags FROM"
+	" (SELECT o.@item@ AS item, pg_catalog.count(*) AS shared_tags,"
+	"         pg_catalog.max(o.@sort@) AS sort"
+	"  FROM @assoc@ o"
+	"  WHERE o.tag_id OPERATOR(pg_catalog.=) ANY ($3) AND o.@visible@"
+	"    AND o.@item@ OPERATOR(pg_catalog.<>) $1"
+	"  GROUP BY o.@item@"
+	"  ORDER BY shared_tags DESC, sort DESC, item DESC"
+	"  LIMIT $2) r"
+	" JOIN @target@ t ON t.@key@ OPERATOR(pg_catalog.=) r.item"
+	" ORDER BY r.shared_tags DESC, r.sort DESC, r.item DESC",
+	3, {ITEM_KEY_TYPE, INT4OID, INT4ARRAYOID}, 0, SPI_OK_SELECT
+};
+
+/*
  * Read the lim visible items that share the most tags with the item, with
  * that number, then newest first; the item itself is not among them.  It
  * reads every visible item of each of the item's tags: the cost grows with
@@ -963,11 +996,26 @@ static const TagsStatement stmt_item_related = {
 static uint64
 read_related(const TagsTarget *target, Datum key, int32 lim)
 {
-	Datum		params[2];
+	Datum		params[3];
 
 	/* $1 item, $2 limit */
 	params[0] = key;
 	params[1] = Int32GetDatum(lim);
+	if (TAGS_DISTRIBUTED_BY_KEY(target))
+	{
+		uint64		ntags;
+		Datum	   *ids;
+
+		tags_target_execute(target, &stmt_item_related_tags, params, NULL,
+							false, true, 0);
+		ids = tags_spi_first_column(&ntags);
+		/* $3 the item's tags */
+		params[2] = PointerGetDatum(construct_array(ids, (int) ntags, INT4OID,
+													sizeof(int32), true,
+													TYPALIGN_INT));
+		return tags_target_execute(target, &stmt_item_related_by_key, params,
+								   NULL, false, true, 0);
+	}
 	return tags_target_execute(target, &stmt_item_related, params, NULL, false,
 							   true, 0);
 }
@@ -999,14 +1047,6 @@ items_related(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	tags_spi_connect(fcinfo);
 	target_of_row_arg(fcinfo, 0, &target);
-	/* its items meet through their tags, which are on every shard */
-	if (TAGS_DISTRIBUTED_BY_KEY(&target))
-		ereport(ERROR,
-				errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				errmsg("items_related is not supported on table \"%s\", distributed by its key, yet",
-					   get_rel_name(target.table)),
-				errdetail("Its items share tags across shards, which Citus would join by repartitioning."),
-				errhint("Use items_tagged() with the item's tags."));
 	row = PG_GETARG_HEAPTUPLEHEADER(0);
 	key = GetAttributeByNum(row, target.key_att, &isnull);
 	if (isnull)

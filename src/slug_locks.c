@@ -20,7 +20,9 @@
  * the vocabulary), shared; a transaction that has locked more than
  * TAGS_MAX_TENANT_LOCKS tenants of it takes it exclusively instead of any
  * more, so that a restore or a bulk load of many tenants fits in the lock
- * table.  The
+ * table.  A global vocabulary (Citus) has locks of its own the same way,
+ * as if it were one tenant; its new tags take its lock of direct writes
+ * exclusively, which its targets' writers hold shared.  The
  * shared tags keep the keys of 1.0, so that a backend still running an
  * older library takes the same locks.  Locking rules: the lock of direct
  * writes first, then root locks in key order; the taken slugs are read in
@@ -151,7 +153,8 @@ slug_number(const char *base, const char *slug)
 /*
  * The part of the second keys that stands for the call's tenant of target
  * and relid (its vocabulary, or itself): 0 without tenants, where the keys
- * are those of 1.0, else a hash of both that is not 0.
+ * are those of 1.0, else a hash of both that is not 0; in a global
+ * vocabulary, a hash of relid that is not 0.
  */
 static uint32
 tenant_key(const TagsTarget *target, Oid relid)
@@ -159,6 +162,12 @@ tenant_key(const TagsTarget *target, Oid relid)
 	char	   *tenant;
 	uint32		key;
 
+	/* a global vocabulary's locks are its own, as a tenant's are */
+	if (target->vocab.global)
+	{
+		key = hash_bytes((const unsigned char *) &relid, sizeof(Oid));
+		return key != 0 ? key : 1;
+	}
 	if (!TAGS_HAS_TENANTS(target))
 		return 0;
 	tenant = tags_tenant_text(target);
@@ -346,6 +355,21 @@ tags_lock_direct_writes(const TagsTarget *target)
 }
 
 /*
+ * Take the lock of direct writes of target's vocabulary shared, to the
+ * end of the transaction: what a writer of ours on a target distributed by
+ * its key takes on the coordinator, so that a merge or a prune in its
+ * global vocabulary, which takes it exclusively (tags_lock_direct_writes()),
+ * waits for the writes in flight and keeps new ones out; it cannot lock the
+ * items of a tag on every shard, as it does elsewhere (doc/citus.md)
+ */
+void
+tags_lock_writes(const TagsTarget *target)
+{
+	lock_slug_roots(target->vocab.tags,
+					tenant_key(target, target->vocab.tags), NULL, 0, false);
+}
+
+/*
  * Take the folding lock of the counters of a target's list, of the call's
  * tenant (or of the whole list, for the upkeep that folds every tenant's),
  * to the end of the transaction; if not wait, only if no other transaction
@@ -470,7 +494,15 @@ tags_assign_slugs(const TagsTarget *target, TagEntry **entries, int count,
 	}
 	group_start[ngroups] = count;
 
-	lock_slug_roots(target->vocab.tags, tenant, keys, ngroups, direct);
+	/*
+	 * A global vocabulary's new tags wait for every write of its targets
+	 * in flight, and keep new ones out (tags_lock_writes()): Citus locks
+	 * its reference table, then the shards of every table with a foreign
+	 * key to it, for a write of tags, and the other way round for a write
+	 * of associations, which would deadlock
+	 */
+	lock_slug_roots(target->vocab.tags, tenant, keys, ngroups,
+					direct || target->vocab.global);
 
 	/* $1 the bases (or the one base), $2 the tag whose slugs are its own */
 	params[0] = ngroups == 1 ? CStringGetTextDatum(bases[0]) :

@@ -116,6 +116,27 @@ tags_put_spi_result(FunctionCallInfo fcinfo)
 }
 
 /*
+ * The values of the first column of the last statement's rows, palloc'd,
+ * in the current memory context; *count is set
+ */
+Datum *
+tags_spi_first_column(uint64 *count)
+{
+	Datum	   *values = palloc((SPI_processed + 1) * sizeof(Datum));
+	uint64		row;
+
+	*count = SPI_processed;
+	for (row = 0; row < SPI_processed; row++)
+	{
+		bool		isnull;
+
+		values[row] = SPI_getbinval(SPI_tuptable->vals[row],
+									SPI_tuptable->tupdesc, 1, &isnull);
+	}
+	return values;
+}
+
+/*
  * The rows a call's function on a Citus worker gave back (doc/citus.md):
  * the elements of the array in the first column of the last statement's
  * first row, values of a row type; *count is set.  A NULL element is

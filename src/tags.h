@@ -261,6 +261,7 @@ extern Oid	tags_schema(void);
 extern Oid	tags_table_id(const char *name);
 extern int	tags_result_column(const char *name);
 extern void tags_put_spi_result(FunctionCallInfo fcinfo);
+extern Datum *tags_spi_first_column(uint64 *count);
 extern HeapTupleHeader *tags_spi_row_array(int *count);
 extern Datum tags_spi_result_array(Oid rowtype, MemoryContext cxt);
 extern void tags_put_rows(FunctionCallInfo fcinfo, HeapTupleHeader *rows,
@@ -407,6 +408,7 @@ extern bool tags_citus_on_worker(void);
 extern TagsCitusKind tags_citus_table_kind(Oid relid, char **column);
 extern Oid *tags_citus_distributed_tables(MemoryContext cxt, int *count);
 extern void tags_citus_prepare_setup(bool by_key);
+extern void tags_citus_sequential(void);
 extern bool tags_citus_fast_path(void);
 extern void tags_citus_distribute(Oid relid, const char *column,
 								  const char *colocate_with);
@@ -421,6 +423,7 @@ extern void tags_assign_slugs(const TagsTarget *target, TagEntry **entries,
 							  int count, bool direct, bool has_own_id,
 							  int32 own_id);
 extern void tags_lock_direct_writes(const TagsTarget *target);
+extern void tags_lock_writes(const TagsTarget *target);
 extern bool tags_lock_folding(const TagsTarget *target, bool wait);
 
 /* get_or_create.c */

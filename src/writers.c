@@ -631,6 +631,42 @@ write_on_shard(FunctionCallInfo fcinfo, const ItemWrite *w, char how)
 	bool		isnull;
 	int			round;
 
+	/*
+	 * A target distributed by its key: tag care in its global vocabulary
+	 * waits for this write, and this write for it (tags_lock_writes())
+	 */
+	if (TAGS_DISTRIBUTED_BY_KEY(w->target))
+	{
+		/*
+		 * Its missing names are made first, under the lock of direct writes
+		 * of the global vocabulary taken exclusively (tags_assign_slugs()),
+		 * before this write takes it shared (a lock taken shared then
+		 * exclusively by two writes would deadlock them), and before the
+		 * item is locked: Citus locks the vocabulary's reference table for
+		 * the rest of the transaction once a statement has written a shard
+		 * of a table with a foreign key to it
+		 */
+		bool		names = how != 'r' && !PG_ARGISNULL(2);
+		bool		found = !names ||
+			tags_find_all_tags(w->target, w->list, false);
+
+		if (!found)
+			tags_resolve_tags(w->target, w->list, false);
+		tags_lock_writes(w->target);
+
+		/*
+		 * a prune that this waited for may have deleted some of those it
+		 * found (not of those it made, under the lock tag care takes)
+		 */
+		if (found && names)
+		{
+			int			i;
+
+			for (i = 0; i < w->list->count; i++)
+				w->list->entries[i].tuple = NULL;
+			tags_resolve_tags(w->target, w->list, false);
+		}
+	}
 	/* $1 item, $2 names, $3 context, $4 how, $5 limit */
 	params[0] = w->key;
 	params[1] = PG_GETARG_DATUM(2);
