@@ -106,6 +106,8 @@ SELECT name, slug FROM tag_rename('elixir', 'Rust', target => 'blog.articles');
 SELECT name, slug FROM tags_get_or_create(ARRAY['Elixir'], target => 'blog.articles');
 SELECT name, slug FROM tag_add_synonym('py', 'python', target => 'blog.articles');
 SELECT name FROM item_set_tags('blog.articles', 6, ARRAY['PY', 'rust']);
+SELECT name, slug FROM tag_add_synonym('snake', 'python', target => 'blog.articles');
+SELECT tag_remove_synonym('snake', target => 'blog.articles');
 SELECT slug, tag_id = (SELECT id FROM blog.global_tags WHERE slug = 'rustlang') AS rustlang
 FROM blog.global_tag_slug_aliases ORDER BY slug;
 -- a merge moves the associations of every shard group, the item that had
@@ -182,6 +184,18 @@ SELECT count(*) FROM blog.articles_tag_count_deltas;
 SELECT plain_wrong_counts(), stale_or_orphaned();
 SELECT tags_rebuild();
 SELECT plain_wrong_counts(), stale_or_orphaned();
+
+-- a context added later is distributed with its target, and counted
+SELECT tags_add_context('blog.articles', 'series');
+SELECT logicalrelid, column_to_column_name(logicalrelid, partkey) AS column,
+       colocationid = (SELECT colocationid FROM pg_dist_partition
+                       WHERE logicalrelid = 'blog.articles'::regclass) AS colocated
+FROM pg_dist_partition WHERE logicalrelid::text LIKE 'blog.articles_series%'
+ORDER BY logicalrelid::text COLLATE "C";
+SELECT name FROM item_set_tags('blog.articles', 13, ARRAY['Part 1', 'python'],
+                               context => 'series');
+SELECT name, item_count FROM tag_item_counts('blog.articles', context => 'series');
+SELECT id FROM items_by_tag(NULL::blog.articles, 'part-1', context => 'series');
 
 -- tags_disable and DROP TABLE leave no table or shard of the target on any
 -- node; the global vocabulary stays, with its tags
