@@ -21,8 +21,12 @@
 # router, the floor of any call, set against the single server's page, no
 # goal).  Goals:
 # Citus within 2x of the single server (dist ÷ local), and the per-call
-# cost flat in the number of tenants (10 000 ÷ 10 within 1.2x).  The table
-# goes to bench/results/citus.txt, pgbench's outputs to citus.log.
+# cost flat in the number of tenants (10 000 ÷ 10 within 1.2x).  And the
+# same five calls, without a goal, on a target without tenants of as many
+# items, 50 tags: key_dist distributed by its key (its tags in the global
+# vocabulary of its schema, reference tables), key_local the same table on
+# the coordinator alone (the extension's tags).  The table goes to
+# bench/results/citus.txt, pgbench's outputs to citus.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -89,6 +93,60 @@ for schema in dist_10 dist_10000 local_10 local_10000; do
 	EOF
 	echo "bench-citus: $schema loaded in $(($(date +%s) - started)) s"
 done
+for schema in key_dist key_local; do
+	started=$(date +%s)
+	case $schema in
+	key_dist) tags=$schema.global_tags ;;
+	*) tags=tags ;;
+	esac
+	psql_c <<-EOF
+		CREATE SCHEMA $schema;
+		CREATE TABLE $schema.articles (
+		    id bigint PRIMARY KEY,
+		    status text NOT NULL,
+		    published_at timestamptz NOT NULL);
+		$(case $schema in key_dist) echo "SELECT create_distributed_table('$schema.articles', 'id');" ;; esac)
+		SELECT tags_enable('$schema.articles', \$\$status = 'published'\$\$, 'published_at');
+		INSERT INTO $schema.articles
+		SELECT i, 'published', '2026-01-01'::timestamptz + i * interval '1 minute'
+		FROM generate_series(1, $items) i;
+		-- tag v has id v
+		INSERT INTO $tags (id, name, slug)
+		SELECT v, 'tag ' || v, 'tag-' || v FROM generate_series(1, $vocabulary) v;
+		SELECT setval(pg_get_serial_sequence('$tags', 'id'), $vocabulary);
+		INSERT INTO $schema.articles_tags (item_id, tag_id, position)
+		SELECT a.id,
+		       CASE WHEN k = 1 THEN 1 ELSE (a.id + 7 * k) % ($vocabulary - 1) + 2 END,
+		       k
+		FROM $schema.articles a, generate_series(1, 4) k;
+		SELECT tags_fold_counts() >= 0 AS folded;
+		VACUUM ANALYZE $schema.articles, $schema.articles_tags, $tags,
+		               $schema.articles_tag_counts;
+	EOF
+	echo "bench-citus: $schema loaded in $(($(date +%s) - started)) s"
+	cat > "$work/set_$schema.sql" <<-EOF
+		\set i random(1, $items)
+		\set a random(2, $vocabulary)
+		\set b random(2, $vocabulary)
+		\set c random(2, $vocabulary)
+		SELECT count(*) FROM item_set_tags('$schema.articles', :i,
+		    ARRAY['tag 1', 'tag ' || :a, 'tag ' || :b, 'tag ' || :c]);
+	EOF
+	cat > "$work/page_$schema.sql" <<-EOF
+		SELECT count(*) FROM items_by_tag(NULL::$schema.articles, 'tag-1', 1, 20);
+	EOF
+	cat > "$work/get_$schema.sql" <<-EOF
+		\set i random(1, $items)
+		SELECT count(*) FROM item_get_tags('$schema.articles', :i);
+	EOF
+	cat > "$work/count_$schema.sql" <<-EOF
+		SELECT tag_item_count('$schema.articles', 'tag-1');
+	EOF
+	cat > "$work/hop_$schema.sql" <<-EOF
+		\set i random(1, $items)
+		SELECT status FROM $schema.articles WHERE id = :i;
+	EOF
+done
 
 # the workloads: :t a tenant, :i one of its items (i % tenants + 1 = t)
 for schema in dist_10 dist_10000 local_10 local_10000; do
@@ -145,7 +203,7 @@ median() {
 declare -A runs
 for round in $(seq "$rounds"); do
 	for workload in set page get count hop; do
-		for schema in local_10 dist_10 local_10000 dist_10000; do
+		for schema in local_10 dist_10 local_10000 dist_10000 key_local key_dist; do
 			runs[$workload,$schema]+=" $(latency "$workload" "$schema")"
 		done
 	done
@@ -209,6 +267,13 @@ table=$results/citus.txt
 		# Citus' one hop (a router SELECT of one row) against the single
 		# server's page: what 2x leaves for the rest of a call
 		info "hop/page" "$tenants" "page,local_$tenants" "hop,dist_$tenants"
+	done
+	echo
+	echo "a target without tenants distributed by its key (no goal): an item's calls on its shard group, a tag's page and count over every shard group"
+	line workload tenants local dist "dist/local" "" ""
+	line -------- ------- ----- ---- ---------- "" ""
+	for workload in set page get count hop; do
+		info "$workload" none "$workload,key_local" "$workload,key_dist"
 	done
 	echo
 	line workload kind "10 tenants" "10000" "ratio" goal met?
