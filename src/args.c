@@ -435,8 +435,14 @@ tags_tag_on_shard(FunctionCallInfo fcinfo, Oid table, int context_argno,
 	Datum		id;
 	bool		isnull;
 
+	/*
+	 * a global vocabulary's copy is beside every shard group of its
+	 * targets: its tag names none of them (a tag's page and count there
+	 * read every group from the coordinator)
+	 */
 	if (!tags_citus_installed() ||
 		!tags_find_target_beside(table, shard, target) ||
+		target->vocab.global ||
 		HeapTupleHeaderGetTypeId(tag) != get_rel_type_id(shard))
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),

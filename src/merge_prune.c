@@ -12,7 +12,11 @@
  * granted.  Each runs a fixed number of statements per target, whatever
  * the number of items.  Both act on one vocabulary, and on a tenant
  * vocabulary (1.3) within one tenant: every statement they run names it.
- * See doc/concurrency.md.
+ * In a global vocabulary (Citus), whose targets' items are on every shard,
+ * the lock of direct writes comes first instead, then the association
+ * tables IN SHARE MODE, then the tags (lock_global_care()), and the
+ * statements over every shard group are their own (merge_by_key(),
+ * prune_by_key()).  See doc/concurrency.md and doc/citus.md.
  *
  *-------------------------------------------------------------------------
  */

@@ -162,10 +162,16 @@ tenant_key(const TagsTarget *target, Oid relid)
 	char	   *tenant;
 	uint32		key;
 
-	/* a global vocabulary's locks are its own, as a tenant's are */
+	/*
+	 * a global vocabulary's locks are its own, as a tenant's are; not the
+	 * key of the whole vocabulary (lock_vocabulary()), which is taken
+	 * shared first
+	 */
 	if (target->vocab.global)
 	{
-		key = hash_bytes((const unsigned char *) &relid, sizeof(Oid));
+		key = hash_combine(hash_bytes((const unsigned char *) &relid,
+									  sizeof(Oid)),
+						   TAGS_DIRECT_LOCK_SPACE);
 		return key != 0 ? key : 1;
 	}
 	if (!TAGS_HAS_TENANTS(target))

@@ -303,11 +303,27 @@ tag_remove_synonym(PG_FUNCTION_ARGS)
 
 	tags_spi_connect(fcinfo);
 	tags_vocabulary_args(fcinfo, 1, 2, -1, &scope);
+	/* in a global vocabulary, after the writes in flight (citus.md) */
+	if (scope.vocab.global)
+		tags_lock_direct_writes(&scope);
 	removed = tags_vocabulary_execute(&scope, &stmt_synonym_remove, &param,
 									  NULL, true, false, 0);
 	SPI_finish();
 	PG_RETURN_BOOL(removed > 0);
 }
+
+/*
+ * In a global vocabulary: tag $1 is named $2, with the slug $3 picked on
+ * the coordinator, which every node's copy keeps (a NULL slug would have
+ * each copy's trigger pick one)
+ */
+static const TagsStatement stmt_tag_rename_with_slug = {
+	"tag_rename_with_slug",
+	"UPDATE @tags@ t SET name = $2, slug = $3"
+	" WHERE t.id OPERATOR(pg_catalog.=) $1"
+	" RETURNING t.*",
+	3, {INT4OID, TEXTOID, TEXTOID}, 0, SPI_OK_UPDATE_RETURNING
+};
 
 /* Tag $1 is named $2; the trigger on tags gives it the first free slug */
 static const TagsStatement stmt_tag_rename = {
@@ -346,7 +362,7 @@ tag_rename(PG_FUNCTION_ARGS)
 	char	   *old_slug;
 	char	   *new_slug;
 	NameHolder	holder;
-	Datum		params[2];
+	Datum		params[3];
 	Datum		result;
 	TagsTarget	scope;
 
@@ -384,11 +400,23 @@ tag_rename(PG_FUNCTION_ARGS)
 								true, false, 0);
 	}
 
-	/* $1 tag, $2 new name, then $2 old slug */
+	/* $1 tag, $2 new name, $3 its slug in a global vocabulary */
 	params[0] = Int32GetDatum(id);
 	params[1] = CStringGetTextDatum(new_name);
-	if (tags_vocabulary_execute(&scope, &stmt_tag_rename, params, NULL, true,
-								false, 0) == 0)
+	if (scope.vocab.global)
+	{
+		TagEntry	entry = {0};
+		TagEntry   *entryp = &entry;
+
+		entry.name = new_name;
+		entry.slug = tags_slugify_cstring(new_name);
+		tags_assign_slugs(&scope, &entryp, 1, true, true, id);
+		params[2] = CStringGetTextDatum(entry.slug);
+	}
+	if (tags_vocabulary_execute(&scope,
+								scope.vocab.global ?
+								&stmt_tag_rename_with_slug : &stmt_tag_rename,
+								params, NULL, true, false, 0) == 0)
 		ereport(ERROR,
 				errcode(ERRCODE_NO_DATA_FOUND),
 				errmsg("tag \"%s\" was not renamed", slug),

@@ -47,6 +47,26 @@ static const TagsStatement stmt_tags_search = {
 	2, {TEXTOID, INT4OID}, CURSOR_OPT_CUSTOM_PLAN, SPI_OK_SELECT
 };
 
+/*
+ * The same on a target distributed by its key, whose counters each shard
+ * group keeps, a tag's in as many rows as groups hold some: summed over
+ * every group (as tag_item_counts() sums them, counts.c)
+ */
+static const TagsStatement stmt_tags_search_by_key = {
+	"tags_search_by_key",
+	"SELECT t.* FROM @tags@ t"
+	" LEFT JOIN (SELECT u.tag_id, pg_catalog.sum(u.n) AS n"
+	"            FROM (SELECT c.tag_id, c.@count@ AS n FROM @counts@ c"
+	"                  UNION ALL"
+	"                  SELECT d.tag_id, d.delta FROM @deltas@ d) u"
+	"            GROUP BY u.tag_id) s"
+	"   ON s.tag_id OPERATOR(pg_catalog.=) t.id"
+	" WHERE t.name::pg_catalog.text OPERATOR(pg_catalog.^@) $1"
+	" ORDER BY COALESCE(s.n, 0) DESC, t.name"
+	" LIMIT $2",
+	2, {TEXTOID, INT4OID}, 0, SPI_OK_SELECT
+};
+
 /* The same, counted live */
 static const TagsStatement stmt_tags_search_live = {
 	"tags_search_live",
@@ -111,8 +131,10 @@ tags_search(PG_FUNCTION_ARGS)
 		TagsSavedUser saved;
 
 		tags_become_target_owner(&target, &saved);
-		tags_target_execute(&target, &stmt_tags_search, params, NULL, false,
-							true, 0);
+		tags_target_execute(&target,
+							TAGS_DISTRIBUTED_BY_KEY(&target) ?
+							&stmt_tags_search_by_key : &stmt_tags_search,
+							params, NULL, false, true, 0);
 		tags_restore_user(&saved);
 	}
 	else

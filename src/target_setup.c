@@ -12,7 +12,9 @@
  * expression, its sort column and its tenant column; each context is
  * registered in tag_contexts with a list of its own; a tenant target's
  * tags are in the tenant vocabulary of its schema and tenant type
- * (tag_vocabularies), made with the first such target.  tags_enable()
+ * (tag_vocabularies), made with the first such target; on Citus a target
+ * distributed by its key takes its tags from the global vocabulary of its
+ * schema, reference tables made with the first such target.  tags_enable()
  * checks everything first, then makes those tables beside the target, as
  * the extension's owner (the foreign key to tags needs it), and hands them
  * to the target's owner, so that pg_dump dumps them with the application's
@@ -737,10 +739,14 @@ make_list(TargetShape *shape, const char *context, Oid *tables)
 					 " (%stag_id, item_visible, item_sort, item_id)",
 					 assoc, tenant_first));
 	if (by_key)
+	{
 		run_ddl(psprintf("CREATE TABLE %s (%s"
 						 " tag_id integer NOT NULL,"
 						 " item_count bigint NOT NULL)",
 						 counts, item_column));
+		/* no key: a shard move (logical replication) needs every column */
+		run_ddl(psprintf("ALTER TABLE %s REPLICA IDENTITY FULL", counts));
+	}
 	else
 		run_ddl(psprintf("CREATE TABLE %s (%s"
 						 " tag_id integer NOT NULL,"

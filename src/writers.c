@@ -71,6 +71,7 @@ static void begin_post_write(FunctionCallInfo fcinfo, TagsTarget *target,
 static bool set_tags(FunctionCallInfo fcinfo, const ItemWrite *w, bool keep);
 static bool add_tags(FunctionCallInfo fcinfo, const ItemWrite *w);
 static void remove_tags(FunctionCallInfo fcinfo, const ItemWrite *w);
+static void forget_tags(TagList *list);
 static void write_on_shard(FunctionCallInfo fcinfo, const ItemWrite *w,
 						   char how);
 
@@ -647,23 +648,20 @@ write_on_shard(FunctionCallInfo fcinfo, const ItemWrite *w, char how)
 		 * of a table with a foreign key to it
 		 */
 		bool		names = how != 'r' && !PG_ARGISNULL(2);
-		bool		found = !names ||
-			tags_find_all_tags(w->target, w->list, false);
 
-		if (!found)
+		if (names && !tags_find_all_tags(w->target, w->list, false))
 			tags_resolve_tags(w->target, w->list, false);
 		tags_lock_writes(w->target);
 
 		/*
-		 * a prune that this waited for may have deleted some of those it
-		 * found (not of those it made, under the lock tag care takes)
+		 * Tag care this waited for may have renamed, merged or deleted
+		 * some of those found: read again under the lock, which keeps it
+		 * out from now on (a name to make again then takes the lock
+		 * exclusively, held shared; two such writes may deadlock, 40P01)
 		 */
-		if (found && names)
+		if (names)
 		{
-			int			i;
-
-			for (i = 0; i < w->list->count; i++)
-				w->list->entries[i].tuple = NULL;
+			forget_tags(w->list);
 			tags_resolve_tags(w->target, w->list, false);
 		}
 	}
@@ -702,9 +700,23 @@ write_on_shard(FunctionCallInfo fcinfo, const ItemWrite *w, char how)
 						   tags_item_name(w->target, w->key)),
 					errdetail("They were created, and a trigger or a row-level security policy on table \"%s\" hides them there.",
 							  get_rel_name(w->target->vocab.tags)));
+		forget_tags(w->list);
 		tags_resolve_tags(w->target, w->list, true);
 	}
 	tags_put_rows(fcinfo, rows, count);
+}
+
+/*
+ * Forget the tags a list's names were found to be: they are read again,
+ * and those no tag has any more made
+ */
+static void
+forget_tags(TagList *list)
+{
+	int			i;
+
+	for (i = 0; i < list->count; i++)
+		list->entries[i].tuple = NULL;
 }
 
 /*

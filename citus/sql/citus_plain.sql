@@ -175,6 +175,9 @@ $$ LANGUAGE sql;
 -- folded on the shards (several counts of one tag, over the shard groups)
 SELECT count(*) > count(DISTINCT tag_id) AS per_shard_group
 FROM blog.articles_tag_counts;
+-- which every count sums, a search too
+SELECT name, tag_item_count('blog.articles', slug)
+FROM tags_search('t', target => 'blog.articles');
 SELECT plain_wrong_counts(), stale_or_orphaned();
 SELECT tag_item_count('blog.articles', 'python') = (
     SELECT count(*) FROM blog.articles_tags a JOIN blog.global_tags g ON g.id = a.tag_id
