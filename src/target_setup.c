@@ -1300,11 +1300,19 @@ tags_drop_targets(PG_FUNCTION_ARGS)
 		Oid			target = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
 															SPI_tuptable->tupdesc,
 															1, &isnull));
+		TagsTarget	registered;
+		bool		global = tags_find_registration(target, &registered) &&
+			registered.vocab.global;
 
 		ereport(ERROR,
 				errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				global ?
+				errmsg("cannot drop a table of the global vocabulary of table \"%s\"",
+					   get_rel_name(target) ? get_rel_name(target) : "?") :
 				errmsg("cannot drop a table of the tenant vocabulary of table \"%s\"",
 					   get_rel_name(target) ? get_rel_name(target) : "?"),
+				global ?
+				errdetail("The vocabulary holds the tags of the tag targets of its schema distributed by their key.") :
 				errdetail("The vocabulary holds the tags of every tenant of the tag targets that use it."),
 				errhint("Disable those targets with tags_disable() first, or drop them too."));
 	}

@@ -268,6 +268,15 @@ add_target(Oid relid, Oid assoc, Oid counts, Oid deltas, const char *visible,
 	for (i = 0; i < nvocabularies; i++)
 		if (vocabularies[i].tags == vocabulary)
 			t->vocab = vocabularies[i];
+	/* a global vocabulary now gone (Citus): not the shared tags either */
+	if (tenant_column == NULL && OidIsValid(vocabulary) &&
+		t->vocab.tags != vocabulary)
+	{
+		entry->broken = MemoryContextStrdup(targets_cxt,
+											"its global vocabulary no longer exists");
+		relation_close(rel, AccessShareLock);
+		return;
+	}
 	if (tenant_column != NULL)
 		t->tenant_att = get_attnum(relid, tenant_column);
 	t->key_att = key_column_of(rel, t->tenant_att, &t->tenant_in_key);

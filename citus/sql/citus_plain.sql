@@ -200,6 +200,9 @@ SELECT name FROM item_set_tags('blog.articles', 13, ARRAY['Part 1', 'python'],
 SELECT name, item_count FROM tag_item_counts('blog.articles', context => 'series');
 SELECT id FROM items_by_tag(NULL::blog.articles, 'part-1', context => 'series');
 
+-- the global vocabulary is not dropped under its targets
+DROP TABLE blog.global_tag_synonyms;
+
 -- tags_disable and DROP TABLE leave no table or shard of the target on any
 -- node; the global vocabulary stays, with its tags
 SELECT tags_disable('blog.pages');
