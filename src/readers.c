@@ -968,8 +968,9 @@ static const TagsStatement stmt_item_related_tags = {
 
 /*
  * then the first $2 visible items other than $1 with the most of those
- * tags ($3), which Citus reads from every shard group, cut on each, then
- * merged, before it reads their rows
+ * tags ($3), joined to their rows before the cut (a row hidden from the
+ * caller takes no place): each item's count is whole on its shard group,
+ * so Citus runs all of it there, cut on each, then merges the cuts
  */
 static const TagsStatement stmt_item_related_by_key = {
 	"item_related_by_key",
@@ -979,11 +980,10 @@ static const TagsStatement stmt_item_related_by_key = {
 	"  FROM @assoc@ o"
 	"  WHERE o.tag_id OPERATOR(pg_catalog.=) ANY ($3) AND o.@visible@"
 	"    AND o.@item@ OPERATOR(pg_catalog.<>) $1"
-	"  GROUP BY o.@item@"
-	"  ORDER BY shared_tags DESC, sort DESC, item DESC"
-	"  LIMIT $2) r"
+	"  GROUP BY o.@item@) r"
 	" JOIN @target@ t ON t.@key@ OPERATOR(pg_catalog.=) r.item"
-	" ORDER BY r.shared_tags DESC, r.sort DESC, r.item DESC",
+	" ORDER BY r.shared_tags DESC, r.sort DESC, r.item DESC"
+	" LIMIT $2",
 	3, {ITEM_KEY_TYPE, INT4OID, INT4ARRAYOID}, 0, SPI_OK_SELECT
 };
 
