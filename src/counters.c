@@ -625,6 +625,39 @@ static const TagsStatement stmt_item_deltas_fold_by_key = {
 };
 
 /*
+ * The same on the coordinator (tags_fold_counts()), over every shard group
+ * at once: a tag's sum is made per shard group ($1 the deltas table, whose
+ * shards are the groups'), so that each row stays in its group and each
+ * worker's rows change in its own transaction, which a count read while
+ * the fold commits on one worker before another reads whole (Citus has no
+ * snapshot across nodes)
+ */
+static const TagsStatement stmt_item_deltas_fold_groups = {
+	"item_deltas_fold_groups",
+	"WITH folded AS ("
+	"    DELETE FROM @deltas@ d RETURNING d.item_id, d.tag_id, d.delta"
+	"), before AS ("
+	"    DELETE FROM @counts@ c"
+	"    WHERE c.tag_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+	"        SELECT f.tag_id FROM folded f))"
+	"    RETURNING c.item_id, c.tag_id, c.item_count"
+	")"
+	" INSERT INTO @counts@ (item_id, tag_id, item_count)"
+	" SELECT (pg_catalog.array_agg(a.item_id))[1], a.tag_id,"
+	"        pg_catalog.sum(a.n)"
+	" FROM (SELECT f.item_id, f.tag_id, f.delta::pg_catalog.int8 AS n"
+	"       FROM folded f"
+	"       UNION ALL"
+	"       SELECT b.item_id, b.tag_id, b.item_count FROM before b) a"
+	" GROUP BY a.tag_id,"
+	"          pg_catalog.get_shard_id_for_distribution_column("
+	"              $1::pg_catalog.regclass, a.item_id)"
+	" ORDER BY a.tag_id"
+	" RETURNING tag_id, item_count",
+	1, {OIDOID}, 0, SPI_OK_INSERT_RETURNING
+};
+
+/*
  * Fold the deltas of every tenant of a tenant target's list into the
  * counts, in one statement, in tenant and tag order; returns the rows it
  * changed
@@ -696,11 +729,20 @@ fold_counts(const TagsTarget *target, bool wait)
 
 	if (!tags_lock_folding(target, wait))
 		return -1;
-	nrows = tags_target_execute(target,
-								TAGS_DISTRIBUTED_BY_KEY(target) ?
-								&stmt_item_deltas_fold_by_key :
-								&stmt_item_deltas_fold,
-								NULL, NULL, false, false, 0);
+	if (TAGS_DISTRIBUTED_BY_KEY(target) && target->distributed)
+	{
+		/* $1 the deltas table */
+		Datum		deltas = ObjectIdGetDatum(target->deltas);
+
+		nrows = tags_target_execute(target, &stmt_item_deltas_fold_groups,
+									&deltas, NULL, false, false, 0);
+	}
+	else
+		nrows = tags_target_execute(target,
+									TAGS_DISTRIBUTED_BY_KEY(target) ?
+									&stmt_item_deltas_fold_by_key :
+									&stmt_item_deltas_fold,
+									NULL, NULL, false, false, 0);
 	drop_zero_counts(target);
 	if (!TAGS_HAS_TENANTS(target))
 		deltas_since_fold = 0;

@@ -71,9 +71,10 @@ static const TagsStatement stmt_item_rebuild_counts = {
 };
 
 /*
- * The same on a target distributed by its key, whose counts name an item
- * of their shard group (tags_count_item_changes()): each tag's count is
- * inserted with one of its items, in that item's shard group
+ * The same on a target distributed by its key, whose counts each shard
+ * group keeps, naming an item of the group (tags_count_item_changes()):
+ * each tag's count of a group ($1 the association table, whose shards are
+ * the groups') inserted with one of its items there
  */
 static const TagsStatement stmt_item_rebuild_counts_by_key = {
 	"item_rebuild_counts_by_key",
@@ -82,8 +83,10 @@ static const TagsStatement stmt_item_rebuild_counts_by_key = {
 	"        pg_catalog.count(*)"
 	" FROM @assoc@ a"
 	" WHERE a.@visible@"
-	" GROUP BY a.tag_id",
-	0, {InvalidOid}, 0, SPI_OK_INSERT
+	" GROUP BY a.tag_id,"
+	"          pg_catalog.get_shard_id_for_distribution_column("
+	"              $1::pg_catalog.regclass, a.@item@)",
+	1, {OIDOID}, 0, SPI_OK_INSERT
 };
 
 /* The tenants of a tenant target's associations, as text */
@@ -117,11 +120,17 @@ rebuild_target(const TagsTarget *target)
 	tags_fold_item_counts(target, true);
 	tags_clear_counts(target);
 	for (i = 0; i < ntenants; i++)
-		tags_target_execute(&tenants[i],
-							TAGS_DISTRIBUTED_BY_KEY(target) ?
-							&stmt_item_rebuild_counts_by_key :
-							&stmt_item_rebuild_counts,
-							NULL, NULL, false, false, 0);
+	{
+		/* $1 the association table */
+		Datum		assoc = ObjectIdGetDatum(target->assoc);
+
+		if (TAGS_DISTRIBUTED_BY_KEY(target))
+			tags_target_execute(&tenants[i], &stmt_item_rebuild_counts_by_key,
+								&assoc, NULL, false, false, 0);
+		else
+			tags_target_execute(&tenants[i], &stmt_item_rebuild_counts, NULL,
+								NULL, false, false, 0);
+	}
 	tags_restore_user(&saved);
 }
 
