@@ -596,64 +596,46 @@ static const TagsStatement stmt_item_deltas_fold = {
 };
 
 /*
- * The same on a target distributed by its key, on a worker's shards,
- * whose counts have no key but their distribution column: the counts of
- * the tags folded are summed with the deltas into one row per tag, which
- * names an item of one of them
+ * The same on a target distributed by its key, whose counts have no key
+ * but their distribution column: the counts of the tags folded are summed
+ * with the deltas into one row per tag and group, which names an item of
+ * one of them.  On a worker's shards (group: none) one shard group;
+ * on the coordinator (tags_fold_counts()) every one at once, grouped also
+ * by the shard of $1, the deltas table: so that each row stays in its group
+ * and each worker's rows change in its own transaction, which a count
+ * read while the fold commits on one worker before another reads whole
+ * (Citus has no snapshot across nodes).
  */
+#define FOLD_BY_KEY(group) \
+	"WITH folded AS (" \
+	"    DELETE FROM @deltas@ d RETURNING d.item_id, d.tag_id, d.delta" \
+	"), before AS (" \
+	"    DELETE FROM @counts@ c" \
+	"    WHERE c.tag_id OPERATOR(pg_catalog.=) ANY (ARRAY(" \
+	"        SELECT f.tag_id FROM folded f))" \
+	"    RETURNING c.item_id, c.tag_id, c.item_count" \
+	")" \
+	" INSERT INTO @counts@ (item_id, tag_id, item_count)" \
+	" SELECT (pg_catalog.array_agg(a.item_id))[1], a.tag_id," \
+	"        pg_catalog.sum(a.n)" \
+	" FROM (SELECT f.item_id, f.tag_id, f.delta::pg_catalog.int8 AS n" \
+	"       FROM folded f" \
+	"       UNION ALL" \
+	"       SELECT b.item_id, b.tag_id, b.item_count FROM before b) a" \
+	" GROUP BY a.tag_id" group \
+	" ORDER BY a.tag_id" \
+	" RETURNING tag_id, item_count"
+
 static const TagsStatement stmt_item_deltas_fold_by_key = {
 	"item_deltas_fold_by_key",
-	"WITH folded AS ("
-	"    DELETE FROM @deltas@ d RETURNING d.item_id, d.tag_id, d.delta"
-	"), before AS ("
-	"    DELETE FROM @counts@ c"
-	"    WHERE c.tag_id OPERATOR(pg_catalog.=) ANY (ARRAY("
-	"        SELECT f.tag_id FROM folded f))"
-	"    RETURNING c.item_id, c.tag_id, c.item_count"
-	")"
-	" INSERT INTO @counts@ (item_id, tag_id, item_count)"
-	" SELECT (pg_catalog.array_agg(a.item_id))[1], a.tag_id,"
-	"        pg_catalog.sum(a.n)"
-	" FROM (SELECT f.item_id, f.tag_id, f.delta::pg_catalog.int8 AS n"
-	"       FROM folded f"
-	"       UNION ALL"
-	"       SELECT b.item_id, b.tag_id, b.item_count FROM before b) a"
-	" GROUP BY a.tag_id"
-	" ORDER BY a.tag_id"
-	" RETURNING tag_id, item_count",
+	FOLD_BY_KEY(""),
 	0, {InvalidOid}, 0, SPI_OK_INSERT_RETURNING
 };
 
-/*
- * The same on the coordinator (tags_fold_counts()), over every shard group
- * at once: a tag's sum is made per shard group ($1 the deltas table, whose
- * shards are the groups'), so that each row stays in its group and each
- * worker's rows change in its own transaction, which a count read while
- * the fold commits on one worker before another reads whole (Citus has no
- * snapshot across nodes)
- */
 static const TagsStatement stmt_item_deltas_fold_groups = {
 	"item_deltas_fold_groups",
-	"WITH folded AS ("
-	"    DELETE FROM @deltas@ d RETURNING d.item_id, d.tag_id, d.delta"
-	"), before AS ("
-	"    DELETE FROM @counts@ c"
-	"    WHERE c.tag_id OPERATOR(pg_catalog.=) ANY (ARRAY("
-	"        SELECT f.tag_id FROM folded f))"
-	"    RETURNING c.item_id, c.tag_id, c.item_count"
-	")"
-	" INSERT INTO @counts@ (item_id, tag_id, item_count)"
-	" SELECT (pg_catalog.array_agg(a.item_id))[1], a.tag_id,"
-	"        pg_catalog.sum(a.n)"
-	" FROM (SELECT f.item_id, f.tag_id, f.delta::pg_catalog.int8 AS n"
-	"       FROM folded f"
-	"       UNION ALL"
-	"       SELECT b.item_id, b.tag_id, b.item_count FROM before b) a"
-	" GROUP BY a.tag_id,"
-	"          pg_catalog.get_shard_id_for_distribution_column("
-	"              $1::pg_catalog.regclass, a.item_id)"
-	" ORDER BY a.tag_id"
-	" RETURNING tag_id, item_count",
+	FOLD_BY_KEY(", pg_catalog.get_shard_id_for_distribution_column("
+				"    $1::pg_catalog.regclass, a.item_id)"),
 	1, {OIDOID}, 0, SPI_OK_INSERT_RETURNING
 };
 

@@ -15,7 +15,7 @@
  * In a global vocabulary (Citus), whose targets' items are on every shard,
  * the lock of direct writes comes first instead, then the association
  * tables IN SHARE MODE, then the tags (lock_global_care()), and the
- * statements over every shard group are their own (merge_by_key(),
+ * statements over every shard group are their own (the _by_key ones,
  * prune_by_key()).  See doc/concurrency.md and doc/citus.md.
  *
  *-------------------------------------------------------------------------
@@ -39,12 +39,10 @@ PG_FUNCTION_INFO_V1(tags_prune);
 static TagsTarget *vocabulary_lists(const TagsTarget *scope, int *count);
 static void lock_global_care(const TagsTarget *scope,
 							 const TagsTarget *targets, int ntargets);
-static void merge_by_key(const TagsTarget *scope, const TagsTarget *targets,
-						 int ntargets, Datum *params, uint64 *moved);
 static uint64 prune_by_key(const TagsTarget *scope, const TagsTarget *targets,
 						   int ntargets, Datum min_age);
-static void lock_items_of_tag(const TagsTarget *targets, int ntargets,
-							  Datum *params);
+static uint64 execute_on_lists(const TagsTarget *targets, int ntargets,
+							   const TagsStatement *stmt, Datum *params);
 static int	keep_unused_by_targets(const TagsTarget *targets, int ntargets,
 								   Datum *ids, int count);
 
@@ -83,12 +81,14 @@ vocabulary_lists(const TagsTarget *scope, int *count)
 }
 
 /*
- * Lock the items of the tag params[0] in every list of targets, FOR
- * UPDATE, in a new snapshot, as their owners (see tag_merge()).
+ * Run stmt with params in every list of targets, in a new snapshot, as
+ * their owners; returns the rows it processed in all
  */
-static void
-lock_items_of_tag(const TagsTarget *targets, int ntargets, Datum *params)
+static uint64
+execute_on_lists(const TagsTarget *targets, int ntargets,
+				 const TagsStatement *stmt, Datum *params)
 {
+	uint64		nrows = 0;
 	int			i;
 
 	for (i = 0; i < ntargets; i++)
@@ -96,10 +96,11 @@ lock_items_of_tag(const TagsTarget *targets, int ntargets, Datum *params)
 		TagsSavedUser saved;
 
 		tags_become_target_owner(&targets[i], &saved);
-		tags_target_execute(&targets[i], &stmt_item_tag_items_lock, params, NULL,
-							true, false, 0);
+		nrows += tags_target_execute(&targets[i], stmt, params, NULL, true,
+									 false, 0);
 		tags_restore_user(&saved);
 	}
+	return nrows;
 }
 
 /* The tags $1 and $2, locked FOR UPDATE in id order */
@@ -197,18 +198,8 @@ static void
 lock_global_care(const TagsTarget *scope, const TagsTarget *targets,
 				 int ntargets)
 {
-	int			i;
-
 	tags_lock_direct_writes(scope);
-	for (i = 0; i < ntargets; i++)
-	{
-		TagsSavedUser saved;
-
-		tags_become_target_owner(&targets[i], &saved);
-		tags_target_execute(&targets[i], &stmt_item_assoc_lock, NULL, NULL,
-							false, false, 0);
-		tags_restore_user(&saved);
-	}
+	execute_on_lists(targets, ntargets, &stmt_item_assoc_lock, NULL);
 }
 
 /*
@@ -264,31 +255,6 @@ static const TagsStatement stmt_item_merge_move_by_key = {
 	2, {INT4OID, INT4OID}, 0, SPI_OK_UPDATE
 };
 
-/*
- * Move from's associations to into (params) in every list of targets,
- * distributed by their key, as their owners; *moved is added to
- */
-static void
-merge_by_key(const TagsTarget *scope, const TagsTarget *targets,
-			 int ntargets, Datum *params, uint64 *moved)
-{
-	int			i;
-
-	for (i = 0; i < ntargets; i++)
-	{
-		TagsSavedUser saved;
-
-		tags_become_target_owner(&targets[i], &saved);
-		tags_target_execute(&targets[i], &stmt_item_merge_position_by_key,
-							params, NULL, true, false, 0);
-		tags_target_execute(&targets[i], &stmt_item_merge_both_by_key,
-							params, NULL, true, false, 0);
-		*moved += tags_target_execute(&targets[i],
-									  &stmt_item_merge_move_by_key, params,
-									  NULL, true, false, 0);
-		tags_restore_user(&saved);
-	}
-}
 
 /*
  * tag_merge(from_slug text, into_slug text, target regclass,
@@ -324,7 +290,6 @@ tag_merge(PG_FUNCTION_ARGS)
 	TagsTarget *targets;
 	int			ntargets;
 	int			nestlevel;
-	int			i;
 
 	tags_spi_connect(fcinfo);
 	tags_vocabulary_args(fcinfo, 2, 3, -1, &scope);
@@ -343,29 +308,28 @@ tag_merge(PG_FUNCTION_ARGS)
 	params[0] = Int32GetDatum(from);
 	params[1] = Int32GetDatum(into);
 	targets = vocabulary_lists(&scope, &ntargets);
-	moved = 0;
 	if (scope.vocab.global)
 	{
 		tags_citus_sequential();
 		lock_global_care(&scope, targets, ntargets);
 		lock_pair(&scope, params, from_slug, into_slug);
-		merge_by_key(&scope, targets, ntargets, params, &moved);
+		/* the moves of stmt_item_merge_move, over every shard group */
+		execute_on_lists(targets, ntargets, &stmt_item_merge_position_by_key,
+						 params);
+		execute_on_lists(targets, ntargets, &stmt_item_merge_both_by_key,
+						 params);
+		moved = execute_on_lists(targets, ntargets,
+								 &stmt_item_merge_move_by_key, params);
 	}
 	else
 	{
-		lock_items_of_tag(targets, ntargets, params);
+		/* the items of from FOR UPDATE, before and after the tags */
+		execute_on_lists(targets, ntargets, &stmt_item_tag_items_lock, params);
 		lock_pair(&scope, params, from_slug, into_slug);
-		lock_items_of_tag(targets, ntargets, params);
+		execute_on_lists(targets, ntargets, &stmt_item_tag_items_lock, params);
 		tags_lock_direct_writes(&scope);
-		for (i = 0; i < ntargets; i++)
-		{
-			TagsSavedUser saved;
-
-			tags_become_target_owner(&targets[i], &saved);
-			moved += tags_target_execute(&targets[i], &stmt_item_merge_move,
-										 params, NULL, true, false, 0);
-			tags_restore_user(&saved);
-		}
+		moved = execute_on_lists(targets, ntargets, &stmt_item_merge_move,
+								 params);
 	}
 	tags_vocabulary_execute(&scope, &stmt_merge_repoint, params, NULL, true,
 							false, 0);
